@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "sigtrail",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "sigtrail", targets: ["sigtrail"]),
+    .library(name: "Parquet", targets: ["Parquet"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+  ],
+  targets: [
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "Parquet", dependencies: ["CZstd"]),
+    .target(name: "LogInput", dependencies: ["CZstd", "CZlib"]),
+    .target(name: "LogBytes"),
+    .target(name: "AccessLog", dependencies: ["LogBytes"]),
+    .target(
+      name: "Presign", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "Presign"]),
+    .executableTarget(
+      name: "sigtrail",
+      dependencies: [
+        "LogInput", "Shards",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
+    .testTarget(name: "AccessLogTests", dependencies: ["AccessLog", "LogBytes"]),
+    .testTarget(name: "PresignTests", dependencies: ["Presign"]),
+    .testTarget(name: "LogInputTests", dependencies: ["LogInput", "CZstd", "CZlib"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "LogInput"]),
+  ]
+)

@@ -1,0 +1,357 @@
+import LogBytes
+
+/// Byte-level tokenizer for S3 server access log lines.
+///
+/// S3 does not escape anything: quotes, spaces and arbitrary bytes can appear raw inside the
+/// Request-URI, Referer and User-Agent, the Requester can contain spaces (CloudFront OAI) and the
+/// Host Id can be two tokens. Instead of trusting quotes, each ambiguous boundary is *anchored* on
+/// what must follow it:
+/// - the Requester ends where a Request ID is followed by an Operation;
+/// - the Request-URI ends at the first `"` followed by a valid status, error code, four numeric
+///   fields and the start of the Referer;
+/// - the Referer ends at the first `"` followed by ` "` or ` -` (the User-Agent);
+/// - the User-Agent ends at the last `"` of the line, since no later field is ever quoted.
+public enum AccessLogTokenizer {
+  static let space = UInt8(ascii: " ")
+  static let quote = UInt8(ascii: "\"")
+  static let dash = UInt8(ascii: "-")
+
+  /// Tokenizes `line` (no trailing newline) into `record`; returns why it was rejected, or nil.
+  public static func parse(_ line: UnsafeRawBufferPointer, into record: inout AccessLogRecord)
+    -> AccessLogRejection?
+  {
+    var end = line.count
+    // Tolerate CRLF files and trailing blanks (one AWS doc example ends in a space).
+    while end > 0 && (line[end - 1] == 13 || line[end - 1] == space) { end -= 1 }
+    if end == 0 { return .emptyLine }
+    var c = Cursor(line: line, end: end)
+    record = AccessLogRecord()
+
+    guard let owner = c.token(), let bucket = c.token() else { return .tooFewFields }
+    record.bucketOwner = nullable(owner, line)
+    record.bucket = nullable(bucket, line)
+
+    guard let time = c.bracketed() else { return .badTime }
+    guard let micros = TimeParser.parseAccessLogTime(UnsafeRawBufferPointer(rebasing: line[Int(time.start)..<time.end]))
+    else { return .badTime }
+    record.requestTimeMicros = micros
+
+    guard let ip = c.token() else { return .tooFewFields }
+    record.remoteIP = nullable(ip, line)
+
+    guard let (requester, requestID, operation) = requesterRequestIDOperation(&c) else {
+      return .noRequestIDAfterRequester
+    }
+    record.requester = nullable(requester, line)
+    record.requestID = nullable(requestID, line)
+    record.operation = nullable(operation, line)
+
+    guard let key = c.token() else { return .tooFewFields }
+    record.key = nullable(key, line)
+
+    // Request-URI
+    guard c.pos < end else { return .tooFewFields }
+    if line[c.pos] == quote {
+      guard let close = requestURIClose(line, open: c.pos, end: end) else { return .badRequestURI }
+      record.requestURI = quotedNullable(Span(start: c.pos + 1, end: close), line)
+      c.pos = close + 2
+    } else {
+      guard let t = c.token(), t.length == 1, line[Int(t.start)] == dash else { return .badRequestURI }
+      record.requestURI = .null
+    }
+
+    guard let status = c.token() else { return .tooFewFields }
+    if isDash(status, line) {
+      record.httpStatus = nil
+    } else {
+      guard status.length == 3, let v = parseDecimal(status, line) else { return .badHTTPStatus }
+      record.httpStatus = Int32(v)
+    }
+    guard let error = c.token() else { return .tooFewFields }
+    record.errorCode = nullable(error, line)
+    for k in 0..<4 {
+      guard let t = c.token() else { return .tooFewFields }
+      if isDash(t, line) { continue }
+      guard let v = parseDecimal(t, line) else { return .badNumber }
+      switch k {
+      case 0: record.bytesSent = v
+      case 1: record.objectSize = v
+      case 2: record.totalTimeMs = v
+      default: record.turnAroundTimeMs = v
+      }
+    }
+
+    // Referer
+    guard c.pos < end else { return .tooFewFields }
+    if line[c.pos] == quote {
+      guard let close = refererClose(line, open: c.pos, end: end) else { return .badReferer }
+      record.referer = quotedNullable(Span(start: c.pos + 1, end: close), line)
+      c.pos = close + 2
+    } else {
+      guard let t = c.token(), isDash(t, line) else { return .badReferer }
+      record.referer = .null
+    }
+
+    // User-Agent
+    guard c.pos < end else { return .tooFewFields }
+    if line[c.pos] == quote {
+      var close = end - 1
+      while close > c.pos && line[close] != quote { close -= 1 }
+      guard close > c.pos else { return .badUserAgent }
+      record.userAgent = quotedNullable(Span(start: c.pos + 1, end: close), line)
+      c.pos = close + 2
+    } else {
+      guard let t = c.token(), isDash(t, line) else { return .badUserAgent }
+      record.userAgent = .null
+    }
+    record.fieldCount = 17
+    parseTail(&c, into: &record)
+    return nil
+  }
+
+  /// Fields 18 and later: plain tokens, with the two-token Host Id seen in 2019 lines.
+  static func parseTail(_ c: inout Cursor, into r: inout AccessLogRecord) {
+    let line = c.line
+    guard let versionID = c.token() else { return }
+    r.versionID = nullable(versionID, line)
+    r.fieldCount = 18
+    guard var hostID = c.token() else { return }
+    r.fieldCount = 19
+    // A Host Id of two tokens: the token after it is not a signature version, the next one is.
+    let save = c.pos
+    if let second = c.token(), !isSignatureVersion(second, line) {
+      let afterSecond = c.pos
+      if let third = c.token(), isSignatureVersion(third, line) {
+        hostID = Span(start: Int(hostID.start), end: second.end)
+        c.pos = afterSecond
+      } else {
+        c.pos = save
+      }
+    } else {
+      c.pos = save
+    }
+    r.hostID = nullable(hostID, line)
+    for k in 0..<6 {
+      guard let t = c.token() else { return }
+      let value = nullable(t, line)
+      switch k {
+      case 0: r.signatureVersion = value
+      case 1: r.cipherSuite = value
+      case 2: r.authenticationType = value
+      case 3: r.hostHeader = value
+      case 4: r.tlsVersion = value
+      default: r.accessPointARN = value
+      }
+      r.fieldCount += 1
+    }
+    guard let acl = c.token() else { return }
+    r.fieldCount += 1
+    r.aclRequired = !isDash(acl, line)
+    guard let region = c.token() else { return }
+    r.fieldCount += 1
+    r.sourceRegion = nullable(region, line)
+    // Unknown trailing fields, kept verbatim.
+    let restStart = c.pos
+    var count = 0
+    while c.token() != nil { count += 1 }
+    if count > 0 {
+      r.extraFields = Span(start: restStart, end: c.end)
+      r.fieldCount += count
+    }
+  }
+
+  // MARK: requester / request id / operation
+
+  static func requesterRequestIDOperation(_ c: inout Cursor) -> (Span, Span, Span)? {
+    let line = c.line
+    let save = c.pos
+    guard let first = c.token() else { return nil }
+    var requesterEnd = first.end
+    // Up to six extra words for a spaced requester ("CloudFront Origin Access Identity E2...").
+    for _ in 0..<7 {
+      let afterRequester = c.pos
+      guard let id = c.token() else { break }
+      let afterID = c.pos
+      if isRequestID(id, line), let op = c.token(), isOperation(op, line) {
+        return (Span(start: Int(first.start), end: requesterEnd), id, op)
+      }
+      c.pos = afterID
+      guard isWord(id, line) else { break }
+      requesterEnd = id.end
+      c.pos = afterRequester
+      _ = c.token()
+    }
+    c.pos = save
+    return nil
+  }
+
+  static func isRequestID(_ s: Span, _ line: UnsafeRawBufferPointer) -> Bool {
+    guard s.length >= 8 && s.length <= 64 else { return false }
+    for i in Int(s.start)..<s.end {
+      let b = line[i]
+      let ok =
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == dash
+      if !ok { return false }
+    }
+    return true
+  }
+
+  static func isOperation(_ s: Span, _ line: UnsafeRawBufferPointer) -> Bool {
+    guard s.length >= 3 else { return false }
+    let first = line[Int(s.start)]
+    guard (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A) else { return false }
+    var dots = 0
+    for i in Int(s.start)..<s.end {
+      let b = line[i]
+      if b == UInt8(ascii: ".") {
+        dots += 1
+        continue
+      }
+      let ok =
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+        || b == UInt8(ascii: "_")
+      if !ok { return false }
+    }
+    return dots >= 1
+  }
+
+  /// Letters and digits only: what the extra words of a spaced Requester look like.
+  static func isWord(_ s: Span, _ line: UnsafeRawBufferPointer) -> Bool {
+    for i in Int(s.start)..<s.end {
+      let b = line[i]
+      let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+      if !ok { return false }
+    }
+    return s.length > 0
+  }
+
+  static func isSignatureVersion(_ s: Span, _ line: UnsafeRawBufferPointer) -> Bool {
+    if isDash(s, line) { return true }
+    guard s.length == 5 else { return false }
+    let p = Int(s.start)
+    return line[p] == UInt8(ascii: "S") && line[p + 1] == UInt8(ascii: "i")
+      && line[p + 2] == UInt8(ascii: "g") && line[p + 3] == UInt8(ascii: "V")
+  }
+
+  // MARK: quoted fields
+
+  /// The closing quote of the Request-URI: the first `"` after which the line continues with
+  /// ` <status> <error> <n> <n> <n> <n> ` and then a Referer (`"` or `-`).
+  static func requestURIClose(_ line: UnsafeRawBufferPointer, open: Int, end: Int) -> Int? {
+    var q = open + 1
+    while q < end {
+      if line[q] == quote && q + 1 < end && line[q + 1] == space && followsURI(line, at: q + 2, end: end) {
+        return q
+      }
+      q += 1
+    }
+    return nil
+  }
+
+  static func followsURI(_ line: UnsafeRawBufferPointer, at start: Int, end: Int) -> Bool {
+    var c = Cursor(line: line, end: end)
+    c.pos = start
+    guard let status = c.token() else { return false }
+    if !isDash(status, line) && !(status.length == 3 && parseDecimal(status, line) != nil) {
+      return false
+    }
+    guard c.token() != nil else { return false }
+    for _ in 0..<4 {
+      guard let t = c.token() else { return false }
+      if !isDash(t, line) && parseDecimal(t, line) == nil { return false }
+    }
+    guard c.pos < end else { return false }
+    return line[c.pos] == quote || line[c.pos] == dash
+  }
+
+  /// The closing quote of the Referer: the first `"` followed by ` "` or by ` -` as a whole token.
+  static func refererClose(_ line: UnsafeRawBufferPointer, open: Int, end: Int) -> Int? {
+    var q = open + 1
+    while q < end {
+      if line[q] == quote && q + 2 < end && line[q + 1] == space {
+        let n = line[q + 2]
+        if n == quote { return q }
+        if n == dash && (q + 3 == end || line[q + 3] == space) { return q }
+      }
+      q += 1
+    }
+    return nil
+  }
+
+  // MARK: helpers
+
+  @inline(__always)
+  static func isDash(_ s: Span, _ line: UnsafeRawBufferPointer) -> Bool {
+    s.length == 1 && line[Int(s.start)] == dash
+  }
+
+  /// `-` and `"-"` are null; anything else is the value.
+  @inline(__always)
+  static func nullable(_ s: Span, _ line: UnsafeRawBufferPointer) -> Span {
+    if isDash(s, line) { return .null }
+    if s.length == 3 && line[Int(s.start)] == quote && line[Int(s.start) + 1] == dash
+      && line[Int(s.start) + 2] == quote
+    {
+      return .null
+    }
+    return s
+  }
+
+  /// A quoted field's content: `-` inside the quotes is null.
+  @inline(__always)
+  static func quotedNullable(_ s: Span, _ line: UnsafeRawBufferPointer) -> Span {
+    isDash(s, line) ? .null : s
+  }
+
+  /// Non-negative decimal of at most 18 digits (every byte count S3 can log fits).
+  static func parseDecimal(_ s: Span, _ line: UnsafeRawBufferPointer) -> Int64? {
+    guard s.length > 0 && s.length <= 18 else { return nil }
+    var v: Int64 = 0
+    for i in Int(s.start)..<s.end {
+      let d = line[i] &- 0x30
+      guard d < 10 else { return nil }
+      v = v * 10 + Int64(d)
+    }
+    return v
+  }
+}
+
+/// Walks space-separated tokens of one line.
+struct Cursor {
+  let line: UnsafeRawBufferPointer
+  let end: Int
+  var pos = 0
+
+  init(line: UnsafeRawBufferPointer, end: Int) {
+    self.line = line
+    self.end = end
+  }
+
+  /// The next space-delimited token (runs of spaces count as one separator).
+  @inline(__always)
+  mutating func token() -> Span? {
+    while pos < end && line[pos] == AccessLogTokenizer.space { pos += 1 }
+    guard pos < end else { return nil }
+    let start = pos
+    while pos < end && line[pos] != AccessLogTokenizer.space { pos += 1 }
+    let s = Span(start: start, end: pos)
+    if pos < end { pos += 1 }
+    return s
+  }
+
+  /// `[ ... ]` (the Time field, which contains one space); returns the inside.
+  mutating func bracketed() -> Span? {
+    while pos < end && line[pos] == AccessLogTokenizer.space { pos += 1 }
+    guard pos < end, line[pos] == UInt8(ascii: "[") else { return nil }
+    let start = pos + 1
+    var p = start
+    while p < end && line[p] != UInt8(ascii: "]") { p += 1 }
+    guard p < end else { return nil }
+    pos = p + 1
+    if pos < end {
+      guard line[pos] == AccessLogTokenizer.space else { return nil }
+      pos += 1
+    }
+    return Span(start: start, end: p)
+  }
+}

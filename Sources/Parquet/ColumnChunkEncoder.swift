@@ -1,0 +1,369 @@
+/// Parquet encoding ids (parquet.thrift `Encoding`).
+enum Encoding: Int32 {
+  case plain = 0
+  case rle = 3
+  case rleDictionary = 8
+}
+
+enum PageType: Int32 {
+  case dataPage = 0
+  case dictionaryPage = 2
+}
+
+/// One column chunk, encoded and compressed, with what the footer needs to describe it.
+/// Offsets are relative to the start of `bytes`; the file writer rebases them.
+struct EncodedColumnChunk {
+  var bytes: [UInt8] = []
+  var dictionaryPageOffset: Int?
+  var dataPageOffset = 0
+  var totalUncompressedSize = 0
+  var numValues = 0
+  var usedDictionary = false
+  var dataPageCount = 0
+  var statistics = ColumnStatistics()
+}
+
+public struct WriterOptions: Sendable {
+  /// zstd level for every page; 3 is what Athena, DuckDB and pyarrow default to.
+  public var zstdLevel: Int32 = 3
+  /// Data pages are cut at this many rows...
+  public var pageRowLimit = 20_000
+  /// ...or at about this many uncompressed bytes, whichever comes first.
+  public var pageByteLimit = 1 << 20
+  /// A chunk is dictionary-encoded only while its dictionary stays this small...
+  public var dictionaryByteLimit = 1 << 20
+  /// ...and holds at most this share of the chunk's non-null values.
+  public var dictionaryMaxRatio = 0.5
+  /// Written as `FileMetaData.created_by`; must parse as "<app> version <x.y.z> (build <sha>)".
+  public var createdBy = "sigtrail version 0.0.0 (build unknown)"
+
+  public init() {}
+}
+
+/// Encodes one column chunk: decides dictionary or PLAIN for the whole chunk, cuts v1 data pages,
+/// writes definition levels for nullable columns, compresses every page with zstd.
+struct ColumnChunkEncoder {
+  let descriptor: ColumnDescriptor
+  let options: WriterOptions
+  let compressor: ZstdCompressor
+
+  private var chunk = EncodedColumnChunk()
+  private var body: [UInt8] = []
+
+  init(descriptor: ColumnDescriptor, options: WriterOptions, compressor: ZstdCompressor) {
+    self.descriptor = descriptor
+    self.options = options
+    self.compressor = compressor
+    body.reserveCapacity(options.pageByteLimit + 1024)
+  }
+
+  /// `order` lists the rows to write, in output order (a sort permutation), or nil for row order.
+  mutating func encode(_ values: ColumnValues, order: [Int32]?) throws -> EncodedColumnChunk {
+    chunk = EncodedColumnChunk()
+    let rowCount = order?.count ?? values.count
+    chunk.numValues = rowCount
+    let rows: [Int32] = order ?? (0..<Int32(values.count)).map { $0 }
+    switch values {
+    case .byteArray(let b):
+      try encodeByteArray(b, rows: rows)
+    case .int32(let v, let isNull):
+      try encodeIntegers(rows: rows, isNull: isNull, width: 4) { Int64(v[$0]) }
+    case .int64(let v, let isNull):
+      try encodeIntegers(rows: rows, isNull: isNull, width: 8) { v[$0] }
+    case .boolean(let v, let isNull):
+      try encodeBooleans(v, isNull: isNull, rows: rows)
+    }
+    return chunk
+  }
+
+  // MARK: page cutting
+
+  /// Splits `rows` into page-sized row ranges; `valueSize(row)` estimates a row's PLAIN size.
+  private func pageRanges(_ rows: [Int32], valueSize: (Int) -> Int) -> [Range<Int>] {
+    var ranges: [Range<Int>] = []
+    var start = 0
+    var bytes = 0
+    for i in 0..<rows.count {
+      bytes += valueSize(Int(rows[i]))
+      if i + 1 - start >= options.pageRowLimit || bytes >= options.pageByteLimit {
+        ranges.append(start..<(i + 1))
+        start = i + 1
+        bytes = 0
+      }
+    }
+    if start < rows.count || ranges.isEmpty { ranges.append(start..<rows.count) }
+    return ranges
+  }
+
+  /// Appends definition levels (with the v1 4-byte length prefix) for the page's rows.
+  private mutating func appendDefinitionLevels(
+    rows: ArraySlice<Int32>, isNull: [Bool], nullsInPage: Int
+  ) {
+    guard descriptor.nullable else { return }
+    let lengthAt = body.count
+    body.append(contentsOf: [0, 0, 0, 0])
+    if nullsInPage == 0 {
+      RLEHybridEncoder.writeRLERun(value: 1, count: rows.count, bitWidth: 1, into: &body)
+    } else {
+      let levels = rows.map { isNull[Int($0)] ? UInt32(0) : 1 }
+      RLEHybridEncoder.encode(levels, bitWidth: 1, into: &body)
+    }
+    let length = UInt32(body.count - lengthAt - 4)
+    withUnsafeBytes(of: length.littleEndian) { lb in
+      for k in 0..<4 { body[lengthAt + k] = lb[k] }
+    }
+  }
+
+  private mutating func flushPage(type: PageType, valueCount: Int, encoding: Encoding) throws {
+    var compressed: [UInt8] = []
+    compressed.reserveCapacity(body.count / 2 + 64)
+    let compressedSize = try body.withUnsafeBytes {
+      try compressor.compress($0, appendingTo: &compressed)
+    }
+    var h = ThriftCompactWriter()
+    h.field(1, i32: type.rawValue)
+    h.field(2, i32: Int32(body.count))
+    h.field(3, i32: Int32(compressedSize))
+    if type == .dictionaryPage {
+      h.beginStruct(7)
+      h.field(1, i32: Int32(valueCount))
+      h.field(2, i32: Encoding.plain.rawValue)
+      h.field(3, bool: false)
+      h.endStruct()
+      chunk.dictionaryPageOffset = chunk.bytes.count
+    } else {
+      h.beginStruct(5)
+      h.field(1, i32: Int32(valueCount))
+      h.field(2, i32: encoding.rawValue)
+      h.field(3, i32: Encoding.rle.rawValue)
+      h.field(4, i32: Encoding.rle.rawValue)
+      h.endStruct()
+      if chunk.dataPageCount == 0 { chunk.dataPageOffset = chunk.bytes.count }
+      chunk.dataPageCount += 1
+    }
+    h.stop()
+    chunk.bytes.append(contentsOf: h.bytes)
+    chunk.bytes.append(contentsOf: compressed)
+    chunk.totalUncompressedSize += h.bytes.count + body.count
+    body.removeAll(keepingCapacity: true)
+  }
+
+  /// Writes data pages of dictionary indices (`indices` holds one entry per non-null row).
+  private mutating func writeDictionaryDataPages(
+    rows: [Int32], isNull: [Bool], indices: [UInt32], dictionarySize: Int
+  ) throws {
+    let width = RLEHybridEncoder.bitWidth(forMaxValue: UInt32(max(dictionarySize - 1, 0)))
+    var nextIndex = 0
+    for range in pageRanges(rows, valueSize: { _ in 2 }) {
+      let pageRows = rows[range]
+      let nulls = descriptor.nullable ? pageRows.reduce(0) { $0 + (isNull[Int($1)] ? 1 : 0) } : 0
+      appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
+      let nonNull = pageRows.count - nulls
+      body.append(UInt8(width))
+      indices.withUnsafeBufferPointer { all in
+        RLEHybridEncoder.encode(
+          UnsafeBufferPointer(rebasing: all[nextIndex..<(nextIndex + nonNull)]), bitWidth: width,
+          into: &body)
+      }
+      nextIndex += nonNull
+      try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: .rleDictionary)
+    }
+  }
+
+  // MARK: byte arrays
+
+  private mutating func encodeByteArray(_ b: ByteArrayValues, rows: [Int32]) throws {
+    let nonNullEstimate = rows.count
+    var nullCount = 0
+    var builder = ByteArrayDictionaryBuilder(
+      maxEntries: max(1, Int(Double(nonNullEstimate) * options.dictionaryMaxRatio)),
+      maxBytes: options.dictionaryByteLimit)
+    var indices: [UInt32] = []
+    indices.reserveCapacity(rows.count)
+    var dictionaryOK = true
+    b.bytes.withUnsafeBufferPointer { arena in
+      for r in rows {
+        let row = Int(r)
+        if b.isNull[row] {
+          nullCount += 1
+          continue
+        }
+        guard dictionaryOK else { continue }
+        let range = b.range(row)
+        if let idx = builder.index(of: arena, start: range.lowerBound, length: range.count) {
+          indices.append(idx)
+        } else {
+          dictionaryOK = false
+        }
+      }
+    }
+    chunk.statistics.nullCount = Int64(nullCount)
+    let nonNullCount = rows.count - nullCount
+    if nonNullCount > 0 && dictionaryOK {
+      chunk.usedDictionary = true
+      chunk.statistics.distinctCount = Int64(builder.count)
+      // Dictionary page: the distinct values, PLAIN.
+      var minEntry = 0
+      var maxEntry = 0
+      b.bytes.withUnsafeBytes { arena in
+        func entry(_ i: Int) -> UnsafeRawBufferPointer {
+          let s = Int(builder.entryStarts[i])
+          return UnsafeRawBufferPointer(rebasing: arena[s..<(s + Int(builder.entryLengths[i]))])
+        }
+        for i in 0..<builder.count {
+          let e = entry(i)
+          withUnsafeBytes(of: UInt32(e.count).littleEndian) { body.append(contentsOf: $0) }
+          body.append(contentsOf: e)
+          if i > 0 {
+            if Self.lessThan(e, entry(minEntry)) { minEntry = i }
+            if Self.lessThan(entry(maxEntry), e) { maxEntry = i }
+          }
+        }
+        chunk.statistics.setStringRange(min: entry(minEntry), max: entry(maxEntry))
+      }
+      try flushPage(type: .dictionaryPage, valueCount: builder.count, encoding: .plain)
+      try writeDictionaryDataPages(
+        rows: rows, isNull: b.isNull, indices: indices, dictionarySize: builder.count)
+      return
+    }
+    // PLAIN for the whole chunk.
+    var minRow = -1
+    var maxRow = -1
+    try b.bytes.withUnsafeBytes { arena in
+      func value(_ row: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: arena[b.range(row)])
+      }
+      for range in pageRanges(rows, valueSize: { b.range($0).count + 4 }) {
+        let pageRows = rows[range]
+        var nulls = 0
+        if descriptor.nullable {
+          for r in pageRows where b.isNull[Int(r)] { nulls += 1 }
+        }
+        appendDefinitionLevels(rows: pageRows, isNull: b.isNull, nullsInPage: nulls)
+        for r in pageRows {
+          let row = Int(r)
+          if b.isNull[row] { continue }
+          let v = value(row)
+          withUnsafeBytes(of: UInt32(v.count).littleEndian) { body.append(contentsOf: $0) }
+          body.append(contentsOf: v)
+          if minRow < 0 {
+            minRow = row
+            maxRow = row
+          } else {
+            if Self.lessThan(v, value(minRow)) { minRow = row }
+            if Self.lessThan(value(maxRow), v) { maxRow = row }
+          }
+        }
+        try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: .plain)
+      }
+      if minRow >= 0 { chunk.statistics.setStringRange(min: value(minRow), max: value(maxRow)) }
+    }
+  }
+
+  /// Unsigned byte-wise order, the TYPE_ORDER of STRING / BYTE_ARRAY.
+  static func lessThan(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let n = min(a.count, b.count)
+    for i in 0..<n where a[i] != b[i] { return a[i] < b[i] }
+    return a.count < b.count
+  }
+
+  // MARK: integers
+
+  private mutating func encodeIntegers(
+    rows: [Int32], isNull: [Bool], width: Int, value: (Int) -> Int64
+  ) throws {
+    var nullCount = 0
+    var minV = Int64.max
+    var maxV = Int64.min
+    var builder = IntegerDictionaryBuilder(
+      maxEntries: max(1, min(65_536, Int(Double(rows.count) * options.dictionaryMaxRatio))))
+    var indices: [UInt32] = []
+    indices.reserveCapacity(rows.count)
+    var dictionaryOK = true
+    for r in rows {
+      let row = Int(r)
+      if isNull[row] {
+        nullCount += 1
+        continue
+      }
+      let v = value(row)
+      if v < minV { minV = v }
+      if v > maxV { maxV = v }
+      if dictionaryOK {
+        if let idx = builder.index(of: v) { indices.append(idx) } else { dictionaryOK = false }
+      }
+    }
+    chunk.statistics.nullCount = Int64(nullCount)
+    let nonNullCount = rows.count - nullCount
+    if nonNullCount > 0 {
+      chunk.statistics.setIntegerRange(
+        min: minV, max: maxV, physicalType: width == 4 ? .int32 : .int64)
+    }
+    func appendPlain(_ v: Int64) {
+      if width == 4 {
+        withUnsafeBytes(of: Int32(truncatingIfNeeded: v).littleEndian) { body.append(contentsOf: $0) }
+      } else {
+        withUnsafeBytes(of: v.littleEndian) { body.append(contentsOf: $0) }
+      }
+    }
+    if nonNullCount > 0 && dictionaryOK {
+      chunk.usedDictionary = true
+      chunk.statistics.distinctCount = Int64(builder.count)
+      for v in builder.entries { appendPlain(v) }
+      try flushPage(type: .dictionaryPage, valueCount: builder.count, encoding: .plain)
+      try writeDictionaryDataPages(
+        rows: rows, isNull: isNull, indices: indices, dictionarySize: builder.count)
+      return
+    }
+    for range in pageRanges(rows, valueSize: { _ in width }) {
+      let pageRows = rows[range]
+      var nulls = 0
+      if descriptor.nullable {
+        for r in pageRows where isNull[Int(r)] { nulls += 1 }
+      }
+      appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
+      for r in pageRows where !isNull[Int(r)] { appendPlain(value(Int(r))) }
+      try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: .plain)
+    }
+  }
+
+  // MARK: booleans
+
+  private mutating func encodeBooleans(_ v: [Bool], isNull: [Bool], rows: [Int32]) throws {
+    var nullCount = 0
+    var sawFalse = false
+    var sawTrue = false
+    for range in pageRanges(rows, valueSize: { _ in 1 }) {
+      let pageRows = rows[range]
+      var nulls = 0
+      if descriptor.nullable {
+        for r in pageRows where isNull[Int(r)] { nulls += 1 }
+      }
+      nullCount += nulls
+      appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
+      var byte: UInt8 = 0
+      var bit: UInt8 = 0
+      for r in pageRows where !isNull[Int(r)] {
+        if v[Int(r)] {
+          byte |= 1 << bit
+          sawTrue = true
+        } else {
+          sawFalse = true
+        }
+        bit += 1
+        if bit == 8 {
+          body.append(byte)
+          byte = 0
+          bit = 0
+        }
+      }
+      if bit > 0 { body.append(byte) }
+      try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: .plain)
+    }
+    chunk.statistics.nullCount = Int64(nullCount)
+    if sawFalse || sawTrue {
+      chunk.statistics.minValue = [sawFalse ? 0 : 1]
+      chunk.statistics.maxValue = [sawTrue ? 1 : 0]
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/// One column of one row group, as handed to the writer.
+///
+/// Values are stored densely in row order; a null row still occupies a slot (zero, false or an
+/// empty byte range) so that row `i` is always at index `i`, and `isNull` has one entry per row.
+public enum ColumnValues: Sendable {
+  case boolean(values: [Bool], isNull: [Bool])
+  case int32(values: [Int32], isNull: [Bool])
+  case int64(values: [Int64], isNull: [Bool])
+  case byteArray(ByteArrayValues)
+
+  public var count: Int {
+    switch self {
+    case .boolean(let v, _): return v.count
+    case .int32(let v, _): return v.count
+    case .int64(let v, _): return v.count
+    case .byteArray(let b): return b.count
+    }
+  }
+}
+
+/// Variable-length values packed into one arena: value `i` is `bytes[ends[i-1] ..< ends[i]]`.
+public struct ByteArrayValues: Sendable {
+  public var bytes: [UInt8]
+  public var ends: [UInt32]
+  public var isNull: [Bool]
+
+  public init(bytes: [UInt8] = [], ends: [UInt32] = [], isNull: [Bool] = []) {
+    self.bytes = bytes
+    self.ends = ends
+    self.isNull = isNull
+  }
+
+  public var count: Int { ends.count }
+
+  @inline(__always)
+  public func range(_ i: Int) -> Range<Int> {
+    let start = i == 0 ? 0 : Int(ends[i - 1])
+    return start..<Int(ends[i])
+  }
+
+  public mutating func reserve(rows: Int, bytes byteCount: Int) {
+    ends.reserveCapacity(rows)
+    isNull.reserveCapacity(rows)
+    bytes.reserveCapacity(byteCount)
+  }
+
+  @inline(__always)
+  public mutating func append(_ value: UnsafeRawBufferPointer) {
+    bytes.append(contentsOf: value)
+    ends.append(UInt32(bytes.count))
+    isNull.append(false)
+  }
+
+  public mutating func append(_ value: some Sequence<UInt8>) {
+    bytes.append(contentsOf: value)
+    ends.append(UInt32(bytes.count))
+    isNull.append(false)
+  }
+
+  @inline(__always)
+  public mutating func appendNull() {
+    ends.append(UInt32(bytes.count))
+    isNull.append(true)
+  }
+
+  public mutating func removeAll(keepingCapacity: Bool = true) {
+    bytes.removeAll(keepingCapacity: keepingCapacity)
+    ends.removeAll(keepingCapacity: keepingCapacity)
+    isNull.removeAll(keepingCapacity: keepingCapacity)
+  }
+}

@@ -1,0 +1,167 @@
+/// Builds the dictionary of one column chunk without materialising any value as a Swift object:
+/// byte-array entries are ranges into the column's own arena, found through an open-addressing
+/// table of entry numbers.
+///
+/// Building stops as soon as the dictionary grows past `maxEntries` or `maxBytes`; the caller then
+/// writes the chunk PLAIN (a per-chunk decision, which every reader handles).
+struct ByteArrayDictionaryBuilder {
+  private(set) var entryStarts: [UInt32] = []
+  private(set) var entryLengths: [UInt32] = []
+  private var entryHashes: [UInt64] = []
+  private var table: [Int32]
+  private var mask: Int
+  private(set) var plainBytes = 0
+  let maxEntries: Int
+  let maxBytes: Int
+
+  init(maxEntries: Int, maxBytes: Int) {
+    self.maxEntries = maxEntries
+    self.maxBytes = maxBytes
+    let capacity = 1024
+    table = [Int32](repeating: -1, count: capacity)
+    mask = capacity - 1
+  }
+
+  var count: Int { entryStarts.count }
+
+  /// Returns the dictionary index of `arena[start ..< start+length]`, or nil once over budget.
+  mutating func index(
+    of arena: UnsafeBufferPointer<UInt8>, start: Int, length: Int
+  ) -> UInt32? {
+    let h = ByteHash.hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: arena[start..<(start + length)])))
+    var slot = Int(truncatingIfNeeded: h) & mask
+    while true {
+      let e = table[slot]
+      if e < 0 { break }
+      let ei = Int(e)
+      if entryHashes[ei] == h && Int(entryLengths[ei]) == length
+        && ByteHash.equal(arena, Int(entryStarts[ei]), start, length)
+      {
+        return UInt32(ei)
+      }
+      slot = (slot + 1) & mask
+    }
+    if entryStarts.count >= maxEntries { return nil }
+    plainBytes += 4 + length
+    if plainBytes > maxBytes { return nil }
+    let newIndex = entryStarts.count
+    entryStarts.append(UInt32(start))
+    entryLengths.append(UInt32(length))
+    entryHashes.append(h)
+    table[slot] = Int32(newIndex)
+    if entryStarts.count * 2 > table.count { grow() }
+    return UInt32(newIndex)
+  }
+
+  private mutating func grow() {
+    let capacity = table.count * 2
+    table = [Int32](repeating: -1, count: capacity)
+    mask = capacity - 1
+    for (i, h) in entryHashes.enumerated() {
+      var slot = Int(truncatingIfNeeded: h) & mask
+      while table[slot] >= 0 { slot = (slot + 1) & mask }
+      table[slot] = Int32(i)
+    }
+  }
+}
+
+/// The same for fixed-width integers (status codes, dates), keyed by value.
+struct IntegerDictionaryBuilder {
+  private(set) var entries: [Int64] = []
+  private var table: [Int32]
+  private var mask: Int
+  let maxEntries: Int
+
+  init(maxEntries: Int) {
+    self.maxEntries = maxEntries
+    table = [Int32](repeating: -1, count: 256)
+    mask = 255
+  }
+
+  var count: Int { entries.count }
+
+  mutating func index(of value: Int64) -> UInt32? {
+    let h = ByteHash.mix(UInt64(bitPattern: value))
+    var slot = Int(truncatingIfNeeded: h) & mask
+    while true {
+      let e = table[slot]
+      if e < 0 { break }
+      if entries[Int(e)] == value { return UInt32(e) }
+      slot = (slot + 1) & mask
+    }
+    if entries.count >= maxEntries { return nil }
+    let newIndex = entries.count
+    entries.append(value)
+    table[slot] = Int32(newIndex)
+    if entries.count * 2 > table.count {
+      let capacity = table.count * 2
+      table = [Int32](repeating: -1, count: capacity)
+      mask = capacity - 1
+      for (i, v) in entries.enumerated() {
+        var s = Int(truncatingIfNeeded: ByteHash.mix(UInt64(bitPattern: v))) & mask
+        while table[s] >= 0 { s = (s + 1) & mask }
+        table[s] = Int32(i)
+      }
+    }
+    return UInt32(newIndex)
+  }
+}
+
+/// A fast non-cryptographic hash over byte ranges: eight bytes at a time, multiply-xorshift mixed.
+public enum ByteHash {
+  @inline(__always)
+  public static func mix(_ x: UInt64) -> UInt64 {
+    var z = x &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  @inline(__always)
+  public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    var h: UInt64 = UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15
+    var i = 0
+    let n = bytes.count
+    while i + 8 <= n {
+      h = mix(h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+      i += 8
+    }
+    if i < n {
+      var tail: UInt64 = 0
+      var shift: UInt64 = 0
+      while i < n {
+        tail |= UInt64(bytes[i]) << shift
+        shift += 8
+        i += 1
+      }
+      h = mix(h ^ tail)
+    }
+    return h
+  }
+
+  @inline(__always)
+  static func equal(_ arena: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ length: Int) -> Bool
+  {
+    if a == b { return true }
+    guard let base = arena.baseAddress else { return length == 0 }
+    return memcmpBytes(base + a, base + b, length)
+  }
+
+  @inline(__always)
+  static func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+      if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self)
+        != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)
+      {
+        return false
+      }
+      i += 8
+    }
+    while i < n {
+      if a[i] != b[i] { return false }
+      i += 1
+    }
+    return true
+  }
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Writes one Parquet file: `PAR1`, row groups streamed to disk one at a time, then the footer.
+///
+/// The writer only ever appends; it knows nothing about temporary names or partitions (the caller
+/// writes to a temporary path and renames), and nothing about logs.
+public final class ParquetFileWriter {
+  public let schema: Schema
+  public let options: WriterOptions
+  public let path: String
+  private var fd: Int32
+  private var offset = 0
+  private var rowGroups: [RowGroupRecord] = []
+  private var totalRows = 0
+  private let compressor: ZstdCompressor
+
+  private struct ChunkRecord {
+    var descriptor: ColumnDescriptor
+    var fileOffset: Int
+    var chunk: EncodedColumnChunk
+  }
+
+  private struct RowGroupRecord {
+    var chunks: [ChunkRecord]
+    var rows: Int
+    var sortedByColumn: Int?
+  }
+
+  /// Creates (truncating) `path` with the given permission bits.
+  public init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), mode: UInt32 = 0o640)
+    throws
+  {
+    self.path = path
+    self.schema = schema
+    self.options = options
+    self.compressor = ZstdCompressor(level: options.zstdLevel)
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+    if fd < 0 { throw ParquetError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    try writeAll(Array("PAR1".utf8))
+  }
+
+  deinit {
+    if fd >= 0 { close(fd) }
+  }
+
+  public var rowCount: Int { totalRows }
+  public var bytesWritten: Int { offset }
+
+  /// Writes one row group. `order`, when given, is the output order of the rows (for example a
+  /// sort by time); `sortedByColumn` records that order in `RowGroup.sorting_columns`.
+  public func writeRowGroup(_ columns: [ColumnValues], order: [Int32]? = nil, sortedByColumn: Int? = nil)
+    throws
+  {
+    precondition(columns.count == schema.columns.count, "one ColumnValues per schema column")
+    let rows = order?.count ?? columns.first?.count ?? 0
+    guard rows > 0 else { return }
+    var records: [ChunkRecord] = []
+    records.reserveCapacity(columns.count)
+    for (i, values) in columns.enumerated() {
+      precondition(values.count == columns[0].count, "columns of one row group differ in length")
+      var encoder = ColumnChunkEncoder(
+        descriptor: schema.columns[i], options: options, compressor: compressor)
+      let chunk = try encoder.encode(values, order: order)
+      let start = offset
+      try writeAll(chunk.bytes)
+      records.append(ChunkRecord(descriptor: schema.columns[i], fileOffset: start, chunk: chunk))
+    }
+    rowGroups.append(RowGroupRecord(chunks: records, rows: rows, sortedByColumn: sortedByColumn))
+    totalRows += rows
+  }
+
+  /// Writes the footer, fsyncs and closes the file.
+  public func finish(keyValueMetadata: [(String, String)] = []) throws {
+    let footer = FooterEncoder.encode(
+      schema: schema, rowGroups: rowGroups.map { group in
+        FooterEncoder.RowGroupInfo(
+          rows: group.rows, sortedByColumn: group.sortedByColumn,
+          chunks: group.chunks.map {
+            FooterEncoder.ChunkInfo(descriptor: $0.descriptor, fileOffset: $0.fileOffset, chunk: $0.chunk)
+          })
+      }, totalRows: totalRows, keyValueMetadata: keyValueMetadata, createdBy: options.createdBy)
+    try writeAll(footer)
+    var length = UInt32(footer.count).littleEndian
+    try writeAll(withUnsafeBytes(of: &length) { Array($0) })
+    try writeAll(Array("PAR1".utf8))
+    if fsync(fd) != 0 { throw ParquetError("fsync \(path): \(String(cString: strerror(errno)))") }
+    if close(fd) != 0 { throw ParquetError("close \(path): \(String(cString: strerror(errno)))") }
+    fd = -1
+  }
+
+  private func writeAll(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { buf in
+      var done = 0
+      while done < buf.count {
+        let n = write(fd, buf.baseAddress! + done, buf.count - done)
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw ParquetError("write \(path): \(String(cString: strerror(errno)))")
+        }
+        done += n
+      }
+    }
+    offset += bytes.count
+  }
+}

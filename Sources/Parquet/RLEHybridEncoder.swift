@@ -1,0 +1,96 @@
+/// The RLE / bit-packing hybrid (Parquet encoding 3), used for definition levels and dictionary
+/// indices.
+///
+/// Works on a whole page of values at once: runs of eight or more equal values become RLE runs,
+/// everything between them is bit-packed in groups of eight. A literal stretch that precedes an
+/// RLE run is extended into that run up to a multiple of eight, because only the *last* bit-packed
+/// group of a page may be padded. The final group is padded with zeros to a full `bitWidth` bytes
+/// (Spark's vectorized reader fails on short last groups).
+enum RLEHybridEncoder {
+  static let minimumRunLength = 8
+
+  static func encode(_ values: UnsafeBufferPointer<UInt32>, bitWidth: Int, into out: inout [UInt8]) {
+    precondition(bitWidth >= 1 && bitWidth <= 32)
+    let n = values.count
+    var literalStart = 0
+    var i = 0
+    while i < n {
+      let v = values[i]
+      var j = i + 1
+      while j < n && values[j] == v { j += 1 }
+      var runLength = j - i
+      if runLength < minimumRunLength {
+        i = j
+        continue
+      }
+      let literalLength = i - literalStart
+      if literalLength > 0 {
+        let pad = (8 - literalLength % 8) % 8
+        if runLength - pad < minimumRunLength {
+          i = j
+          continue
+        }
+        bitPack(values, from: literalStart, count: literalLength + pad, bitWidth: bitWidth, into: &out)
+        i += pad
+        runLength -= pad
+      }
+      writeRLERun(value: v, count: runLength, bitWidth: bitWidth, into: &out)
+      i = j
+      literalStart = j
+    }
+    if literalStart < n {
+      bitPack(values, from: literalStart, count: n - literalStart, bitWidth: bitWidth, into: &out)
+    }
+  }
+
+  static func encode(_ values: [UInt32], bitWidth: Int, into out: inout [UInt8]) {
+    values.withUnsafeBufferPointer { encode($0, bitWidth: bitWidth, into: &out) }
+  }
+
+  static func writeRLERun(value: UInt32, count: Int, bitWidth: Int, into out: inout [UInt8]) {
+    appendVarint(UInt64(count) << 1, to: &out)
+    var v = value
+    for _ in 0..<((bitWidth + 7) / 8) {
+      out.append(UInt8(truncatingIfNeeded: v))
+      v >>= 8
+    }
+  }
+
+  /// Bit-packs `count` values (rounded up to whole groups of 8, zero-padded past the input).
+  static func bitPack(
+    _ values: UnsafeBufferPointer<UInt32>, from start: Int, count: Int, bitWidth: Int,
+    into out: inout [UInt8]
+  ) {
+    let groups = (count + 7) / 8
+    appendVarint(UInt64(groups) << 1 | 1, to: &out)
+    let end = start + count
+    var accumulator: UInt64 = 0
+    var bits = 0
+    for k in 0..<(groups * 8) {
+      let index = start + k
+      let v: UInt64 = index < end ? UInt64(values[index]) : 0
+      accumulator |= v << UInt64(bits)
+      bits += bitWidth
+      while bits >= 8 {
+        out.append(UInt8(truncatingIfNeeded: accumulator))
+        accumulator >>= 8
+        bits -= 8
+      }
+    }
+    // groups * 8 * bitWidth is a multiple of 8 bits, so nothing is left in the accumulator.
+  }
+
+  static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
+    var v = value
+    while v >= 0x80 {
+      out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+      v >>= 7
+    }
+    out.append(UInt8(v))
+  }
+
+  /// Smallest width that holds `maxValue`, never below 1 (some readers mishandle width 0).
+  static func bitWidth(forMaxValue maxValue: UInt32) -> Int {
+    maxValue == 0 ? 1 : 32 - maxValue.leadingZeroBitCount
+  }
+}

@@ -1,0 +1,50 @@
+/// Physical types this writer produces (parquet.thrift `Type`).
+public enum PhysicalType: Int32, Sendable {
+  case boolean = 0
+  case int32 = 1
+  case int64 = 2
+  case byteArray = 6
+}
+
+/// Logical annotations; each also implies its legacy ConvertedType, which readers still consult.
+public enum LogicalType: Sendable, Equatable {
+  case none
+  /// UTF-8 text (`STRING` + `UTF8`). Values must be valid UTF-8: DuckDB refuses the scan otherwise.
+  case string
+  /// `TIMESTAMP(isAdjustedToUTC = true, MICROS)` on INT64.
+  case timestampMicrosUTC
+  /// `DATE` on INT32, days since 1970-01-01.
+  case date
+  /// `INTEGER(bitWidth, signed)`.
+  case integer(bitWidth: Int8, signed: Bool)
+}
+
+public struct ColumnDescriptor: Sendable {
+  public var name: String
+  public var physicalType: PhysicalType
+  public var logicalType: LogicalType
+  public var nullable: Bool
+  /// Stable id written as `SchemaElement.field_id`, so Iceberg-style readers can map columns.
+  public var fieldId: Int32
+
+  public init(
+    name: String, physicalType: PhysicalType, logicalType: LogicalType = .none,
+    nullable: Bool = true, fieldId: Int32
+  ) {
+    self.name = name
+    self.physicalType = physicalType
+    self.logicalType = logicalType
+    self.nullable = nullable
+    self.fieldId = fieldId
+  }
+}
+
+public struct Schema: Sendable {
+  public var name: String
+  public var columns: [ColumnDescriptor]
+
+  public init(name: String = "schema", columns: [ColumnDescriptor]) {
+    self.name = name
+    self.columns = columns
+  }
+}

@@ -1,0 +1,120 @@
+import LogBytes
+
+/// Reads the presign parameters of one request's query string into `PresignFields`.
+///
+/// Any parameter order, any letter case of the names, other parameters ignored; values are
+/// percent-decoded into reused buffers, secrets are hashed and never kept.
+public struct PresignExtractor {
+  public private(set) var fields = PresignFields()
+  private var decoded: [UInt8] = []
+
+  public init() {}
+
+  /// Extracts from `query` (the part after `?`, raw). Returns true when the request was signed
+  /// in the query string (SigV4 or SigV2).
+  @discardableResult
+  public mutating func extract(query: UnsafeRawBufferPointer, requestTimeMicros: Int64) -> Bool {
+    fields.reset()
+    var sawV4 = false
+    var sawV2 = false
+    var v2Expires: Int64?
+    var work = decoded
+    QueryRedactor.forEachParameter(query) { _, name, value in
+      guard let p = QueryParameter.match(name) else { return }
+      work.removeAll(keepingCapacity: true)
+      PercentDecoding.decode(value, appendingTo: &work)
+      switch p {
+      case .algorithm:
+        sawV4 = true
+        fields.algorithm = work
+        fields.hasAlgorithm = true
+      case .credential:
+        sawV4 = true
+        splitCredential(work)
+      case .date:
+        sawV4 = true
+        fields.signedAtMicros = work.withUnsafeBytes { TimeParser.parseAmzDate($0) }
+      case .expires:
+        sawV4 = true
+        fields.expiresSeconds = Self.parseInteger(work)
+      case .signedHeaders:
+        fields.signedHeaders = work
+        fields.hasSignedHeaders = true
+      case .securityToken:
+        fields.securityTokenSHA256.removeAll(keepingCapacity: true)
+        work.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &fields.securityTokenSHA256) }
+      case .signature, .v2Signature:
+        if p == .signature { sawV4 = true } else { sawV2 = true }
+        fields.signatureSHA256.removeAll(keepingCapacity: true)
+        work.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &fields.signatureSHA256) }
+      case .v2AccessKeyID:
+        sawV2 = true
+        if !fields.hasAccessKeyID {
+          fields.accessKeyID = work
+          fields.hasAccessKeyID = true
+        }
+      case .v2Expires:
+        v2Expires = Self.parseInteger(work)
+      }
+    }
+    decoded = work
+    if sawV4 {
+      fields.version = .sigV4
+      if let signed = fields.signedAtMicros {
+        fields.urlAgeSeconds = (requestTimeMicros - signed) / TimeParser.microsPerSecond
+        if let e = fields.expiresSeconds { fields.expiresAtMicros = signed + e * TimeParser.microsPerSecond }
+      }
+    } else if sawV2 {
+      fields.version = .sigV2
+      if let e = v2Expires { fields.expiresAtMicros = e * TimeParser.microsPerSecond }
+    } else {
+      return false
+    }
+    if let expiresAt = fields.expiresAtMicros { fields.usedAfterExpiry = requestTimeMicros > expiresAt }
+    return true
+  }
+
+  /// `AKID/20201203/us-east-1/s3/aws4_request` → key id, scope date, region, service.
+  private mutating func splitCredential(_ credential: [UInt8]) {
+    var parts = credential.split(separator: UInt8(ascii: "/"), maxSplits: 4, omittingEmptySubsequences: false)
+      .makeIterator()
+    if let akid = parts.next() {
+      fields.accessKeyID.removeAll(keepingCapacity: true)
+      fields.accessKeyID.append(contentsOf: akid)
+      fields.hasAccessKeyID = true
+    }
+    if let date = parts.next() {
+      fields.credentialDate = Array(date).withUnsafeBytes { TimeParser.parseCompactDate($0) }
+    }
+    if let region = parts.next() {
+      fields.credentialRegion.removeAll(keepingCapacity: true)
+      fields.credentialRegion.append(contentsOf: region)
+      fields.hasCredentialRegion = true
+    }
+    if let service = parts.next() {
+      fields.credentialService.removeAll(keepingCapacity: true)
+      fields.credentialService.append(contentsOf: service)
+      fields.hasCredentialService = true
+    }
+  }
+
+  /// Decimal integer with an optional sign, at most 18 digits.
+  static func parseInteger(_ b: [UInt8]) -> Int64? {
+    guard !b.isEmpty && b.count <= 19 else { return nil }
+    var i = 0
+    var negative = false
+    if b[0] == UInt8(ascii: "-") {
+      negative = true
+      i = 1
+    }
+    guard i < b.count else { return nil }
+    var v: Int64 = 0
+    while i < b.count {
+      let d = b[i] &- 0x30
+      guard d < 10 else { return nil }
+      v = v * 10 + Int64(d)
+      i += 1
+    }
+    return negative ? -v : v
+  }
+}
