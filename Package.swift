@@ -22,16 +22,18 @@ let package = Package(
     .target(
       name: "Presign", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "Presign"]),
+    .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "Shards"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "LogInput", "Shards",
+        "Pipeline", "Shards",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
     .testTarget(name: "AccessLogTests", dependencies: ["AccessLog", "LogBytes"]),
     .testTarget(name: "PresignTests", dependencies: ["Presign"]),
     .testTarget(name: "LogInputTests", dependencies: ["LogInput", "CZstd", "CZlib"]),
-    .testTarget(name: "ShardsTests", dependencies: ["Shards", "LogInput"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "AccessLog"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CZstd", "CZlib"]),
   ]
 )

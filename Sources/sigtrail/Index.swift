@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Shards
+
+struct Index: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Index S3 server access log files into Parquet shards.",
+    discussion: """
+      Reads every file under PATH... (directories recursively, hidden files skipped), plain, \
+      gzip or zstd (told by content, not by name), and writes the table
+
+        OUT/s3_access/dt=YYYY-MM-DD/part-<run>-<n>.parquet
+
+      partitioned by request date (UTC), rows sorted by request time within each part. Parts \
+      appear under their final name only when complete.
+
+      Every line becomes a row or a rejection. Rejections are reported on standard error as \
+      FILE:OFFSET: REASON (OFFSET is the byte offset of the line in the decompressed file) and \
+      counted in the summary, which always reconciles: lines read = rows indexed + lines rejected.
+
+      Exit status: 0 when the run completed (rejections, skipped files and damaged archives are \
+      reported, not fatal); 1 when it could not complete (no input, output not writable); 64 for \
+      a usage error.
+
+      Example:
+        sigtrail index Samples/ --out shards
+        duckdb -c "SELECT credential_akid, count(*) FROM 'shards/s3_access/*/*.parquet' \
+      WHERE presign_version IS NOT NULL GROUP BY 1"
+      """)
+
+  @Argument(help: "Log files or directories to index.")
+  var paths: [String]
+
+  @Option(name: [.short, .customLong("out")], help: "Output directory for the shards (created if missing).")
+  var out: String
+
+  @Option(help: "zstd compression level for Parquet pages (1-19; 3 balances speed and size).")
+  var zstdLevel: Int32 = 3
+
+  @Option(help: "Rows per part file; each part is sorted by request time as a whole.")
+  var partRows = 262_144
+
+  @Option(help: "Rows per row group inside a part (each row group covers one time window).")
+  var rowGroupRows = 65_536
+
+  @Option(help: "Longest line accepted, in bytes; longer lines are rejected and skipped.")
+  var maxLineBytes = 1 << 20
+
+  @Option(parsing: .unconditional, help: "How many rejections to list on standard error (all are counted; -1 lists all).")
+  var showRejections = 20
+
+  @Flag(help: "Print the run summary as JSON on standard output (for schedulers and scripts).")
+  var json = false
+
+  @Flag(name: .shortAndLong, help: "Print nothing on standard error but problems.")
+  var quiet = false
+
+  func validate() throws {
+    guard (1...19).contains(zstdLevel) else { throw ValidationError("--zstd-level must be 1...19") }
+    guard partRows >= 1 else { throw ValidationError("--part-rows must be at least 1") }
+    guard rowGroupRows >= 1 else { throw ValidationError("--row-group-rows must be at least 1") }
+    guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+  }
+
+  func run() throws {
+    let started = Date()
+    var options = IndexOptions(inputs: paths, outputDirectory: out, runID: Self.makeRunID(started))
+    options.shards.zstdLevel = zstdLevel
+    options.shards.partRows = partRows
+    options.shards.rowGroupRows = rowGroupRows
+    options.lineReader.maxLineLength = maxLineBytes
+    let showProgress = !quiet && !json && isatty(STDERR_FILENO) == 1
+    var listed = 0
+    var summary: IndexSummary
+    do {
+      summary = try IndexJob(options: options).run(
+        onRejection: { r in
+          if showRejections < 0 || listed < showRejections {
+            listed += 1
+            Self.printError("\(r.path):\(r.offset): rejected: \(r.reason): \(r.explanation)")
+          }
+        },
+        onFileNote: { note, skipped in
+          let location = note.offset.map { "\(note.path):\($0)" } ?? note.path
+          Self.printError("\(location): \(skipped ? "skipped" : "problem"): \(note.reason)")
+        },
+        onFileDone: { done, total, s in
+          guard showProgress else { return }
+          let mb = Double(s.contentBytes) / 1_048_576
+          Self.printError(
+            "\r\(done)/\(total) files, \(String(format: "%.1f", mb)) MB, \(s.rowsIndexed) rows, \(s.linesRejected) rejected",
+            terminator: done == total ? "\n" : "")
+        })
+    } catch {
+      Self.printError("sigtrail: index failed: \(error)")
+      throw ExitCode.failure
+    }
+    summary.seconds = Date().timeIntervalSince(started)
+    if summary.filesFound == 0 && summary.fileProblems.isEmpty == false && summary.parts.isEmpty {
+      Self.printError("sigtrail: no input files could be read")
+      throw ExitCode.failure
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      let data = try encoder.encode(summary)
+      print(String(decoding: data, as: UTF8.self))
+    }
+    if !quiet { Self.printError(Self.describe(summary, listed: listed)) }
+    if summary.filesFound == 0 {
+      Self.printError("sigtrail: no input files found under \(paths.joined(separator: " "))")
+      throw ExitCode.failure
+    }
+  }
+
+  static func describe(_ s: IndexSummary, listed: Int) -> String {
+    var lines: [String] = []
+    let mb = Double(s.contentBytes) / 1_048_576
+    let rate = s.seconds > 0 ? mb / s.seconds : 0
+    lines.append(
+      "files: \(s.filesFound) found, \(s.filesRead) read, \(s.filesSkipped.count) skipped, \(s.fileProblems.count) with problems")
+    lines.append(
+      "lines: \(s.linesRead) read = \(s.rowsIndexed) indexed + \(s.linesRejected) rejected\(s.reconciles ? "" : "  (DOES NOT RECONCILE)")"
+    )
+    if !s.rejectionsByReason.isEmpty {
+      let reasons = s.rejectionsByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+      lines.append("rejections: " + reasons.joined(separator: ", ")
+        + (listed < s.linesRejected ? " (\(listed) listed above; --show-rejections -1 lists all)" : ""))
+    }
+    let outMB = Double(s.outputBytes) / 1_048_576
+    lines.append(
+      "output: \(s.parts.count) parts, \(String(format: "%.2f", outMB)) MB from \(String(format: "%.2f", mb)) MB of logs, \(String(format: "%.2f", s.seconds)) s (\(String(format: "%.1f", rate)) MB/s)"
+    )
+    return lines.joined(separator: "\n")
+  }
+
+  static func makeRunID(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+    return "\(formatter.string(from: date))-\(getpid())"
+  }
+
+  static func printError(_ message: String, terminator: String = "\n") {
+    FileHandle.standardError.write(Data((message + terminator).utf8))
+  }
+}
