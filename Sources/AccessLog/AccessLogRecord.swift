@@ -40,7 +40,7 @@ public struct AccessLogRecord: Sendable {
 }
 
 /// Why a line was not turned into a row. The raw value is a stable code for reports and tables.
-public enum AccessLogRejection: String, Sendable, CaseIterable {
+public enum AccessLogRejection: String, Error, Sendable, CaseIterable {
   case emptyLine = "empty_line"
   case tooFewFields = "too_few_fields"
   case badTime = "bad_time"

@@ -52,7 +52,11 @@ public enum AccessLogTokenizer {
     // Request-URI
     guard c.pos < end else { return .tooFewFields }
     if line[c.pos] == quote {
-      guard let close = requestURIClose(line, open: c.pos, end: end) else { return .badRequestURI }
+      let close: Int
+      switch requestURIClose(line, open: c.pos, end: end) {
+      case .success(let q): close = q
+      case .failure(let reason): return reason
+      }
       record.requestURI = quotedNullable(Span(start: c.pos + 1, end: close), line)
       c.pos = close + 2
     } else {
@@ -196,10 +200,12 @@ public enum AccessLogTokenizer {
     return true
   }
 
+  /// `REST.GET.OBJECT`, `SOAP.PUT.OBJECT`, `S3.COMPUTE.OBJECT.CHECKSUM`: upper-case words joined
+  /// by dots. Lower-case is refused so a bucket name (`media.example.org`) is never taken for one.
   static func isOperation(_ s: Span, _ line: UnsafeRawBufferPointer) -> Bool {
     guard s.length >= 3 else { return false }
     let first = line[Int(s.start)]
-    guard (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A) else { return false }
+    guard first >= 0x41 && first <= 0x5A else { return false }
     var dots = 0
     for i in Int(s.start)..<s.end {
       let b = line[i]
@@ -207,9 +213,7 @@ public enum AccessLogTokenizer {
         dots += 1
         continue
       }
-      let ok =
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-        || b == UInt8(ascii: "_")
+      let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || b == UInt8(ascii: "_")
       if !ok { return false }
     }
     return dots >= 1
@@ -236,32 +240,41 @@ public enum AccessLogTokenizer {
   // MARK: quoted fields
 
   /// The closing quote of the Request-URI: the first `"` after which the line continues with
-  /// ` <status> <error> <n> <n> <n> <n> ` and then a Referer (`"` or `-`).
-  static func requestURIClose(_ line: UnsafeRawBufferPointer, open: Int, end: Int) -> Int? {
+  /// ` <status> <error> <n> <n> <n> <n> ` and then a Referer (`"` or `-`). When no quote fits,
+  /// the reason names the first field that broke the best candidate.
+  static func requestURIClose(_ line: UnsafeRawBufferPointer, open: Int, end: Int)
+    -> Result<Int, AccessLogRejection>
+  {
+    var best = AccessLogRejection.badRequestURI
     var q = open + 1
     while q < end {
-      if line[q] == quote && q + 1 < end && line[q + 1] == space && followsURI(line, at: q + 2, end: end) {
-        return q
+      if line[q] == quote && q + 1 < end && line[q + 1] == space {
+        switch followsURI(line, at: q + 2, end: end) {
+        case nil: return .success(q)
+        case .badRequestURI?: break
+        case let other?: if best == .badRequestURI { best = other }
+        }
       }
       q += 1
     }
-    return nil
+    return .failure(best)
   }
 
-  static func followsURI(_ line: UnsafeRawBufferPointer, at start: Int, end: Int) -> Bool {
+  /// nil when the fields after a Request-URI candidate are well formed; otherwise what is wrong.
+  static func followsURI(_ line: UnsafeRawBufferPointer, at start: Int, end: Int) -> AccessLogRejection? {
     var c = Cursor(line: line, end: end)
     c.pos = start
-    guard let status = c.token() else { return false }
+    guard let status = c.token() else { return .badRequestURI }
     if !isDash(status, line) && !(status.length == 3 && parseDecimal(status, line) != nil) {
-      return false
+      return .badRequestURI
     }
-    guard c.token() != nil else { return false }
+    guard c.token() != nil else { return .tooFewFields }
     for _ in 0..<4 {
-      guard let t = c.token() else { return false }
-      if !isDash(t, line) && parseDecimal(t, line) == nil { return false }
+      guard let t = c.token() else { return .tooFewFields }
+      if !isDash(t, line) && parseDecimal(t, line) == nil { return .badNumber }
     }
-    guard c.pos < end else { return false }
-    return line[c.pos] == quote || line[c.pos] == dash
+    guard c.pos < end else { return .tooFewFields }
+    return line[c.pos] == quote || line[c.pos] == dash ? nil : .badReferer
   }
 
   /// The closing quote of the Referer: the first `"` followed by ` "` or by ` -` as a whole token.
