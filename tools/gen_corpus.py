@@ -454,9 +454,11 @@ class Generator:
         if what == "too_few_fields":
             return good[:good.index(b' "')], None, what
         if what == "bad_request_uri":
-            return good.replace(b'HTTP/1.1" 200', b'HTTP/1.1" 2x0'), None, what
+            return good.replace(b'HTTP/1.1" 200', b'HTTP/1.1 200'), None, what  # unterminated quote
         if what == "bad_http_status":
-            return self.plain_line(t, uri="-", status="2x0"), None, what
+            if self.r.random() < 0.5:
+                return self.plain_line(t, uri="-", status="2x0"), None, what
+            return good.replace(b'HTTP/1.1" 200', b'HTTP/1.1" 2x0'), None, what
         if what == "bad_number":
             return good.replace(b" 512 512 ", b" 512 5l2 "), None, what
         if what == "spliced":

@@ -245,19 +245,28 @@ public enum AccessLogTokenizer {
   static func requestURIClose(_ line: UnsafeRawBufferPointer, open: Int, end: Int)
     -> Result<Int, AccessLogRejection>
   {
-    var best = AccessLogRejection.badRequestURI
+    var diagnosis: AccessLogRejection?
     var q = open + 1
     while q < end {
       if line[q] == quote && q + 1 < end && line[q + 1] == space {
-        switch followsURI(line, at: q + 2, end: end) {
-        case nil: return .success(q)
-        case .badRequestURI?: break
-        case let other?: if best == .badRequestURI { best = other }
+        guard let problem = followsURI(line, at: q + 2, end: end) else { return .success(q) }
+        // The quote after ` HTTP/x.y` is where the URI was meant to end: what broke after it
+        // is the most useful reason to give.
+        if diagnosis == nil && endsWithProtocol(line, before: q) {
+          diagnosis = problem == .badRequestURI ? .badHTTPStatus : problem
         }
       }
       q += 1
     }
-    return .failure(best)
+    return .failure(diagnosis ?? .badRequestURI)
+  }
+
+  /// True when the bytes before `q` are ` HTTP/d.d`.
+  static func endsWithProtocol(_ line: UnsafeRawBufferPointer, before q: Int) -> Bool {
+    guard q >= 9 else { return false }
+    return line[q - 9] == space && line[q - 8] == UInt8(ascii: "H") && line[q - 7] == UInt8(ascii: "T")
+      && line[q - 6] == UInt8(ascii: "T") && line[q - 5] == UInt8(ascii: "P")
+      && line[q - 4] == UInt8(ascii: "/")
   }
 
   /// nil when the fields after a Request-URI candidate are well formed; otherwise what is wrong.

@@ -1,0 +1,256 @@
+"""Shards read back by real readers (DuckDB, pyarrow), compared with what the generator wrote.
+
+The corpus generator writes down, for every line, the exact row sigtrail must produce or the
+reason it must reject the line; these tests run `sigtrail index` on a fresh corpus and check every
+column of every row through DuckDB and through pyarrow, the summary's reconciliation, the Parquet
+metadata other engines rely on, and that no planted secret survives in any output byte.
+"""
+import collections
+import datetime
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TIMESTAMP_COLUMNS = ("request_time", "signed_at", "expires_at")
+
+
+def sigtrail_binary():
+    explicit = os.environ.get("SIGTRAIL_BIN")
+    if explicit:
+        return explicit
+    for config in ("release", "debug"):
+        path = os.path.join(ROOT, ".build", config, "sigtrail")
+        if os.path.exists(path):
+            return path
+    pytest.fail("sigtrail is not built: run `swift build` first or set SIGTRAIL_BIN")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("s3")
+    corpus, out = base / "corpus", base / "out"
+    truth_path, secrets_path = base / "truth.jsonl", base / "secrets.txt"
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tools", "gen_corpus.py"), "--out", str(corpus), "--mb", "4",
+         "--seed", "11", "--file-kb", "96", "--truth", str(truth_path), "--secrets", str(secrets_path)],
+        check=True)
+    # Small parts and row groups so that several of each exist, as in a big run.
+    proc = subprocess.run(
+        [sigtrail_binary(), "index", str(corpus), "--out", str(out), "--json", "--show-rejections", "-1",
+         "--part-rows", "3000", "--row-group-rows", "1000"],
+        capture_output=True, check=True)
+    truth = [json.loads(line) for line in open(truth_path)]
+    secrets = [s for s in open(secrets_path).read().split("\n") if s]
+    return {
+        "corpus": str(corpus), "out": str(out), "truth": truth, "secrets": secrets,
+        "summary": json.loads(proc.stdout), "stdout": proc.stdout, "stderr": proc.stderr,
+        "parts": sorted(str(p) for p in out.rglob("*.parquet")),
+    }
+
+
+def expected_rows(run):
+    rows = {}
+    for t in run["truth"]:
+        if "row" in t:
+            row = dict(t["row"])
+            row["source_file"] = os.path.join(run["corpus"], t["file"])
+            rows[(row["source_file"], t["offset"])] = row
+    return rows
+
+
+def compare(expected, got, reader):
+    assert len(got) == len(expected), f"{reader}: {len(got)} rows, expected {len(expected)}"
+    mismatches = collections.Counter()
+    examples = {}
+    for key, want in expected.items():
+        have = got.get(key)
+        assert have is not None, f"{reader}: no row for {key}"
+        for column, value in want.items():
+            if have[column] != value:
+                mismatches[column] += 1
+                examples.setdefault(column, (key, value, have[column]))
+    assert not mismatches, f"{reader}: mismatching columns {dict(mismatches)}; first of each: {examples}"
+
+
+def test_summary_reconciles_with_every_line(run):
+    s, truth = run["summary"], run["truth"]
+    expected_rejects = collections.Counter(t["reject"] for t in truth if "reject" in t)
+    assert s["linesRead"] == len(truth)
+    assert s["rowsIndexed"] == sum(1 for t in truth if "row" in t)
+    assert s["linesRejected"] == sum(expected_rejects.values())
+    assert s["linesRead"] == s["rowsIndexed"] + s["linesRejected"]
+    assert s["rejectionsByReason"] == dict(expected_rejects)
+    assert s["filesSkipped"] == [] and s["fileProblems"] == []
+    assert sum(p["rows"] for p in s["parts"]) == s["rowsIndexed"]
+
+
+def test_every_rejection_is_reported_with_file_and_offset(run):
+    reported = set()
+    for line in run["stderr"].decode().splitlines():
+        if ": rejected: " in line:
+            location, rest = line.split(": rejected: ", 1)
+            path, offset = location.rsplit(":", 1)
+            reported.add((path, int(offset), rest.split(":", 1)[0]))
+    expected = {(os.path.join(run["corpus"], t["file"]), t["offset"], t["reject"]) for t in run["truth"]
+                if "reject" in t}
+    assert reported == expected
+
+
+def test_duckdb_reads_every_column_as_generated(run):
+    con = duckdb.connect()
+    glob = os.path.join(run["out"], "s3_access", "*", "*.parquet")
+    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()]
+    select = []
+    for c in columns:
+        if c in TIMESTAMP_COLUMNS:
+            select.append(f"epoch_us({c}) AS {c}")
+        elif c == "credential_date":
+            select.append(f"CAST({c} AS VARCHAR) AS {c}")
+        else:
+            select.append(c)
+    got = {}
+    for values in con.execute(f"SELECT {', '.join(select)} FROM read_parquet('{glob}')").fetchall():
+        row = dict(zip(columns, values))
+        got[(row["source_file"], row["source_offset"])] = row
+    compare(expected_rows(run), got, "duckdb")
+
+
+def test_pyarrow_reads_every_column_as_generated(run):
+    table = ds.dataset(os.path.join(run["out"], "s3_access"), format="parquet", partitioning="hive").to_table()
+    assert table.schema.field("request_time").type == pa.timestamp("us", tz="UTC")
+    assert table.schema.field("credential_date").type == pa.date32()
+    arrays = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if name in TIMESTAMP_COLUMNS:
+            column = pc.cast(column, pa.int64())
+        elif name == "credential_date":
+            column = pc.cast(column, pa.string())
+        arrays[name] = column.to_pylist()
+    got = {}
+    for i in range(table.num_rows):
+        row = {name: arrays[name][i] for name in arrays if name != "dt"}
+        got[(row["source_file"], row["source_offset"])] = row
+    compare(expected_rows(run), got, "pyarrow")
+
+
+def test_partition_is_request_date_and_parts_are_sorted_by_time(run):
+    assert len(run["parts"]) > 3
+    for path in run["parts"]:
+        dt = os.path.basename(os.path.dirname(path))
+        assert dt.startswith("dt=")
+        times = pq.read_table(path, columns=["request_time"]).column("request_time").to_pylist()
+        assert times == sorted(times), f"{path} is not sorted by request_time"
+        days = {t.astimezone(datetime.timezone.utc).date().isoformat() for t in times}
+        assert days == {dt[3:]}
+
+
+def test_parquet_metadata_is_what_engines_rely_on(run):
+    saw_dictionary = False
+    for path in run["parts"]:
+        f = pq.ParquetFile(path)
+        meta = f.metadata
+        assert meta.created_by.startswith("sigtrail version ")
+        kv = meta.metadata
+        assert kv[b"sigtrail.table"] == b"s3_access"
+        assert kv[b"sigtrail.schema_version"] == b"1"
+        assert meta.num_row_groups >= 1
+        for g in range(meta.num_row_groups):
+            rg = meta.row_group(g)
+            assert rg.sorting_columns[0].column_index == 0
+            for c in range(rg.num_columns):
+                col = rg.column(c)
+                assert col.compression == "ZSTD"
+                stats = col.statistics
+                assert stats is not None and stats.null_count is not None
+                if stats.null_count < rg.num_rows and col.physical_type != "BOOLEAN":
+                    # Without column_orders pyarrow would ignore string min/max.
+                    assert stats.has_min_max, f"{path} {col.path_in_schema} has no min/max"
+                if col.path_in_schema == "operation" and "RLE_DICTIONARY" in col.encodings:
+                    saw_dictionary = True
+        schema = f.schema_arrow
+        assert schema.field("request_time").type == pa.timestamp("us", tz="UTC")
+        assert schema.field("http_status").type == pa.int32()
+        assert schema.field("bytes_sent").type == pa.int64()
+        assert schema.field("acl_required").type == pa.bool_()
+    assert saw_dictionary
+
+
+def test_duckdb_prunes_on_statistics(run):
+    """A request_time range outside a part's min/max must not need that part's data."""
+    con = duckdb.connect()
+    glob = os.path.join(run["out"], "s3_access", "*", "*.parquet")
+    lo, hi = con.execute(f"SELECT min(request_time), max(request_time) FROM read_parquet('{glob}')").fetchone()
+    stats = con.execute(f"SELECT stats_min, stats_max FROM parquet_metadata('{glob}') WHERE path_in_schema = "
+                    "'request_time'").fetchall()
+    assert stats and all(a is not None and b is not None for a, b in stats)
+    assert con.execute(f"SELECT count(*) FROM read_parquet('{glob}') WHERE request_time > TIMESTAMPTZ '2100-01-01'"
+                   ).fetchone()[0] == 0
+    assert lo < hi
+
+
+def test_no_planted_secret_reaches_any_output_byte(run):
+    secrets = run["secrets"]
+    assert len(secrets) > 100
+    import urllib.parse
+
+    needles = set()
+    for s in secrets:
+        needles.add(s.encode())
+        needles.add(urllib.parse.quote(s, safe="").encode())
+    blobs = [run["stdout"], run["stderr"]]
+    for path in run["parts"]:
+        raw = open(path, "rb").read()
+        blobs.append(raw)
+        blobs.append(decompress_every_zstd_frame(raw))
+        table = pq.read_table(path)
+        for name in table.column_names:
+            if pa.types.is_string(table.schema.field(name).type):
+                blobs.append("\n".join(v for v in table.column(name).to_pylist() if v).encode())
+    for blob in blobs:
+        for needle in needles:
+            assert needle not in blob, "a planted secret reached the output"
+    # And the fingerprints are there instead.
+    con = duckdb.connect()
+    glob = os.path.join(run["out"], "s3_access", "*", "*.parquet")
+    n = con.execute(f"SELECT count(*) FROM read_parquet('{glob}') WHERE request_query LIKE '%Signature=sha256:%'"
+                ).fetchone()[0]
+    assert n > 0
+
+
+def decompress_every_zstd_frame(raw):
+    out = []
+    start = 0
+    frames = 0
+    while True:
+        i = raw.find(b"\x28\xb5\x2f\xfd", start)
+        if i < 0:
+            break
+        try:
+            d = zstandard.ZstdDecompressor().decompressobj()
+            out.append(d.decompress(raw[i:]))
+            frames += 1
+        except zstandard.ZstdError:
+            pass
+        start = i + 4
+    assert frames > 0
+    return b"".join(out)
+
+
+def test_parts_are_private_and_no_temporary_file_is_left(run):
+    for root, dirs, files in os.walk(run["out"]):
+        for name in files:
+            assert not name.startswith("."), f"temporary file left: {name}"
+            mode = stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode)
+            assert mode & 0o007 == 0, f"{name} is readable by others ({oct(mode)})"
