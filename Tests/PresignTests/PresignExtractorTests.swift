@@ -1,0 +1,129 @@
+import Crypto
+import Testing
+
+@testable import Presign
+
+@Suite struct PresignExtractorTests {
+  /// 2020-12-03T02:41:17Z, the request time of the console sample.
+  static let requestTime: Int64 = 1_606_963_277_000_000
+
+  static func extract(_ query: String, at time: Int64 = requestTime) -> PresignFields? {
+    var e = PresignExtractor()
+    let found = Array(query.utf8).withUnsafeBytes { e.extract(query: $0, requestTimeMicros: time) }
+    return found ? e.fields : nil
+  }
+
+  static func hex(_ s: String) -> String {
+    SHA256.hash(data: Array(s.utf8)).map { String(format: "%02x", $0) }.joined()
+  }
+
+  static func string(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+
+  @Test func sigV4WithSessionTokenInAnyOrder() throws {
+    let token = "IQoJb3JpZ2luX2VjECsa+/="
+    let q =
+      "X-Amz-Security-Token=IQoJb3JpZ2luX2VjECsa%2B%2F%3D&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20201203T024116Z"
+      + "&X-Amz-SignedHeaders=content-md5%3Bcontent-type%3Bhost&X-Amz-Expires=300"
+      + "&X-Amz-Credential=ASIAYGDXMBRKKBQFGWWY%2F20201203%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc123"
+    let f = try #require(Self.extract(q))
+    #expect(f.version == .sigV4)
+    #expect(Self.string(f.algorithm) == "AWS4-HMAC-SHA256")
+    #expect(Self.string(f.accessKeyID) == "ASIAYGDXMBRKKBQFGWWY")
+    #expect(f.credentialDate == 18599)  // 2020-12-03
+    #expect(Self.string(f.credentialRegion) == "us-east-1")
+    #expect(Self.string(f.credentialService) == "s3")
+    #expect(f.signedAtMicros == 1_606_963_276_000_000)
+    #expect(f.expiresSeconds == 300)
+    #expect(f.expiresAtMicros == 1_606_963_576_000_000)
+    #expect(f.urlAgeSeconds == 1)
+    #expect(f.usedAfterExpiry == false)
+    #expect(Self.string(f.securityTokenSHA256) == Self.hex(token))
+    #expect(Self.string(f.signatureSHA256) == Self.hex("abc123"))
+    #expect(Self.string(f.signedHeaders) == "content-md5;content-type;host")
+    #expect(f.keyKind == "ASIA")
+  }
+
+  @Test func sigV4WithoutTokenAfterExpiry() throws {
+    let q =
+      "response-content-disposition=attachment%3Bfilename%3Dx.mp4&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+      + "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20201202%2Feu-west-1%2Fs3%2Faws4_request"
+      + "&X-Amz-Date=20201202T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=ff&x-id=GetObject"
+    let f = try #require(Self.extract(q))
+    #expect(f.keyKind == "AKIA")
+    #expect(f.securityTokenSHA256.isEmpty)
+    #expect(f.urlAgeSeconds == 96_077)
+    #expect(f.usedAfterExpiry == true)
+    #expect(Self.string(f.credentialRegion) == "eu-west-1")
+  }
+
+  @Test func sigV2WithEpochExpiry() throws {
+    let q = "Signature=75eBWlMvIpO357%2FqKLdn0sZRP08%3D&Expires=1364127776&AWSAccessKeyId=1VYKRTJ5FFKT5B6F4NR2"
+    let f = try #require(Self.extract(q, at: 1_364_120_576_000_000))
+    #expect(f.version == .sigV2)
+    #expect(Self.string(f.accessKeyID) == "1VYKRTJ5FFKT5B6F4NR2")
+    #expect(f.keyKind == "other")
+    #expect(f.expiresAtMicros == 1_364_127_776_000_000)
+    #expect(f.signedAtMicros == nil)
+    #expect(f.urlAgeSeconds == nil)
+    #expect(f.usedAfterExpiry == false)
+    #expect(Self.string(f.signatureSHA256) == Self.hex("75eBWlMvIpO357/qKLdn0sZRP08="))
+    #expect(!f.hasAlgorithm && f.credentialDate == nil)
+  }
+
+  @Test func parameterNamesMatchIgnoringCase() throws {
+    let f = try #require(Self.extract("x-amz-credential=AKIAX%2F20200101%2Fus-east-1%2Fs3%2Faws4_request&x-amz-date=20200101T000000Z"))
+    #expect(f.version == .sigV4)
+    #expect(Self.string(f.accessKeyID) == "AKIAX")
+  }
+
+  @Test func ordinaryQueriesAreNotPresigned() {
+    #expect(Self.extract("versioning") == nil)
+    #expect(Self.extract("list-type=2&prefix=a%2Fb&encoding-type=url") == nil)
+    #expect(Self.extract("") == nil)
+    #expect(Self.extract("partNumber=4&uploadId=qpR5BCc2") == nil)
+  }
+
+  @Test func malformedValuesDoNotCrash() throws {
+    let f = try #require(Self.extract("X-Amz-Date=2020&X-Amz-Expires=abc&X-Amz-Credential=%ZZ&X-Amz-Signature="))
+    #expect(f.signedAtMicros == nil)
+    #expect(f.expiresSeconds == nil)
+    #expect(f.expiresAtMicros == nil)
+    #expect(Self.string(f.accessKeyID) == "%ZZ")
+    #expect(Self.string(f.signatureSHA256) == Self.hex(""))
+  }
+}
+
+@Suite struct QueryRedactorTests {
+  static func redact(_ s: String) -> (String, Bool) {
+    var r = QueryRedactor()
+    var out: [UInt8] = []
+    let changed = Array(s.utf8).withUnsafeBytes { r.redact($0, appendingTo: &out) }
+    return (String(decoding: out, as: UTF8.self), changed)
+  }
+
+  @Test func requestURIKeepsEverythingButSecrets() {
+    let uri = "GET /b/k?X-Amz-Security-Token=T0K%2BEN&X-Amz-Date=20201203T024116Z&X-Amz-Signature=5151 HTTP/1.1"
+    let (out, changed) = Self.redact(uri)
+    #expect(changed)
+    #expect(
+      out
+        == "GET /b/k?X-Amz-Security-Token=sha256:\(PresignExtractorTests.hex("T0K+EN"))&X-Amz-Date=20201203T024116Z"
+        + "&X-Amz-Signature=sha256:\(PresignExtractorTests.hex("5151")) HTTP/1.1")
+    #expect(!out.contains("T0K"))
+  }
+
+  @Test func bareQueryAndURLsAndSigV2() {
+    #expect(Self.redact("Signature=abc&Expires=1").0 == "Signature=sha256:\(PresignExtractorTests.hex("abc"))&Expires=1")
+    let url = "https://s3.amazonaws.com/p?a=1&signature=zz#frag"
+    #expect(Self.redact(url).0 == "https://s3.amazonaws.com/p?a=1&signature=sha256:\(PresignExtractorTests.hex("zz"))#frag")
+    #expect(Array(url.utf8).withUnsafeBytes { QueryRedactor.containsSecret($0) })
+  }
+
+  @Test func textWithoutSecretsIsUnchanged() {
+    for s in ["GET /a?versionId=1 HTTP/1.1", "GET /Signature HTTP/1.1", "x-amz-signaturex=1", ""] {
+      let (out, changed) = Self.redact(s)
+      #expect(out == s)
+      #expect(!changed)
+    }
+  }
+}
