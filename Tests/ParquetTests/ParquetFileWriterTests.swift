@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+@testable import Parquet
+
+@Suite struct ParquetFileWriterTests {
+  static let schema = Schema(columns: [
+    ColumnDescriptor(name: "t", physicalType: .int64, logicalType: .timestampMicrosUTC, nullable: false, fieldId: 1),
+    ColumnDescriptor(name: "s", physicalType: .byteArray, logicalType: .string, fieldId: 2),
+  ])
+
+  @Test func fileHasMagicAtBothEndsAndAFooterThatFits() throws {
+    let path = NSTemporaryDirectory() + "sigtrail-writer-\(getpid()).parquet"
+    defer { unlink(path) }
+    var strings = ByteArrayValues()
+    for i in 0..<1000 {
+      if i % 10 == 0 { strings.appendNull() } else { strings.append(Array("v\(i % 7)".utf8)) }
+    }
+    let w = try ParquetFileWriter(path: path, schema: Self.schema)
+    try w.writeRowGroup(
+      [.int64(values: (0..<1000).map { Int64($0) }, isNull: [Bool](repeating: false, count: 1000)), .byteArray(strings)],
+      order: (0..<1000).reversed().map { Int32($0) }, sortedByColumn: 0)
+    try w.finish(keyValueMetadata: [("k", "v")])
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(bytes.prefix(4) == Data("PAR1".utf8))
+    #expect(bytes.suffix(4) == Data("PAR1".utf8))
+    let footerLength = bytes.subdata(in: (bytes.count - 8)..<(bytes.count - 4)).withUnsafeBytes {
+      Int($0.loadUnaligned(as: UInt32.self).littleEndian)
+    }
+    #expect(footerLength > 0 && footerLength < bytes.count - 12)
+    #expect(w.rowCount == 1000)
+  }
+
+  @Test func stringStatisticsAreTruncatedToValidBounds() {
+    let long = Array(String(repeating: "a", count: 100).utf8) + [0xC3, 0xA9]
+    var s = ColumnStatistics()
+    long.withUnsafeBytes { s.setStringRange(min: $0, max: $0) }
+    #expect(s.minValue == Array(long.prefix(64)))
+    #expect(s.maxValue == Array(long.prefix(63)) + [UInt8(ascii: "b")])
+    #expect(!s.minIsExact && !s.maxIsExact)
+    // An all-0x7F..0xFF prefix has no ASCII byte to increment: no max rather than a wrong one.
+    let high = [UInt8](repeating: 0x7F, count: 70)
+    var t = ColumnStatistics()
+    high.withUnsafeBytes { t.setStringRange(min: $0, max: $0) }
+    #expect(t.maxValue == nil)
+  }
+
+  @Test func dictionaryBuilderStopsAtItsBudget() {
+    var b = ByteArrayDictionaryBuilder(maxEntries: 3, maxBytes: 1 << 20)
+    let arena: [UInt8] = Array("aabbccdd".utf8)
+    arena.withUnsafeBufferPointer { a in
+      #expect(b.index(of: a, start: 0, length: 2) == 0)
+      #expect(b.index(of: a, start: 2, length: 2) == 1)
+      #expect(b.index(of: a, start: 0, length: 2) == 0)
+      #expect(b.index(of: a, start: 4, length: 2) == 2)
+      #expect(b.index(of: a, start: 6, length: 2) == nil)
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import CZlib
+import Foundation
+import Testing
+
+@testable import Pipeline
+
+@Suite struct IndexJobTests {
+  static let good =
+    "79a5 bkt [06/Feb/2019:00:00:38 +0000] 192.0.2.3 arn:aws:iam::1:user/a 3E57427F33A59F07 REST.GET.OBJECT k "
+    + "\"GET /k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20190205%2Fus-east-1%2Fs3%2Faws4_request"
+    + "&X-Amz-Date=20190205T230038Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Security-Token=PLANTEDTOKEN123"
+    + "&X-Amz-Signature=PLANTEDSIGNATURE456 HTTP/1.1\" 200 - 113 - 7 - \"-\" \"curl/8\" - aGk= SigV4 "
+    + "ECDHE-RSA-AES128-GCM-SHA256 QueryString bkt.s3.amazonaws.com TLSv1.2"
+
+  static func gzip(_ text: String) -> Data {
+    let data = Array(text.utf8)
+    var out = [UInt8](repeating: 0, count: data.count + 1024)
+    var stream = z_stream()
+    deflateInit2_(&stream, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+    var input = data
+    let n = input.withUnsafeMutableBufferPointer { i in
+      out.withUnsafeMutableBufferPointer { o in
+        stream.next_in = i.baseAddress
+        stream.avail_in = uInt(i.count)
+        stream.next_out = o.baseAddress
+        stream.avail_out = uInt(o.count)
+        deflate(&stream, Z_FINISH)
+        return o.count - Int(stream.avail_out)
+      }
+    }
+    deflateEnd(&stream)
+    return Data(out[0..<n])
+  }
+
+  @Test func mixedTreeReconcilesAndReportsEveryFile() throws {
+    let root = NSTemporaryDirectory() + "sigtrail-job-\(getpid())"
+    let input = root + "/in"
+    let output = root + "/out"
+    try FileManager.default.createDirectory(atPath: input + "/sub", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let fm = FileManager.default
+    fm.createFile(atPath: input + "/a.log", contents: Data((Self.good + "\nnot a log line\n" + Self.good + "\n").utf8))
+    fm.createFile(atPath: input + "/sub/b.gz", contents: Self.gzip(Self.good + "\n\n"))
+    fm.createFile(atPath: input + "/trail.json", contents: Data("{\"Records\":[]}".utf8))
+    fm.createFile(atPath: input + "/blob.bin", contents: Data([0x50, 0, 0, 1, 2]))
+    var broken = Self.gzip(String(repeating: Self.good + "\n", count: 200))
+    broken = broken.prefix(broken.count / 2)
+    fm.createFile(atPath: input + "/sub/broken.gz", contents: broken)
+
+    var rejections: [Rejection] = []
+    var notes: [(IndexSummary.FileNote, Bool)] = []
+    let job = IndexJob(options: IndexOptions(inputs: [input], outputDirectory: output, runID: "test"))
+    let summary = try job.run(onRejection: { rejections.append($0) }, onFileNote: { notes.append(($0, $1)) })
+
+    #expect(summary.filesFound == 5)
+    #expect(summary.filesSkipped.map(\.path).sorted() == [input + "/blob.bin", input + "/trail.json"])
+    #expect(summary.fileProblems.count == 1)
+    #expect(summary.fileProblems.first?.path == input + "/sub/broken.gz")
+    #expect(summary.reconciles)
+    #expect(summary.rejectionsByReason == ["bad_time": 1, "empty_line": 1])
+    #expect(rejections.contains { $0.path == input + "/a.log" && $0.offset == Int64(Self.good.utf8.count + 1) })
+    #expect(summary.rowsIndexed >= 3)
+    #expect(summary.parts.count == 1)
+    #expect(summary.parts.first?.partition == "dt=2019-02-06")
+    #expect(notes.count == 3)
+
+    // Neither planted secret is anywhere in the output, not even compressed away by chance.
+    for part in summary.parts {
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: part.path))
+      #expect(bytes.range(of: Data("PLANTEDTOKEN123".utf8)) == nil)
+      #expect(bytes.range(of: Data("PLANTEDSIGNATURE456".utf8)) == nil)
+      #expect(bytes.prefix(4) == Data("PAR1".utf8) && bytes.suffix(4) == Data("PAR1".utf8))
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import AccessLog
+import Testing
+
+@testable import Shards
+
+@Suite struct RequestLineTests {
+  static func split(_ s: String) -> [String?] {
+    let bytes = Array(s.utf8)
+    return bytes.withUnsafeBytes { uri in
+      let p = RequestLine.split(uri)
+      return [p.method, p.path, p.query, p.protocolVersion].map { span in
+        span.isNull ? nil : String(decoding: span.bytes(in: uri), as: UTF8.self)
+      }
+    }
+  }
+
+  @Test func splitsMethodPathQueryAndProtocol() {
+    #expect(Self.split("GET /b/k.txt?versionId=3&x=1 HTTP/1.1") == ["GET", "/b/k.txt", "versionId=3&x=1", "HTTP/1.1"])
+    #expect(Self.split("HEAD / HTTP/1.1") == ["HEAD", "/", nil, "HTTP/1.1"])
+    #expect(Self.split("GET /k?") == ["GET", "/k", "", nil])
+    #expect(Self.split("GET /\" HTTP/1.1") == ["GET", "/\"", nil, "HTTP/1.1"])
+    #expect(Self.split("GET") == ["GET", nil, nil, nil])
+    #expect(Self.split("") == [nil, nil, nil, nil])
+  }
+}
+
+@Suite struct PartitionLayoutTests {
+  @Test func daysAndDates() {
+    #expect(PartitionLayout.dateString(day: 0) == "1970-01-01")
+    #expect(PartitionLayout.dateString(day: 17933) == "2019-02-06")
+    #expect(PartitionLayout.day(ofMicros: 1_549_411_238_000_000) == 17933)
+    #expect(PartitionLayout.day(ofMicros: -1) == -1)
+    #expect(PartitionLayout.dateString(day: -1) == "1969-12-31")
+  }
+
+  @Test func schemaHasStableIdsAndNames() {
+    let columns = S3AccessSchema.schema.columns
+    #expect(columns.count == S3AccessSchema.Column.allCases.count)
+    #expect(columns.map(\.fieldId) == Array(1...Int32(columns.count)))
+    #expect(columns[S3AccessSchema.Column.requestTime.rawValue].name == "request_time")
+    #expect(columns[S3AccessSchema.Column.signatureSHA256.rawValue].name == "signature_sha256")
+    #expect(columns[S3AccessSchema.Column.sourceOffset.rawValue].name == "source_offset")
+    for c in columns {
+      #expect(c.name == c.name.lowercased() && !c.name.contains(" "))
+    }
+  }
+}
