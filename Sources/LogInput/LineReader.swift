@@ -171,7 +171,8 @@ public final class LineReader {
       if stream.avail_in == 0 && !inputEOF {
         let n = Glibc.read(fd, inputBlock, Self.inputBlockSize)
         if n < 0 {
-          result.problem = InputProblem(path: path, offset: splitter.streamOffset, reason: "read error: \(errnoDescription())")
+          result.problem = InputProblem(
+            path: path, offset: splitter.streamOffset, reason: "read error: \(errnoDescription())")
           return
         }
         if n == 0 {

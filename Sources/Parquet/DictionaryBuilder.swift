@@ -140,8 +140,7 @@ public enum ByteHash {
   }
 
   @inline(__always)
-  static func equal(_ arena: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ length: Int) -> Bool
-  {
+  static func equal(_ arena: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ length: Int) -> Bool {
     if a == b { return true }
     guard let base = arena.baseAddress else { return length == 0 }
     return memcmpBytes(base + a, base + b, length)

@@ -76,7 +76,8 @@ public final class ParquetFileWriter {
   /// Writes the footer, fsyncs and closes the file.
   public func finish(keyValueMetadata: [(String, String)] = []) throws {
     let footer = FooterEncoder.encode(
-      schema: schema, rowGroups: rowGroups.map { group in
+      schema: schema,
+      rowGroups: rowGroups.map { group in
         FooterEncoder.RowGroupInfo(
           rows: group.rows, sortedByColumn: group.sortedByColumn,
           chunks: group.chunks.map {

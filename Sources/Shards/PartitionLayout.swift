@@ -1,7 +1,8 @@
+import LogBytes
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import LogBytes
 
 /// Hive-style layout: `OUT/<table>/dt=YYYY-MM-DD/part-<run>-<seq>.parquet`, which Athena, Trino,
 /// Spark, DuckDB and pyarrow read as a table partitioned by `dt`.

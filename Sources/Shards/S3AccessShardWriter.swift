@@ -1,8 +1,9 @@
+import AccessLog
+import Parquet
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import AccessLog
-import Parquet
 
 public struct ShardOptions: Sendable {
   /// Rows in one part file; each part is sorted by request time as a whole.

@@ -47,7 +47,8 @@ struct Index: ParsableCommand {
   @Option(help: "Longest line accepted, in bytes; longer lines are rejected and skipped.")
   var maxLineBytes = 1 << 20
 
-  @Option(parsing: .unconditional, help: "How many rejections to list on standard error (all are counted; -1 lists all).")
+  @Option(
+    parsing: .unconditional, help: "How many rejections to list on standard error (all are counted; -1 lists all).")
   var showRejections = 20
 
   @Flag(help: "Print the run summary as JSON on standard output (for schedulers and scripts).")
@@ -119,14 +120,16 @@ struct Index: ParsableCommand {
     let mb = Double(s.contentBytes) / 1_048_576
     let rate = s.seconds > 0 ? mb / s.seconds : 0
     lines.append(
-      "files: \(s.filesFound) found, \(s.filesRead) read, \(s.filesSkipped.count) skipped, \(s.fileProblems.count) with problems")
+      "files: \(s.filesFound) found, \(s.filesRead) read, \(s.filesSkipped.count) skipped, \(s.fileProblems.count) with problems"
+    )
     lines.append(
       "lines: \(s.linesRead) read = \(s.rowsIndexed) indexed + \(s.linesRejected) rejected\(s.reconciles ? "" : "  (DOES NOT RECONCILE)")"
     )
     if !s.rejectionsByReason.isEmpty {
       let reasons = s.rejectionsByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
-      lines.append("rejections: " + reasons.joined(separator: ", ")
-        + (listed < s.linesRejected ? " (\(listed) listed above; --show-rejections -1 lists all)" : ""))
+      lines.append(
+        "rejections: " + reasons.joined(separator: ", ")
+          + (listed < s.linesRejected ? " (\(listed) listed above; --show-rejections -1 lists all)" : ""))
     }
     let outMB = Double(s.outputBytes) / 1_048_576
     lines.append(

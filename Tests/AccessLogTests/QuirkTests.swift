@@ -7,7 +7,8 @@ import Testing
   static let tail =
     " 200 - 512 512 10 9 \"-\" \"curl/8.5.0\" - aGVsbG8= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader b.s3.amazonaws.com TLSv1.2"
 
-  static func line(requester: String = "arn:aws:iam::123456789012:user/alice", ip: String = "192.0.2.1",
+  static func line(
+    requester: String = "arn:aws:iam::123456789012:user/alice", ip: String = "192.0.2.1",
     uri: String = "\"GET /k HTTP/1.1\"", requestID: String = "3E57427F33A59F07", op: String = "REST.GET.OBJECT"
   ) -> String {
     "79a5 bucket [06/Feb/2019:00:00:38 +0000] \(ip) \(requester) \(requestID) \(op) k \(uri)" + tail
@@ -68,7 +69,8 @@ import Testing
   @Test func invalidUTF8BytesStayBytes() {
     let text = Self.line()
     var bytes = Array(text.utf8)
-    let at = text.utf8.distance(from: text.utf8.startIndex, to: text.range(of: "\"curl")!.upperBound.samePosition(in: text.utf8)!)
+    let at = text.utf8.distance(
+      from: text.utf8.startIndex, to: text.range(of: "\"curl")!.upperBound.samePosition(in: text.utf8)!)
     bytes.insert(contentsOf: [0xFF, 0xFE], at: at)
     let p = Parsed(bytes: bytes)
     #expect(p.rejection == nil)
@@ -86,7 +88,9 @@ import Testing
     #expect(Parsed("   ").rejection == .emptyLine)
     #expect(Parsed("79a5 bucket").rejection == .badTime)
     #expect(Parsed(Self.line().replacingOccurrences(of: "Feb", with: "Fev")).rejection == .badTime)
-    #expect(Parsed(Self.line().replacingOccurrences(of: "[06/", with: "[31/").replacingOccurrences(of: "Feb", with: "Apr")).rejection == .badTime)
+    #expect(
+      Parsed(Self.line().replacingOccurrences(of: "[06/", with: "[31/").replacingOccurrences(of: "Feb", with: "Apr"))
+        .rejection == .badTime)
     #expect(Parsed(Self.line(uri: "GET")).rejection == .badRequestURI)
     #expect(Parsed(Self.line(uri: "\"GET /k HTTP/1.1")).rejection == .badRequestURI)
     #expect(Parsed(Self.line().replacingOccurrences(of: "\" 200 ", with: "\" 2x0 ")).rejection == .badHTTPStatus)

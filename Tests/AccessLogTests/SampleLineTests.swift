@@ -11,13 +11,18 @@ struct SampleLineTests {
     #expect(genuine.count >= 60)
     for line in genuine {
       let p = Parsed(line.text)
-      #expect(p.rejection == nil, "rejected \(String(describing: p.rejection)): \(line.text.prefix(160)) [\(line.source)]")
+      #expect(
+        p.rejection == nil, "rejected \(String(describing: p.rejection)): \(line.text.prefix(160)) [\(line.source)]")
       #expect(p.record.fieldCount >= 17 && p.record.fieldCount <= 28)
     }
   }
 
   @Test func currentDocsExampleHas27Fields() throws {
-    let p = Parsed(try SharedSamples.line(containing: "amzn-s3-demo-bucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /amzn-s3-demo-bucket1?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" - s9lz"))
+    let p = Parsed(
+      try SharedSamples.line(
+        containing:
+          "amzn-s3-demo-bucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /amzn-s3-demo-bucket1?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" - s9lz"
+      ))
     #expect(p.rejection == nil)
     let r = p.record
     #expect(p.text(\.bucketOwner) == "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be")
@@ -51,7 +56,8 @@ struct SampleLineTests {
   }
 
   @Test func trailingSpaceAndAclRequired() throws {
-    let p = Parsed(try SharedSamples.line(containing: "A1206F460EXAMPLE REST.GET.BUCKETPOLICY - \"GET /DOC-EXAMPLE-BUCKET1?policy"))
+    let p = Parsed(
+      try SharedSamples.line(containing: "A1206F460EXAMPLE REST.GET.BUCKETPOLICY - \"GET /DOC-EXAMPLE-BUCKET1?policy"))
     #expect(p.rejection == nil)
     #expect(p.record.httpStatus == 404)
     #expect(p.text(\.errorCode) == "NoSuchBucketPolicy")
@@ -117,7 +123,8 @@ struct SampleLineTests {
     #expect(scan.text(\.errorCode) == "NoSuchKey")
     #expect(scan.text(\.referer)?.hasPrefix("https://dandiarchive.s3.amazonaws.com//?s=index") == true)
     #expect(scan.text(\.referer)?.contains("\"xinba\"") == true)
-    #expect(scan.text(\.userAgent) == "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)")
+    #expect(
+      scan.text(\.userAgent) == "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)")
     #expect(scan.text(\.hostHeader) == "dandiarchive.s3.amazonaws.com")
   }
 
@@ -135,7 +142,9 @@ struct SampleLineTests {
   @Test func twoTokenHostID() throws {
     let p = Parsed(try SharedSamples.line(containing: "92D3B218463A63EA"))
     #expect(p.rejection == nil)
-    #expect(p.text(\.hostID) == "AIDAISBTTLPGXGH6YFFAY LzYGhqEwXn5Xiuil9tI6JtK2PiIo+SC6Ute3Isq2qEmt/t0Z7qFkyD0mp1ZIc43bm0qSX4tBbbc=")
+    #expect(
+      p.text(\.hostID)
+        == "AIDAISBTTLPGXGH6YFFAY LzYGhqEwXn5Xiuil9tI6JtK2PiIo+SC6Ute3Isq2qEmt/t0Z7qFkyD0mp1ZIc43bm0qSX4tBbbc=")
     #expect(p.text(\.signatureVersion) == "SigV4")
     #expect(p.text(\.cipherSuite) == "ECDHE-RSA-AES128-SHA")
     #expect(p.text(\.hostHeader) == "s3.amazonaws.com")

@@ -18,7 +18,10 @@ import Testing
     }
     let w = try ParquetFileWriter(path: path, schema: Self.schema)
     try w.writeRowGroup(
-      [.int64(values: (0..<1000).map { Int64($0) }, isNull: [Bool](repeating: false, count: 1000)), .byteArray(strings)],
+      [
+        .int64(values: (0..<1000).map { Int64($0) }, isNull: [Bool](repeating: false, count: 1000)),
+        .byteArray(strings),
+      ],
       order: (0..<1000).reversed().map { Int32($0) }, sortedByColumn: 0)
     try w.finish(keyValueMetadata: [("k", "v")])
     let bytes = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -71,7 +71,8 @@ import Testing
   }
 
   @Test func parameterNamesMatchIgnoringCase() throws {
-    let f = try #require(Self.extract("x-amz-credential=AKIAX%2F20200101%2Fus-east-1%2Fs3%2Faws4_request&x-amz-date=20200101T000000Z"))
+    let f = try #require(
+      Self.extract("x-amz-credential=AKIAX%2F20200101%2Fus-east-1%2Fs3%2Faws4_request&x-amz-date=20200101T000000Z"))
     #expect(f.version == .sigV4)
     #expect(Self.string(f.accessKeyID) == "AKIAX")
   }
@@ -113,9 +114,11 @@ import Testing
   }
 
   @Test func bareQueryAndURLsAndSigV2() {
-    #expect(Self.redact("Signature=abc&Expires=1").0 == "Signature=sha256:\(PresignExtractorTests.hex("abc"))&Expires=1")
+    #expect(
+      Self.redact("Signature=abc&Expires=1").0 == "Signature=sha256:\(PresignExtractorTests.hex("abc"))&Expires=1")
     let url = "https://s3.amazonaws.com/p?a=1&signature=zz#frag"
-    #expect(Self.redact(url).0 == "https://s3.amazonaws.com/p?a=1&signature=sha256:\(PresignExtractorTests.hex("zz"))#frag")
+    #expect(
+      Self.redact(url).0 == "https://s3.amazonaws.com/p?a=1&signature=sha256:\(PresignExtractorTests.hex("zz"))#frag")
     #expect(Array(url.utf8).withUnsafeBytes { QueryRedactor.containsSecret($0) })
   }
 
