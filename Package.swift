@@ -21,8 +21,9 @@ let package = Package(
     .target(name: "AccessLog", dependencies: ["LogBytes"]),
     .target(
       name: "Presign", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "Presign"]),
-    .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "Shards"]),
+    .target(name: "CloudTrail", dependencies: ["LogBytes", "Presign"]),
+    .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
+    .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
     .testTarget(name: "AccessLogTests", dependencies: ["AccessLog", "LogBytes"]),
     .testTarget(name: "PresignTests", dependencies: ["Presign"]),
+    .testTarget(name: "CloudTrailTests", dependencies: ["CloudTrail", "LogBytes"]),
     .testTarget(name: "LogInputTests", dependencies: ["LogInput", "CZstd", "CZlib"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "AccessLog"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CZstd", "CZlib"]),

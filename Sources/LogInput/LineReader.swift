@@ -10,23 +10,28 @@ public struct LineReaderOptions: Sendable {
   public var maxLineLength = 1 << 20
   /// Decompressed bytes handled per step; memory per reader is about this plus `maxLineLength`.
   public var chunkSize = 4 << 20
+  /// Largest decompressed content read as one buffer (`ContentMode.whole`).
+  public var maxWholeBytes = 256 << 20
 
   public init() {}
 }
 
-/// What reading one file produced, besides the lines themselves.
+/// What reading one file produced, besides the content itself.
 public struct FileReadResult: Sendable {
   public var compression: Compression = .none
+  public var mode: ContentMode?
   /// Bytes of content after decompression (equal to the file size for plain files).
   public var contentBytes: Int64 = 0
+  /// Lines delivered or reported as overlong (line mode).
   public var lines: Int64 = 0
-  /// Set when the caller's `accept` check turned the file down.
+  /// Set when the first bytes turned the file down.
   public var skipReason: String?
-  /// Set when the file could not be read to its end; the lines before the problem were delivered.
+  /// Set when the file could not be read to its end; the content before the problem was delivered
+  /// in line mode, and nothing was delivered in whole mode.
   public var problem: InputProblem?
 }
 
-/// Reads plain, gzip and zstd files as a sequence of lines with their byte offsets.
+/// Reads plain, gzip and zstd files, as lines with their byte offsets or as one buffer.
 ///
 /// Plain files are memory-mapped and lines are views into the mapping (zero copies); compressed
 /// files are inflated into one reused buffer. Memory stays bounded whatever the file size.
@@ -54,12 +59,23 @@ public final class LineReader {
 
   public typealias LineHandler = (_ line: UnsafeRawBufferPointer, _ offset: Int64) -> Void
   public typealias OverlongHandler = (_ offset: Int64) -> Void
+  public typealias WholeHandler = (_ content: UnsafeRawBufferPointer) -> Void
 
-  /// Reads `path`. `accept` sees the first bytes of the content (after decompression) and returns
-  /// a reason to skip the file, or nil to read it.
+  /// Reads `path` line by line; `accept` sees the first bytes and returns a reason to skip, or nil.
   public func read(
     path: String, accept: (UnsafeRawBufferPointer) -> String?, onLine: LineHandler,
     onOverlong: OverlongHandler
+  ) -> FileReadResult {
+    read(
+      path: path, decide: { head in accept(head).map { .skip($0) } ?? .lines }, onLine: onLine,
+      onOverlong: onOverlong, onWhole: { _ in })
+  }
+
+  /// Reads `path`; `decide` sees the first bytes of the content (after decompression) and picks
+  /// how the rest is consumed.
+  public func read(
+    path: String, decide: (UnsafeRawBufferPointer) -> ContentMode, onLine: LineHandler,
+    onOverlong: OverlongHandler, onWhole: WholeHandler
   ) -> FileReadResult {
     var result = FileReadResult()
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -81,31 +97,43 @@ public final class LineReader {
     }
     if result.compression == .none {
       readPlain(
-        fd: fd, size: size, path: path, accept: accept, result: &result, onLine: onLine,
-        onOverlong: onOverlong)
+        fd: fd, size: size, path: path, decide: decide, result: &result, onLine: onLine,
+        onOverlong: onOverlong, onWhole: onWhole)
       return result
     }
-    // The splitter only lives for this call, so the handlers do not really escape.
+    // The sink only lives for this call, so the handlers do not really escape.
     withoutActuallyEscaping(onLine) { onLine in
       withoutActuallyEscaping(onOverlong) { onOverlong in
-        var splitter = LineSplitter(
-          buffer: buffer, capacity: capacity, maxLineLength: options.maxLineLength, onLine: onLine,
-          onOverlong: onOverlong)
-        if result.compression == .gzip {
-          readGzip(fd: fd, path: path, accept: accept, splitter: &splitter, result: &result)
-        } else {
-          readZstd(fd: fd, path: path, accept: accept, splitter: &splitter, result: &result)
+        withoutActuallyEscaping(decide) { decide in
+          var sink = ContentSink(
+            splitter: LineSplitter(
+              buffer: buffer, capacity: capacity, maxLineLength: options.maxLineLength, onLine: onLine,
+              onOverlong: onOverlong),
+            maxWholeBytes: options.maxWholeBytes, decide: decide)
+          defer { sink.release() }
+          if result.compression == .gzip {
+            readGzip(fd: fd, path: path, sink: &sink, result: &result)
+          } else {
+            readZstd(fd: fd, path: path, sink: &sink, result: &result)
+          }
+          result.mode = sink.mode ?? .lines
+          if result.skipReason != nil { return }
+          if sink.isWhole {
+            result.contentBytes = Int64(sink.wholeCount)
+            if result.problem == nil { onWhole(UnsafeRawBufferPointer(start: sink.whole, count: sink.wholeCount)) }
+            return
+          }
+          if result.problem != nil {
+            // A damaged stream: its unfinished last line is not trustworthy. The problem's offset
+            // is where the undelivered bytes start.
+            result.problem?.offset = sink.splitter.streamOffset
+            result.contentBytes = sink.splitter.streamOffset + Int64(sink.splitter.pending)
+          } else {
+            sink.splitter.finish()
+            result.contentBytes = sink.splitter.streamOffset
+          }
+          result.lines = sink.splitter.lines
         }
-        if result.problem != nil {
-          // A damaged stream: its unfinished last line is not trustworthy. The problem's offset
-          // is where the undelivered bytes start.
-          result.problem?.offset = splitter.streamOffset
-          result.contentBytes = splitter.streamOffset + Int64(splitter.pending)
-        } else if result.skipReason == nil {
-          splitter.finish()
-          result.contentBytes = splitter.streamOffset
-        }
-        result.lines = splitter.lines
       }
     }
     return result
@@ -114,12 +142,12 @@ public final class LineReader {
   // MARK: plain
 
   private func readPlain(
-    fd: Int32, size: Int, path: String, accept: (UnsafeRawBufferPointer) -> String?,
-    result: inout FileReadResult, onLine: LineHandler, onOverlong: OverlongHandler
+    fd: Int32, size: Int, path: String, decide: (UnsafeRawBufferPointer) -> ContentMode,
+    result: inout FileReadResult, onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler
   ) {
     result.contentBytes = Int64(size)
     guard size > 0 else {
-      result.skipReason = accept(UnsafeRawBufferPointer(start: nil, count: 0))
+      result.mode = .lines
       return
     }
     guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
@@ -129,9 +157,17 @@ public final class LineReader {
     defer { munmap(map, size) }
     _ = madvise(map, size, MADV_SEQUENTIAL)
     let all = UnsafeRawBufferPointer(start: map, count: size)
-    if let reason = accept(UnsafeRawBufferPointer(rebasing: all[0..<min(size, 4096)])) {
+    let mode = decide(UnsafeRawBufferPointer(rebasing: all[0..<min(size, 4096)]))
+    result.mode = mode
+    switch mode {
+    case .skip(let reason):
       result.skipReason = reason
       return
+    case .whole:
+      onWhole(all)
+      return
+    case .lines:
+      break
     }
     var lineStart = 0
     var lines: Int64 = 0
@@ -150,12 +186,28 @@ public final class LineReader {
     result.lines = lines
   }
 
+  /// Offset in the content where the next decompressed byte goes, for problem reports.
+  private static func contentOffset(_ sink: ContentSink) -> Int64 {
+    sink.isWhole ? Int64(sink.wholeCount) : sink.splitter.streamOffset + Int64(sink.splitter.pending)
+  }
+
+  /// Hands `produced` bytes to the sink; false when reading must stop.
+  private static func deliver(_ produced: Int, _ sink: inout ContentSink, _ path: String, _ result: inout FileReadResult)
+    -> Bool
+  {
+    let before = contentOffset(sink)
+    guard let stop = sink.commit(produced) else { return true }
+    if case .skip = sink.mode {
+      result.skipReason = stop
+    } else {
+      result.problem = InputProblem(path: path, offset: before, reason: stop)
+    }
+    return false
+  }
+
   // MARK: gzip
 
-  private func readGzip(
-    fd: Int32, path: String, accept: (UnsafeRawBufferPointer) -> String?, splitter: inout LineSplitter,
-    result: inout FileReadResult
-  ) {
+  private func readGzip(fd: Int32, path: String, sink: inout ContentSink, result: inout FileReadResult) {
     var stream = z_stream()
     // 15 + 32: zlib or gzip header, detected automatically.
     guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -164,7 +216,6 @@ public final class LineReader {
     }
     defer { inflateEnd(&stream) }
     var compressedOffset: Int64 = 0
-    var checkedHead = false
     var ended = false
     var inputEOF = false
     while true {
@@ -172,7 +223,7 @@ public final class LineReader {
         let n = Glibc.read(fd, inputBlock, Self.inputBlockSize)
         if n < 0 {
           result.problem = InputProblem(
-            path: path, offset: splitter.streamOffset, reason: "read error: \(errnoDescription())")
+            path: path, offset: Self.contentOffset(sink), reason: "read error: \(errnoDescription())")
           return
         }
         if n == 0 {
@@ -186,7 +237,7 @@ public final class LineReader {
       if inputEOF && stream.avail_in == 0 {
         if !ended {
           result.problem = InputProblem(
-            path: path, offset: splitter.streamOffset + Int64(splitter.pending),
+            path: path, offset: Self.contentOffset(sink),
             reason: "truncated gzip stream (ends before the end of its last member)")
         }
         return
@@ -196,8 +247,8 @@ public final class LineReader {
         inflateReset(&stream)
         ended = false
       }
-      let space = splitter.freeSpace
-      stream.next_out = splitter.writePointer.assumingMemoryBound(to: Bytef.self)
+      let space = sink.freeSpace()
+      stream.next_out = sink.writePointer.assumingMemoryBound(to: Bytef.self)
       stream.avail_out = uInt(space)
       let rc = inflate(&stream, Z_NO_FLUSH)
       let produced = space - Int(stream.avail_out)
@@ -205,29 +256,20 @@ public final class LineReader {
         ended = true
       } else if rc != Z_OK && rc != Z_BUF_ERROR {
         let message = stream.msg.map { String(cString: $0) } ?? "code \(rc)"
+        let at = Self.contentOffset(sink) + Int64(produced)
+        _ = Self.deliver(produced, &sink, path, &result)
         result.problem = InputProblem(
-          path: path, offset: splitter.streamOffset + Int64(splitter.pending) + Int64(produced),
+          path: path, offset: at,
           reason: "corrupt gzip data (\(message)) near compressed byte \(compressedOffset - Int64(stream.avail_in))")
-        splitter.commit(produced)
         return
       }
-      if !checkedHead && produced > 0 {
-        checkedHead = true
-        if let reason = accept(UnsafeRawBufferPointer(start: splitter.writePointer, count: min(produced, 4096))) {
-          result.skipReason = reason
-          return
-        }
-      }
-      splitter.commit(produced)
+      guard Self.deliver(produced, &sink, path, &result) else { return }
     }
   }
 
   // MARK: zstd
 
-  private func readZstd(
-    fd: Int32, path: String, accept: (UnsafeRawBufferPointer) -> String?, splitter: inout LineSplitter,
-    result: inout FileReadResult
-  ) {
+  private func readZstd(fd: Int32, path: String, sink: inout ContentSink, result: inout FileReadResult) {
     if zstdContext == nil { zstdContext = ZSTD_createDCtx() }
     guard let ctx = zstdContext else {
       result.problem = InputProblem(path: path, reason: "zstd initialisation failed")
@@ -235,7 +277,6 @@ public final class LineReader {
     }
     ZSTD_DCtx_reset(ctx, ZSTD_reset_session_only)
     var input = ZSTD_inBuffer(src: inputBlock, size: 0, pos: 0)
-    var checkedHead = false
     var lastHint = 0
     var compressedOffset: Int64 = 0
     while true {
@@ -248,35 +289,28 @@ public final class LineReader {
         if n == 0 {
           if lastHint != 0 {
             result.problem = InputProblem(
-              path: path, offset: splitter.streamOffset + Int64(splitter.pending),
-              reason: "truncated zstd stream (last frame incomplete)")
+              path: path, offset: Self.contentOffset(sink), reason: "truncated zstd stream (last frame incomplete)")
           }
           return
         }
         input = ZSTD_inBuffer(src: inputBlock, size: n, pos: 0)
         compressedOffset += Int64(n)
       }
-      let space = splitter.freeSpace
-      var output = ZSTD_outBuffer(dst: splitter.writePointer, size: space, pos: 0)
+      let space = sink.freeSpace()
+      var output = ZSTD_outBuffer(dst: sink.writePointer, size: space, pos: 0)
       let hint = ZSTD_decompressStream(ctx, &output, &input)
       if ZSTD_isError(hint) != 0 {
+        let at = Self.contentOffset(sink) + Int64(output.pos)
+        _ = Self.deliver(output.pos, &sink, path, &result)
         result.problem = InputProblem(
-          path: path, offset: splitter.streamOffset + Int64(splitter.pending) + Int64(output.pos),
+          path: path, offset: at,
           reason:
             "corrupt zstd data (\(String(cString: ZSTD_getErrorName(hint)))) near compressed byte \(compressedOffset - Int64(input.size - input.pos))"
         )
-        splitter.commit(output.pos)
         return
       }
       lastHint = hint
-      if !checkedHead && output.pos > 0 {
-        checkedHead = true
-        if let reason = accept(UnsafeRawBufferPointer(start: splitter.writePointer, count: min(output.pos, 4096))) {
-          result.skipReason = reason
-          return
-        }
-      }
-      splitter.commit(output.pos)
+      guard Self.deliver(output.pos, &sink, path, &result) else { return }
     }
   }
 }

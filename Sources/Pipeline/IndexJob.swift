@@ -1,4 +1,5 @@
 import AccessLog
+import CloudTrail
 import LogInput
 import Shards
 
@@ -16,25 +17,13 @@ public struct IndexOptions: Sendable {
   }
 }
 
-/// The indexing run: discover inputs, read each file line by line, tokenize, and hand rows to the
-/// shard writer. Rejections and file problems go to the callbacks as they happen and are counted
-/// in the summary.
+/// The indexing run: discover inputs, read each file as access-log lines or as a CloudTrail
+/// document, and hand rows to the shard writers. Rejections and file notes go to the callbacks
+/// as they happen and are counted in the summary.
 public struct IndexJob {
   public let options: IndexOptions
 
   public init(options: IndexOptions) { self.options = options }
-
-  /// Decides from a file's first bytes whether it can be an S3 server access log.
-  public static func classify(_ head: UnsafeRawBufferPointer) -> String? {
-    if head.contains(0) { return "binary content (NUL bytes), not a text log" }
-    for b in head where b != 0x20 && b != 0x0A && b != 0x0D && b != 0x09 {
-      if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
-        return "JSON content (CloudTrail or another JSON log), not an S3 server access log"
-      }
-      break
-    }
-    return nil
-  }
 
   public func run(
     onRejection: (Rejection) -> Void, onFileNote: (IndexSummary.FileNote, _ skipped: Bool) -> Void,
@@ -49,31 +38,54 @@ public struct IndexJob {
       onFileNote(note, false)
     }
     let reader = LineReader(options: options.lineReader)
-    let writer = S3AccessShardWriter(
+    let accessLogs = S3AccessShardWriter(
       outputDirectory: options.outputDirectory, runID: options.runID, version: BuildInfo.version,
       options: options.shards)
-    var record = AccessLogRecord()
+    let cloudTrail = CloudTrailShardWriter(
+      outputDirectory: options.outputDirectory, runID: options.runID, version: BuildInfo.version,
+      options: options.shards)
+    var accessRecord = AccessLogRecord()
+    var trailRecord = CloudTrailRecord()
     var writeError: Error?
+    var cloudTrailAppended: Int64 = 0
+
+    func reject(_ path: String, _ offset: Int64, _ code: String, _ explanation: String) {
+      summary.rejectionsByReason[code, default: 0] += 1
+      onRejection(Rejection(path: path, offset: offset, reason: code, explanation: explanation))
+    }
 
     for (index, file) in files.enumerated() {
       summary.inputBytes += file.size
+      if let reason = InputClassifier.skipReason(forPath: file.path) {
+        let note = IndexSummary.FileNote(path: file.path, offset: nil, reason: reason)
+        summary.filesSkipped.append(note)
+        onFileNote(note, true)
+        onFileDone(index + 1, files.count, summary)
+        continue
+      }
       var pathBytes = Array(file.path.utf8)
+      var documentSkip: String?
+      var isCloudTrail = false
       let result = pathBytes.withUnsafeMutableBytes { rawPath in
         let path = UnsafeRawBufferPointer(rawPath)
         return reader.read(
-          path: file.path, accept: Self.classify,
+          path: file.path,
+          decide: { head in
+            switch InputClassifier.mode(forHead: head) {
+            case .text: return .lines
+            case .json: return .whole
+            case .skip(let reason): return .skip(reason)
+            }
+          },
           onLine: { line, offset in
             guard writeError == nil else { return }
-            if let rejection = AccessLogTokenizer.parse(line, into: &record) {
+            if let rejection = AccessLogTokenizer.parse(line, into: &accessRecord) {
               summary.linesRejected += 1
-              summary.rejectionsByReason[rejection.rawValue, default: 0] += 1
-              onRejection(
-                Rejection(
-                  path: file.path, offset: offset, reason: rejection.rawValue, explanation: rejection.explanation))
+              reject(file.path, offset, rejection.rawValue, rejection.explanation)
               return
             }
             do {
-              try writer.append(line: line, record: record, sourceFile: path, offset: offset)
+              try accessLogs.append(line: line, record: accessRecord, sourceFile: path, offset: offset)
               summary.rowsIndexed += 1
             } catch {
               writeError = error
@@ -82,19 +94,30 @@ public struct IndexJob {
           onOverlong: { offset in
             let r = AccessLogRejection.lineTooLong
             summary.linesRejected += 1
-            summary.rejectionsByReason[r.rawValue, default: 0] += 1
-            onRejection(Rejection(path: file.path, offset: offset, reason: r.rawValue, explanation: r.explanation))
+            reject(file.path, offset, r.rawValue, r.explanation)
+          },
+          onWhole: { content in
+            isCloudTrail = true
+            let counts = indexCloudTrail(
+              content, path: file.path, pathBytes: path, writer: cloudTrail, record: &trailRecord,
+              writeError: &writeError, reject: reject)
+            summary.cloudTrail.recordsRead += counts.read
+            summary.cloudTrail.recordsRejected += counts.rejected
+            for (reason, n) in counts.skipped { summary.cloudTrail.recordsSkipped[reason, default: 0] += n }
+            cloudTrailAppended += counts.appended
+            documentSkip = counts.documentSkip
           })
       }
       pathBytes.removeAll()
       if let writeError { throw writeError }
       summary.linesRead += result.lines
       summary.contentBytes += result.contentBytes
-      if let reason = result.skipReason {
+      if isCloudTrail { summary.cloudTrail.files += 1 }
+      if let reason = result.skipReason ?? documentSkip {
         let note = IndexSummary.FileNote(path: file.path, offset: nil, reason: reason)
         summary.filesSkipped.append(note)
         onFileNote(note, true)
-      } else {
+      } else if result.problem == nil || result.mode == .lines {
         summary.filesRead += 1
       }
       if let problem = result.problem {
@@ -104,12 +127,71 @@ public struct IndexJob {
       }
       onFileDone(index + 1, files.count, summary)
     }
-    for part in try writer.finish() {
+    for part in try accessLogs.finish() + cloudTrail.finish() {
       summary.parts.append(
         IndexSummary.Part(
           table: part.table, partition: part.partition, path: part.path, rows: part.rows, bytes: part.bytes))
       summary.outputBytes += Int64(part.bytes)
     }
+    summary.cloudTrail.duplicatesDropped = Int64(cloudTrail.duplicatesDropped)
+    summary.cloudTrail.recordsIndexed = cloudTrailAppended - summary.cloudTrail.duplicatesDropped
     return summary
+  }
+
+  struct DocumentCounts {
+    var read: Int64 = 0
+    var appended: Int64 = 0
+    var rejected: Int64 = 0
+    var skipped: [String: Int64] = [:]
+    var documentSkip: String?
+  }
+
+  /// Indexes the records of one CloudTrail document.
+  func indexCloudTrail(
+    _ content: UnsafeRawBufferPointer, path: String, pathBytes: UnsafeRawBufferPointer, writer: CloudTrailShardWriter,
+    record: inout CloudTrailRecord, writeError: inout Error?,
+    reject: (String, Int64, String, String) -> Void
+  ) -> DocumentCounts {
+    var counts = DocumentCounts()
+    let document = CloudTrailDocument(content)
+    let scanner = JSONScanner(content)
+    let outcome = document.scan(
+      onRecord: { value in
+        guard writeError == nil else { return }
+        counts.read += 1
+        let offset = Int64(value.start)
+        do throws(JSONError) {
+          try CloudTrailRecordReader.read(value, scanner: scanner, into: &record)
+        } catch {
+          counts.rejected += 1
+          reject(path, Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))")
+          return
+        }
+        if JSONStrings.equals(record.eventType, "AwsCloudTrailInsight", in: content) {
+          counts.skipped["insight_event", default: 0] += 1
+          return
+        }
+        guard let time = record.eventTimeMicros else {
+          counts.rejected += 1
+          reject(path, offset, "no_event_time", "record has no eventTime (or @timestamp) in a known form")
+          return
+        }
+        do {
+          try writer.append(record, eventTime: time, scanner: scanner, sourceFile: pathBytes, offset: offset)
+          counts.appended += 1
+        } catch {
+          writeError = error
+        }
+      },
+      onReject: { offset, rejection in
+        counts.read += 1
+        counts.rejected += 1
+        reject(path, Int64(offset), rejection.code, rejection.explanation)
+      })
+    if case .notALog(let reason) = outcome { counts.documentSkip = reason }
+    if counts.read > 0 && counts.read == counts.skipped["insight_event"] {
+      counts.documentSkip = "CloudTrail Insights events, not API events"
+    }
+    return counts
   }
 }

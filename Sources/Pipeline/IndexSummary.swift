@@ -1,5 +1,6 @@
-/// Everything one `sigtrail index` run did, reconciled: every line read is either a row or a
-/// rejection, every file found is either read, skipped with a reason, or reported as a problem.
+/// Everything one `sigtrail index` run did, reconciled: every line or record read is a row, a
+/// rejection, a skipped record or a dropped duplicate; every file found is read, skipped with a
+/// reason, or reported as a problem.
 public struct IndexSummary: Sendable, Codable {
   public struct FileNote: Sendable, Codable {
     public var path: String
@@ -15,6 +16,22 @@ public struct IndexSummary: Sendable, Codable {
     public var bytes: Int
   }
 
+  /// CloudTrail records: read = indexed + rejected + skipped + duplicates dropped.
+  public struct CloudTrailCounts: Sendable, Codable {
+    public var files = 0
+    public var recordsRead: Int64 = 0
+    public var recordsIndexed: Int64 = 0
+    public var recordsRejected: Int64 = 0
+    /// Records deliberately not indexed, by reason (Insights events).
+    public var recordsSkipped: [String: Int64] = [:]
+    /// Second deliveries of an event (same eventID and time) removed within a part.
+    public var duplicatesDropped: Int64 = 0
+
+    public var reconciles: Bool {
+      recordsRead == recordsIndexed + recordsRejected + recordsSkipped.values.reduce(0, +) + duplicatesDropped
+    }
+  }
+
   public var filesFound = 0
   public var filesRead = 0
   public var filesSkipped: [FileNote] = []
@@ -23,19 +40,22 @@ public struct IndexSummary: Sendable, Codable {
   public var inputBytes: Int64 = 0
   /// Bytes of content after decompression.
   public var contentBytes: Int64 = 0
+  /// S3 server access log lines.
   public var linesRead: Int64 = 0
   public var rowsIndexed: Int64 = 0
   public var linesRejected: Int64 = 0
+  /// Rejections of lines and records, by reason code.
   public var rejectionsByReason: [String: Int64] = [:]
+  public var cloudTrail = CloudTrailCounts()
   public var parts: [Part] = []
   public var outputBytes: Int64 = 0
   public var seconds = 0.0
 
-  /// `linesRead == rowsIndexed + linesRejected`, the invariant a scheduler can check.
-  public var reconciles: Bool { linesRead == rowsIndexed + linesRejected }
+  /// Lines read = rows indexed + lines rejected, and the CloudTrail counts add up likewise.
+  public var reconciles: Bool { linesRead == rowsIndexed + linesRejected && cloudTrail.reconciles }
 }
 
-/// One line that did not become a row.
+/// One line or record that did not become a row.
 public struct Rejection: Sendable {
   public var path: String
   public var offset: Int64

@@ -7,7 +7,12 @@ import Presign
 ///
 /// `append` turns one tokenized line into one row: it splits the Request-URI, extracts presign
 /// parameters and replaces every secret by its fingerprint before any byte reaches a column.
-struct S3AccessBatch {
+struct S3AccessBatch: ShardBatch {
+  static var tableName: String { S3AccessSchema.tableName }
+  static var schemaVersion: String { S3AccessSchema.schemaVersion }
+  static var schema: Schema { S3AccessSchema.schema }
+
+  private var scratch = RowScratch()
   private(set) var requestTime: [Int64] = []
   private var bucketOwner = TextColumn(), bucket = TextColumn(), remoteIP = TextColumn()
   private var requester = TextColumn(), requestID = TextColumn(), operation = TextColumn()
@@ -39,9 +44,13 @@ struct S3AccessBatch {
       + requestPath.byteCount
   }
 
+  init() {}
+
+  func outputOrder() -> (order: [Int32], duplicates: Int) { (timeOrder(requestTime), 0) }
+
   mutating func append(
     line: UnsafeRawBufferPointer, record r: AccessLogRecord, sourceFile file: UnsafeRawBufferPointer,
-    offset: Int64, scratch: inout RowScratch
+    offset: Int64
   ) {
     requestTime.append(r.requestTimeMicros)
     bucketOwner.append(r.bucketOwner, line)
@@ -51,7 +60,7 @@ struct S3AccessBatch {
     requestID.append(r.requestID, line)
     operation.append(r.operation, line)
     key.append(r.key, line)
-    appendRequest(r, line: line, scratch: &scratch)
+    appendRequest(r, line: line)
     httpStatus.append(r.httpStatus)
     errorCode.append(r.errorCode, line)
     bytesSent.append(r.bytesSent)
@@ -78,7 +87,7 @@ struct S3AccessBatch {
 
   /// Request-URI `METHOD target PROTOCOL` → method, path, query, protocol; presign fields from
   /// the query. The stored URI and query have their secrets fingerprinted.
-  private mutating func appendRequest(_ r: AccessLogRecord, line: UnsafeRawBufferPointer, scratch: inout RowScratch) {
+  private mutating func appendRequest(_ r: AccessLogRecord, line: UnsafeRawBufferPointer) {
     requestURI.appendRedacted(r.requestURI, line, scratch: &scratch)
     var foundPresign = false
     if r.requestURI.isNull {

@@ -5,15 +5,20 @@ import Shards
 
 struct Index: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Index S3 server access log files into Parquet shards.",
+    abstract: "Index S3 server access logs and CloudTrail archives into Parquet shards.",
     discussion: """
       Reads every file under PATH... (directories recursively, hidden files skipped), plain, \
-      gzip or zstd (told by content, not by name), and writes the table
+      gzip or zstd (told by content, not by name). Text files are S3 server access logs; JSON \
+      files are CloudTrail: `{"Records":[...]}` archives, arrays of records, JSON Lines exports \
+      and EventBridge events. CloudTrail digest and Insights files and other AWSLogs services \
+      are recognised and skipped with a reason. Two tables are written:
 
-        OUT/s3_access/dt=YYYY-MM-DD/part-<run>-<n>.parquet
+        OUT/s3_access/dt=YYYY-MM-DD/part-<run>-<n>.parquet   (by request date, UTC)
+        OUT/cloudtrail/dt=YYYY-MM-DD/part-<run>-<n>.parquet  (by event date, UTC)
 
-      partitioned by request date (UTC), rows sorted by request time within each part. Parts \
-      appear under their final name only when complete.
+      Rows are sorted by time within each part; parts appear under their final name only when \
+      complete. A CloudTrail event delivered twice (same eventID and time) is kept once per part; \
+      queries over many parts should still count DISTINCT event_id.
 
       Every line becomes a row or a rejection. Rejections are reported on standard error as \
       FILE:OFFSET: REASON (OFFSET is the byte offset of the line in the decompressed file) and \
@@ -47,6 +52,9 @@ struct Index: ParsableCommand {
   @Option(help: "Longest line accepted, in bytes; longer lines are rejected and skipped.")
   var maxLineBytes = 1 << 20
 
+  @Option(help: "Largest decompressed JSON file accepted, in MiB; a larger one is reported and skipped.")
+  var maxJsonMib = 256
+
   @Option(
     parsing: .unconditional, help: "How many rejections to list on standard error (all are counted; -1 lists all).")
   var showRejections = 20
@@ -62,6 +70,7 @@ struct Index: ParsableCommand {
     guard partRows >= 1 else { throw ValidationError("--part-rows must be at least 1") }
     guard rowGroupRows >= 1 else { throw ValidationError("--row-group-rows must be at least 1") }
     guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+    guard (1...65536).contains(maxJsonMib) else { throw ValidationError("--max-json-mib must be 1...65536") }
   }
 
   func run() throws {
@@ -71,6 +80,7 @@ struct Index: ParsableCommand {
     options.shards.partRows = partRows
     options.shards.rowGroupRows = rowGroupRows
     options.lineReader.maxLineLength = maxLineBytes
+    options.lineReader.maxWholeBytes = maxJsonMib << 20
     let showProgress = !quiet && !json && isatty(STDERR_FILENO) == 1
     var listed = 0
     var summary: IndexSummary
@@ -123,8 +133,20 @@ struct Index: ParsableCommand {
       "files: \(s.filesFound) found, \(s.filesRead) read, \(s.filesSkipped.count) skipped, \(s.fileProblems.count) with problems"
     )
     lines.append(
-      "lines: \(s.linesRead) read = \(s.rowsIndexed) indexed + \(s.linesRejected) rejected\(s.reconciles ? "" : "  (DOES NOT RECONCILE)")"
-    )
+      "access-log lines: \(s.linesRead) read = \(s.rowsIndexed) indexed + \(s.linesRejected) rejected")
+    let ct = s.cloudTrail
+    if ct.files > 0 {
+      let skipped = ct.recordsSkipped.values.reduce(0, +)
+      lines.append(
+        "cloudtrail records: \(ct.recordsRead) read = \(ct.recordsIndexed) indexed + \(ct.recordsRejected) rejected"
+          + " + \(skipped) skipped (Insights) + \(ct.duplicatesDropped) duplicate deliveries dropped, from \(ct.files) files")
+    }
+    if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }
+    if !s.filesSkipped.isEmpty {
+      var reasons: [String: Int] = [:]
+      for note in s.filesSkipped { reasons[note.reason, default: 0] += 1 }
+      lines.append("skipped files: " + reasons.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: "; "))
+    }
     if !s.rejectionsByReason.isEmpty {
       let reasons = s.rejectionsByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
       lines.append(

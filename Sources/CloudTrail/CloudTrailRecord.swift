@@ -1,0 +1,83 @@
+/// The fields sigtrail keeps from one CloudTrail record, located in the record's buffer.
+///
+/// String fields are `JSONValue`s (decoded only when a column is filled); times and numbers are
+/// parsed here because their forms vary (reference §6.2–6.3). A field that is absent, `null` or of
+/// an unexpected JSON type is simply missing: the raw JSON columns keep everything.
+public struct CloudTrailRecord: Sendable {
+  public var eventTime = JSONValue.missing
+  public var eventTimeMicros: Int64?
+  public var eventID = JSONValue.missing
+  public var eventVersion = JSONValue.missing
+  public var eventSource = JSONValue.missing
+  public var eventName = JSONValue.missing
+  public var awsRegion = JSONValue.missing
+  public var sourceIPAddress = JSONValue.missing
+  public var userAgent = JSONValue.missing
+  public var requestID = JSONValue.missing
+  public var eventType = JSONValue.missing
+  public var eventCategory = JSONValue.missing
+  public var managementEvent: Bool?
+  public var readOnly: Bool?
+  public var recipientAccountID = JSONValue.missing
+  public var sharedEventID = JSONValue.missing
+  public var errorCode = JSONValue.missing
+  public var errorMessage = JSONValue.missing
+  public var vpcEndpointID = JSONValue.missing
+  public var tlsVersion = JSONValue.missing
+  public var cipherSuite = JSONValue.missing
+  public var clientProvidedHostHeader = JSONValue.missing
+
+  // userIdentity
+  public var identityType = JSONValue.missing
+  public var principalID = JSONValue.missing
+  public var identityARN = JSONValue.missing
+  public var identityAccountID = JSONValue.missing
+  public var accessKeyID = JSONValue.missing
+  public var userName = JSONValue.missing
+  public var invokedBy = JSONValue.missing
+  public var sessionIssuerType = JSONValue.missing
+  public var sessionIssuerARN = JSONValue.missing
+  public var sessionIssuerName = JSONValue.missing
+  public var sessionCreatedMicros: Int64?
+  public var mfaAuthenticated: Bool?
+  public var ec2RoleDelivery = JSONValue.missing
+  public var sourceIdentity = JSONValue.missing
+
+  // S3 data events and presign parameters CloudTrail logs
+  public var bucketName = JSONValue.missing
+  public var objectKey = JSONValue.missing
+  public var authenticationMethod = JSONValue.missing
+  public var signatureVersion = JSONValue.missing
+  public var bytesIn: Int64?
+  public var bytesOut: Int64?
+  public var amzAlgorithm = JSONValue.missing
+  public var amzCredential = JSONValue.missing
+  public var amzDate = JSONValue.missing
+  public var amzExpires = JSONValue.missing
+  public var amzSignedHeaders = JSONValue.missing
+
+  // Lineage
+  public var issuedAccessKeyID = JSONValue.missing
+  public var issuedExpirationMicros: Int64?
+  public var issuedSessionToken = JSONValue.missing
+  public var roleARN = JSONValue.missing
+  public var roleSessionName = JSONValue.missing
+  public var assumedRoleARN = JSONValue.missing
+  /// Instance ids named by `requestParameters.instancesSet.items[].instanceId`, in order.
+  public var targetInstanceIDs: [JSONValue] = []
+
+  // Raw sections, copied as JSON text with secrets fingerprinted
+  public var requestParameters = JSONValue.missing
+  public var responseElements = JSONValue.missing
+  public var additionalEventData = JSONValue.missing
+  public var resources = JSONValue.missing
+
+  public init() {}
+
+  mutating func reset() {
+    let ids = targetInstanceIDs
+    self = CloudTrailRecord()
+    targetInstanceIDs = ids
+    targetInstanceIDs.removeAll(keepingCapacity: true)
+  }
+}

@@ -1,0 +1,196 @@
+/// A validating, non-allocating JSON scanner over a byte buffer.
+///
+/// It walks values in place: `value(at:)` returns where a value is and where it ends, checking
+/// the grammar as it goes (strings and their escapes, numbers, literals, nesting up to
+/// `maxDepth`), so a malformed record is found with its offset and never half-read.
+public struct JSONScanner {
+  public let buffer: UnsafeRawBufferPointer
+  public let maxDepth: Int
+
+  public init(_ buffer: UnsafeRawBufferPointer, maxDepth: Int = 256) {
+    self.buffer = buffer
+    self.maxDepth = maxDepth
+  }
+
+  @inline(__always)
+  public func skipWhitespace(_ p: Int) -> Int {
+    var i = p
+    while i < buffer.count {
+      let b = buffer[i]
+      if b != 0x20 && b != 0x0A && b != 0x0D && b != 0x09 { break }
+      i += 1
+    }
+    return i
+  }
+
+  /// The value starting at `p` (after whitespace) and the offset just past it.
+  public func value(at p: Int) throws(JSONError) -> (JSONValue, Int) {
+    try value(at: p, depth: 0)
+  }
+
+  private func value(at p0: Int, depth: Int) throws(JSONError) -> (JSONValue, Int) {
+    let p = skipWhitespace(p0)
+    guard p < buffer.count else { throw JSONError(offset: p, reason: "unexpected end of input") }
+    switch buffer[p] {
+    case UInt8(ascii: "\""):
+      let (end, escaped) = try stringEnd(contentStart: p + 1)
+      return (JSONValue(kind: .string, start: p + 1, end: end, escaped: escaped), end + 1)
+    case UInt8(ascii: "{"):
+      guard depth < maxDepth else { throw JSONError(offset: p, reason: "nesting deeper than \(maxDepth)") }
+      var i = skipWhitespace(p + 1)
+      if i < buffer.count && buffer[i] == UInt8(ascii: "}") {
+        return (JSONValue(kind: .object, start: p, end: i + 1), i + 1)
+      }
+      while true {
+        guard i < buffer.count, buffer[i] == UInt8(ascii: "\"") else {
+          throw JSONError(offset: i, reason: "expected a member name")
+        }
+        let (keyEnd, _) = try stringEnd(contentStart: i + 1)
+        i = skipWhitespace(keyEnd + 1)
+        guard i < buffer.count, buffer[i] == UInt8(ascii: ":") else {
+          throw JSONError(offset: i, reason: "expected ':' after a member name")
+        }
+        let (_, next) = try value(at: i + 1, depth: depth + 1)
+        i = skipWhitespace(next)
+        guard i < buffer.count else { throw JSONError(offset: i, reason: "unterminated object") }
+        if buffer[i] == UInt8(ascii: ",") {
+          i = skipWhitespace(i + 1)
+          continue
+        }
+        guard buffer[i] == UInt8(ascii: "}") else { throw JSONError(offset: i, reason: "expected ',' or '}'") }
+        return (JSONValue(kind: .object, start: p, end: i + 1), i + 1)
+      }
+    case UInt8(ascii: "["):
+      guard depth < maxDepth else { throw JSONError(offset: p, reason: "nesting deeper than \(maxDepth)") }
+      var i = skipWhitespace(p + 1)
+      if i < buffer.count && buffer[i] == UInt8(ascii: "]") {
+        return (JSONValue(kind: .array, start: p, end: i + 1), i + 1)
+      }
+      while true {
+        let (_, next) = try value(at: i, depth: depth + 1)
+        i = skipWhitespace(next)
+        guard i < buffer.count else { throw JSONError(offset: i, reason: "unterminated array") }
+        if buffer[i] == UInt8(ascii: ",") {
+          i += 1
+          continue
+        }
+        guard buffer[i] == UInt8(ascii: "]") else { throw JSONError(offset: i, reason: "expected ',' or ']'") }
+        return (JSONValue(kind: .array, start: p, end: i + 1), i + 1)
+      }
+    case UInt8(ascii: "t"):
+      try literal("true", at: p)
+      return (JSONValue(kind: .boolTrue, start: p, end: p + 4), p + 4)
+    case UInt8(ascii: "f"):
+      try literal("false", at: p)
+      return (JSONValue(kind: .boolFalse, start: p, end: p + 5), p + 5)
+    case UInt8(ascii: "n"):
+      try literal("null", at: p)
+      return (JSONValue(kind: .null, start: p, end: p + 4), p + 4)
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+      let end = try numberEnd(p)
+      return (JSONValue(kind: .number, start: p, end: end), end)
+    default:
+      throw JSONError(offset: p, reason: "unexpected byte 0x\(String(buffer[p], radix: 16)) where a value should start")
+    }
+  }
+
+  private func literal(_ word: StaticString, at p: Int) throws(JSONError) {
+    let n = word.utf8CodeUnitCount
+    guard p + n <= buffer.count else { throw JSONError(offset: p, reason: "truncated literal") }
+    for k in 0..<n where buffer[p + k] != word.utf8Start[k] {
+      throw JSONError(offset: p, reason: "invalid literal")
+    }
+  }
+
+  private func numberEnd(_ p: Int) throws(JSONError) -> Int {
+    var i = p
+    if buffer[i] == UInt8(ascii: "-") { i += 1 }
+    let digitsStart = i
+    while i < buffer.count && buffer[i] >= 0x30 && buffer[i] <= 0x39 { i += 1 }
+    guard i > digitsStart else { throw JSONError(offset: p, reason: "invalid number") }
+    if i < buffer.count && buffer[i] == UInt8(ascii: ".") {
+      i += 1
+      let f = i
+      while i < buffer.count && buffer[i] >= 0x30 && buffer[i] <= 0x39 { i += 1 }
+      guard i > f else { throw JSONError(offset: p, reason: "invalid number") }
+    }
+    if i < buffer.count && (buffer[i] == UInt8(ascii: "e") || buffer[i] == UInt8(ascii: "E")) {
+      i += 1
+      if i < buffer.count && (buffer[i] == UInt8(ascii: "+") || buffer[i] == UInt8(ascii: "-")) { i += 1 }
+      let e = i
+      while i < buffer.count && buffer[i] >= 0x30 && buffer[i] <= 0x39 { i += 1 }
+      guard i > e else { throw JSONError(offset: p, reason: "invalid number") }
+    }
+    return i
+  }
+
+  /// Offset of the closing quote of a string whose content starts at `contentStart`.
+  private func stringEnd(contentStart: Int) throws(JSONError) -> (Int, Bool) {
+    var i = contentStart
+    var escaped = false
+    let n = buffer.count
+    while i < n {
+      let b = buffer[i]
+      if b == UInt8(ascii: "\"") { return (i, escaped) }
+      if b == UInt8(ascii: "\\") {
+        escaped = true
+        guard i + 1 < n else { break }
+        switch buffer[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+          UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+          i += 2
+        case UInt8(ascii: "u"):
+          guard i + 5 < n, JSONStrings.hex4(buffer, i + 2) != nil else {
+            throw JSONError(offset: i, reason: "invalid \\u escape")
+          }
+          i += 6
+        default:
+          throw JSONError(offset: i, reason: "invalid escape")
+        }
+        continue
+      }
+      if b < 0x20 { throw JSONError(offset: i, reason: "control character inside a string") }
+      i += 1
+    }
+    throw JSONError(offset: contentStart - 1, reason: "unterminated string")
+  }
+
+  /// Calls `body(name, value)` for each member of a validated object, in order.
+  public func forEachMember(
+    of object: JSONValue, _ body: (JSONValue, JSONValue) throws(JSONError) -> Void
+  ) throws(JSONError) {
+    guard object.kind == .object else { return }
+    var i = skipWhitespace(Int(object.start) + 1)
+    let end = Int(object.end) - 1
+    while i < end {
+      let (name, afterName) = try value(at: i)
+      let colon = skipWhitespace(afterName)
+      let (v, afterValue) = try value(at: colon + 1)
+      try body(name, v)
+      i = skipWhitespace(afterValue)
+      if i < end && buffer[i] == UInt8(ascii: ",") { i = skipWhitespace(i + 1) }
+    }
+  }
+
+  /// Calls `body(element)` for each element of a validated array.
+  public func forEachElement(of array: JSONValue, _ body: (JSONValue) throws(JSONError) -> Void) throws(JSONError) {
+    guard array.kind == .array else { return }
+    var i = skipWhitespace(Int(array.start) + 1)
+    let end = Int(array.end) - 1
+    while i < end {
+      let (v, after) = try value(at: i)
+      try body(v)
+      i = skipWhitespace(after)
+      if i < end && buffer[i] == UInt8(ascii: ",") { i = skipWhitespace(i + 1) }
+    }
+  }
+
+  /// The member `name` of `object`; `.missing` if absent. Names are compared as raw bytes.
+  public func member(_ name: StaticString, of object: JSONValue) -> JSONValue {
+    var found = JSONValue.missing
+    try? forEachMember(of: object) { key, v throws(JSONError) in
+      if found.isMissing && JSONStrings.equals(key, name, in: buffer) { found = v }
+    }
+    return found
+  }
+}

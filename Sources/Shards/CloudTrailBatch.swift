@@ -1,0 +1,270 @@
+import CloudTrail
+import LogBytes
+import Parquet
+import Presign
+
+/// Rows of the `cloudtrail` table being gathered for one partition.
+struct CloudTrailBatch: ShardBatch {
+  static var tableName: String { CloudTrailSchema.tableName }
+  static var schemaVersion: String { CloudTrailSchema.schemaVersion }
+  static var schema: Schema { CloudTrailSchema.schema }
+
+  private var eventTimes: [Int64] = []
+  private var text: [TextColumn]
+  private var ints: [Int64Column]
+  private var bools: [BoolColumn]
+  private var redactor = JSONRedactor()
+  private var scratch: [UInt8] = []
+  private var approximate = 0
+
+  /// Where each schema column lives: (kind, index in its array). Built once from the schema.
+  private static let layout: [(kind: PhysicalType, index: Int)] = {
+    var t = 0
+    var i = 0
+    var b = 0
+    return CloudTrailSchema.schema.columns.dropFirst().map { c in
+      switch c.physicalType {
+      case .byteArray:
+        t += 1
+        return (.byteArray, t - 1)
+      case .boolean:
+        b += 1
+        return (.boolean, b - 1)
+      default:
+        i += 1
+        return (.int64, i - 1)
+      }
+    }
+  }()
+
+  init() {
+    let l = Self.layout
+    text = Array(repeating: TextColumn(), count: l.filter { $0.kind == .byteArray }.count)
+    ints = Array(repeating: Int64Column(), count: l.filter { $0.kind == .int64 }.count)
+    bools = Array(repeating: BoolColumn(), count: l.filter { $0.kind == .boolean }.count)
+  }
+
+  var count: Int { eventTimes.count }
+  var approximateBytes: Int { approximate + count * 400 }
+
+  /// Sorted by time, then event id; a record whose event id repeats an earlier row's at the same
+  /// time is a duplicate delivery (CloudTrail documents these) and is dropped.
+  func outputOrder() -> (order: [Int32], duplicates: Int) {
+    let ids = text[Self.layout[Column.eventID.rawValue - 1].index].values
+    var order = (0..<Int32(count)).map { $0 }
+    ids.bytes.withUnsafeBytes { arena in
+      func id(_ row: Int32) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: arena[ids.range(Int(row))]) }
+      order.sort { a, b in
+        let ta = eventTimes[Int(a)]
+        let tb = eventTimes[Int(b)]
+        if ta != tb { return ta < tb }
+        let ia = id(a)
+        let ib = id(b)
+        if !ia.elementsEqual(ib) { return ia.lexicographicallyPrecedes(ib) }
+        return a < b
+      }
+    }
+    var kept: [Int32] = []
+    kept.reserveCapacity(order.count)
+    var duplicates = 0
+    ids.bytes.withUnsafeBytes { arena in
+      for row in order {
+        if let last = kept.last, eventTimes[Int(last)] == eventTimes[Int(row)], !ids.isNull[Int(row)],
+          !ids.isNull[Int(last)],
+          UnsafeRawBufferPointer(rebasing: arena[ids.range(Int(last))]).elementsEqual(
+            UnsafeRawBufferPointer(rebasing: arena[ids.range(Int(row))]))
+        {
+          duplicates += 1
+          continue
+        }
+        kept.append(row)
+      }
+    }
+    return (kept, duplicates)
+  }
+
+  func columnValues() -> [ColumnValues] {
+    var columns: [ColumnValues] = [
+      .int64(values: eventTimes, isNull: [Bool](repeating: false, count: eventTimes.count))
+    ]
+    for (kind, index) in Self.layout {
+      switch kind {
+      case .byteArray: columns.append(.byteArray(text[index].values))
+      case .boolean: columns.append(bools[index].columnValues)
+      default: columns.append(ints[index].columnValues)
+      }
+    }
+    return columns
+  }
+
+  private typealias Column = CloudTrailColumn
+
+  @inline(__always)
+  private mutating func put(_ c: Column, _ v: JSONValue, _ b: UnsafeRawBufferPointer) {
+    let index = Self.layout[c.rawValue - 1].index
+    guard v.kind == .string else {
+      text[index].appendNull()
+      return
+    }
+    if v.escaped {
+      scratch.removeAll(keepingCapacity: true)
+      JSONStrings.appendDecoded(v, in: b, to: &scratch)
+      scratch.withUnsafeBytes { text[index].appendText($0) }
+    } else {
+      text[index].appendText(v.bytes(in: b))
+    }
+  }
+
+  @inline(__always)
+  private mutating func put(_ c: Column, bytes: [UInt8]?) {
+    let index = Self.layout[c.rawValue - 1].index
+    if let bytes { bytes.withUnsafeBytes { text[index].appendText($0) } } else { text[index].appendNull() }
+  }
+
+  @inline(__always)
+  private mutating func put(_ c: Column, _ v: Int64?) {
+    ints[Self.layout[c.rawValue - 1].index].append(v)
+  }
+
+  @inline(__always)
+  private mutating func put(_ c: Column, _ v: Bool?) {
+    bools[Self.layout[c.rawValue - 1].index].append(v)
+  }
+
+  private mutating func putJSON(_ c: Column, _ v: JSONValue, _ scanner: JSONScanner) {
+    let index = Self.layout[c.rawValue - 1].index
+    guard !v.isNullish else {
+      text[index].appendNull()
+      return
+    }
+    scratch.removeAll(keepingCapacity: true)
+    redactor.append(v, scanner: scanner, to: &scratch)
+    approximate += scratch.count
+    scratch.withUnsafeBytes { text[index].appendText($0) }
+  }
+
+  mutating func append(
+    _ r: CloudTrailRecord, eventTime: Int64, scanner: JSONScanner, sourceFile: UnsafeRawBufferPointer, offset: Int64
+  ) {
+    let b = scanner.buffer
+    eventTimes.append(eventTime)
+    put(.eventID, r.eventID, b)
+    put(.eventVersion, r.eventVersion, b)
+    put(.eventSource, r.eventSource, b)
+    put(.eventName, r.eventName, b)
+    put(.awsRegion, r.awsRegion, b)
+    put(.sourceIP, r.sourceIPAddress, b)
+    put(.userAgent, r.userAgent, b)
+    put(.requestID, r.requestID, b)
+    put(.eventType, r.eventType, b)
+    put(.eventCategory, r.eventCategory, b)
+    put(.managementEvent, r.managementEvent)
+    put(.readOnly, r.readOnly)
+    put(.recipientAccountID, r.recipientAccountID, b)
+    put(.sharedEventID, r.sharedEventID, b)
+    put(.errorCode, r.errorCode, b)
+    put(.errorMessage, r.errorMessage, b)
+    put(.vpcEndpointID, r.vpcEndpointID, b)
+    put(.tlsVersion, r.tlsVersion, b)
+    put(.cipherSuite, r.cipherSuite, b)
+    put(.clientProvidedHostHeader, r.clientProvidedHostHeader, b)
+    put(.identityType, r.identityType, b)
+    put(.principalID, r.principalID, b)
+    put(.identityARN, r.identityARN, b)
+    put(.identityAccountID, r.identityAccountID, b)
+    put(.accessKeyID, r.accessKeyID, b)
+    put(.userName, r.userName, b)
+    put(.invokedBy, r.invokedBy, b)
+    put(.sessionIssuerType, r.sessionIssuerType, b)
+    put(.sessionIssuerARN, r.sessionIssuerARN, b)
+    put(.sessionIssuerName, r.sessionIssuerName, b)
+    put(.sessionCreatedAt, r.sessionCreatedMicros)
+    put(.mfaAuthenticated, r.mfaAuthenticated)
+    put(.ec2RoleDelivery, r.ec2RoleDelivery, b)
+    put(.sourceIdentity, r.sourceIdentity, b)
+    put(.bucket, r.bucketName, b)
+    put(.objectKey, r.objectKey, b)
+    put(.authenticationMethod, r.authenticationMethod, b)
+    put(.signatureVersion, r.signatureVersion, b)
+    put(.bytesIn, r.bytesIn)
+    put(.bytesOut, r.bytesOut)
+    appendPresign(r, eventTime: eventTime, b)
+    put(.issuedAccessKeyID, r.issuedAccessKeyID, b)
+    put(.issuedExpiration, r.issuedExpirationMicros)
+    if r.issuedSessionToken.isString {
+      scratch.removeAll(keepingCapacity: true)
+      JSONStrings.appendDecoded(r.issuedSessionToken, in: b, to: &scratch)
+      var hex: [UInt8] = []
+      scratch.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &hex) }
+      put(.issuedSessionTokenSHA256, bytes: hex)
+    } else {
+      put(.issuedSessionTokenSHA256, bytes: nil)
+    }
+    put(.roleARN, r.roleARN, b)
+    put(.roleSessionName, r.roleSessionName, b)
+    put(.assumedRoleARN, r.assumedRoleARN, b)
+    put(.instanceID, bytes: CloudTrailLineage.instanceID(r, b))
+    if r.targetInstanceIDs.isEmpty {
+      put(.targetInstanceIDs, bytes: nil)
+    } else {
+      var joined: [UInt8] = []
+      for (k, id) in r.targetInstanceIDs.enumerated() {
+        if k > 0 { joined.append(UInt8(ascii: ",")) }
+        JSONStrings.appendDecoded(id, in: b, to: &joined)
+      }
+      put(.targetInstanceIDs, bytes: joined)
+    }
+    putJSON(.requestParameters, r.requestParameters, scanner)
+    putJSON(.responseElements, r.responseElements, scanner)
+    putJSON(.additionalEventData, r.additionalEventData, scanner)
+    putJSON(.resources, r.resources, scanner)
+    text[Self.layout[Column.sourceFile.rawValue - 1].index].appendText(sourceFile)
+    put(.sourceOffset, offset)
+  }
+
+  private static let presignText: [Column] = [
+    .presignVersion, .presignAlgorithm, .credentialAKID, .keyKind, .signedHeaders,
+  ]
+  private static let presignIntegers: [Column] = [.signedAt, .expiresSeconds, .expiresAt, .urlAgeSeconds]
+
+  /// The presign fields CloudTrail logs for query-string-authenticated S3 requests. The signing
+  /// key is `X-Amz-Credential`'s when logged, else `userIdentity.accessKeyId`.
+  private mutating func appendPresign(_ r: CloudTrailRecord, eventTime: Int64, _ b: UnsafeRawBufferPointer) {
+    let queryString =
+      r.authenticationMethod.isString && JSONStrings.equals(r.authenticationMethod, "QueryString", in: b)
+    guard queryString else {
+      for c in Self.presignText { put(c, bytes: nil) }
+      for c in Self.presignIntegers { put(c, nil as Int64?) }
+      put(.usedAfterExpiry, nil as Bool?)
+      return
+    }
+    let p = CloudTrailLineage.presign(r, eventTime: eventTime, b)
+    put(.presignVersion, r.signatureVersion, b)
+    put(.presignAlgorithm, r.amzAlgorithm, b)
+    put(.credentialAKID, bytes: p.accessKeyID)
+    put(.keyKind, bytes: p.keyKind.map { Array($0.utf8) })
+    put(.signedAt, p.signedAt)
+    put(.expiresSeconds, p.expiresSeconds)
+    put(.expiresAt, p.expiresAt)
+    put(.urlAgeSeconds, p.urlAgeSeconds)
+    put(.usedAfterExpiry, p.usedAfterExpiry)
+    put(.signedHeaders, r.amzSignedHeaders, b)
+  }
+}
+
+/// Column positions of the `cloudtrail` schema (1-based after `event_time`, which is 0).
+enum CloudTrailColumn: Int {
+  case eventTime = 0, eventID, eventVersion, eventSource, eventName, awsRegion, sourceIP, userAgent, requestID
+  case eventType, eventCategory, managementEvent, readOnly, recipientAccountID, sharedEventID, errorCode
+  case errorMessage, vpcEndpointID, tlsVersion, cipherSuite, clientProvidedHostHeader
+  case identityType, principalID, identityARN, identityAccountID, accessKeyID, userName, invokedBy
+  case sessionIssuerType, sessionIssuerARN, sessionIssuerName, sessionCreatedAt, mfaAuthenticated
+  case ec2RoleDelivery, sourceIdentity
+  case bucket, objectKey, authenticationMethod, signatureVersion, bytesIn, bytesOut
+  case presignVersion, presignAlgorithm, credentialAKID, keyKind, signedAt, expiresSeconds, expiresAt
+  case urlAgeSeconds, usedAfterExpiry, signedHeaders
+  case issuedAccessKeyID, issuedExpiration, issuedSessionTokenSHA256, roleARN, roleSessionName
+  case assumedRoleARN, instanceID, targetInstanceIDs
+  case requestParameters, responseElements, additionalEventData, resources
+  case sourceFile, sourceOffset
+}

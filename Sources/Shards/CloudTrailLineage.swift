@@ -1,0 +1,63 @@
+import CloudTrail
+import LogBytes
+
+/// Values derived from several fields of a CloudTrail record.
+enum CloudTrailLineage {
+  struct Presign {
+    var accessKeyID: [UInt8]?
+    var keyKind: String?
+    var signedAt: Int64?
+    var expiresSeconds: Int64?
+    var expiresAt: Int64?
+    var urlAgeSeconds: Int64?
+    var usedAfterExpiry: Bool?
+  }
+
+  static func presign(_ r: CloudTrailRecord, eventTime: Int64, _ b: UnsafeRawBufferPointer) -> Presign {
+    var p = Presign()
+    if r.amzCredential.isString {
+      var decoded: [UInt8] = []
+      JSONStrings.appendDecoded(r.amzCredential, in: b, to: &decoded)
+      let akid = decoded.split(separator: UInt8(ascii: "/"), maxSplits: 1, omittingEmptySubsequences: false).first
+      p.accessKeyID = akid.map(Array.init)
+    }
+    if p.accessKeyID == nil && r.accessKeyID.isString && r.accessKeyID.end > r.accessKeyID.start {
+      var decoded: [UInt8] = []
+      JSONStrings.appendDecoded(r.accessKeyID, in: b, to: &decoded)
+      p.accessKeyID = decoded
+    }
+    if let akid = p.accessKeyID {
+      p.keyKind = akid.starts(with: "AKIA".utf8) ? "AKIA" : akid.starts(with: "ASIA".utf8) ? "ASIA" : "other"
+    }
+    if r.amzDate.isString && !r.amzDate.escaped { p.signedAt = TimeParser.parseAmzDate(r.amzDate.bytes(in: b)) }
+    p.expiresSeconds = JSONStrings.integer(r.amzExpires, in: b)
+    if let signed = p.signedAt {
+      p.urlAgeSeconds = (eventTime - signed) / TimeParser.microsPerSecond
+      if let e = p.expiresSeconds { p.expiresAt = signed + e * TimeParser.microsPerSecond }
+    }
+    if let e = p.expiresAt { p.usedAfterExpiry = eventTime > e }
+    return p
+  }
+
+  /// The EC2 instance a record is about: the role session name of an instance-profile issuance
+  /// (`i-0317f6c6b66ae9c40`), or the session part of an `AROA…:i-…` principal using it.
+  static func instanceID(_ r: CloudTrailRecord, _ b: UnsafeRawBufferPointer) -> [UInt8]? {
+    if r.roleSessionName.isString, let id = instanceIDPrefix(r.roleSessionName.bytes(in: b)) { return id }
+    if r.principalID.isString {
+      let p = r.principalID.bytes(in: b)
+      if let colon = p.firstIndex(of: UInt8(ascii: ":")) {
+        return instanceIDPrefix(UnsafeRawBufferPointer(rebasing: p[(colon + 1)...]))
+      }
+    }
+    return nil
+  }
+
+  /// `i-` followed by 8 to 17 hex digits, the whole value (anonymised datasets mix the case).
+  static func instanceIDPrefix(_ v: UnsafeRawBufferPointer) -> [UInt8]? {
+    guard v.count >= 10, v.count <= 19, v[0] == UInt8(ascii: "i"), v[1] == UInt8(ascii: "-") else { return nil }
+    for c in v.dropFirst(2) where !((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)) {
+      return nil
+    }
+    return Array(v)
+  }
+}

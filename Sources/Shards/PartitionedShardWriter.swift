@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Parquet
+
+/// Rows of one table gathered for one partition, ready to become a sorted part.
+protocol ShardBatch {
+  static var tableName: String { get }
+  static var schemaVersion: String { get }
+  static var schema: Schema { get }
+  init()
+  var count: Int { get }
+  /// Approximate bytes held, to bound memory across partitions.
+  var approximateBytes: Int { get }
+  /// Rows in output order (sorted by time), without rows that repeat an earlier one.
+  func outputOrder() -> (order: [Int32], duplicates: Int)
+  /// The columns in schema order.
+  func columnValues() -> [ColumnValues]
+}
+
+/// Routes rows to their `dt` partition and writes each partition's rows as sorted,
+/// zstd-compressed Parquet parts. A part is written under a hidden temporary name and renamed
+/// only when complete, so readers never see half a file. Memory is bounded: a partition is
+/// written when it reaches `partRows`, and the largest one when all together pass
+/// `maxBufferedBytes`.
+final class PartitionedShardWriter<Batch: ShardBatch> {
+  let outputDirectory: String
+  let runID: String
+  let options: ShardOptions
+  let version: String
+  private var batches: [Int64: Batch] = [:]
+  private var sequence = 0
+  private var rowsSinceCheck = 0
+  private(set) var parts: [WrittenPart] = []
+  private(set) var duplicatesDropped = 0
+
+  init(outputDirectory: String, runID: String, version: String, options: ShardOptions) {
+    self.outputDirectory = outputDirectory
+    self.runID = runID
+    self.options = options
+    self.version = version
+  }
+
+  /// Adds one row to the partition of `day` through `body`.
+  func append(day: Int64, _ body: (inout Batch) -> Void) throws {
+    body(&batches[day, default: Batch()])
+    if batches[day]!.count >= options.partRows, let batch = batches.removeValue(forKey: day) {
+      try write(batch, day: day)
+    }
+    rowsSinceCheck += 1
+    if rowsSinceCheck >= 4096 {
+      rowsSinceCheck = 0
+      try enforceMemoryBound()
+    }
+  }
+
+  func finish() throws -> [WrittenPart] {
+    for day in batches.keys.sorted() {
+      if let batch = batches.removeValue(forKey: day) { try write(batch, day: day) }
+    }
+    return parts
+  }
+
+  private func enforceMemoryBound() throws {
+    var total = 0
+    var largest: (day: Int64, bytes: Int)?
+    for (day, batch) in batches {
+      let b = batch.approximateBytes
+      total += b
+      if largest == nil || b > largest!.bytes { largest = (day, b) }
+    }
+    if total > options.maxBufferedBytes, let largest, let batch = batches.removeValue(forKey: largest.day) {
+      try write(batch, day: largest.day)
+    }
+  }
+
+  private func write(_ batch: Batch, day: Int64) throws {
+    guard batch.count > 0 else { return }
+    let directory = PartitionLayout.partitionDirectory(output: outputDirectory, table: Batch.tableName, day: day)
+    try PartitionLayout.makeDirectories(directory)
+    sequence += 1
+    let name = "part-\(runID)-\(String(sequence).leftPadded(to: 5)).parquet"
+    let finalPath = "\(directory)/\(name)"
+    // Hidden name while incomplete: Athena, Hive and DuckDB globs skip dot-files.
+    let temporaryPath = "\(directory)/.\(name).tmp"
+    let (order, duplicates) = batch.outputOrder()
+    duplicatesDropped += duplicates
+
+    var writerOptions = WriterOptions()
+    writerOptions.zstdLevel = options.zstdLevel
+    writerOptions.createdBy = "sigtrail version \(version) (build \(BuildInfo.commit))"
+    let columns = batch.columnValues()
+    do {
+      let writer = try ParquetFileWriter(
+        path: temporaryPath, schema: Batch.schema, options: writerOptions, mode: options.fileMode)
+      var start = 0
+      while start < order.count {
+        let end = min(order.count, start + options.rowGroupRows)
+        try writer.writeRowGroup(columns, order: Array(order[start..<end]), sortedByColumn: 0)
+        start = end
+      }
+      try writer.finish(keyValueMetadata: [
+        ("sigtrail.table", Batch.tableName),
+        ("sigtrail.schema_version", Batch.schemaVersion),
+        ("sigtrail.version", version),
+        ("sigtrail.run_id", runID),
+        ("sigtrail.row_count", String(order.count)),
+      ])
+      guard rename(temporaryPath, finalPath) == 0 else {
+        throw ShardError("cannot rename \(temporaryPath) to \(finalPath): \(String(cString: strerror(errno)))")
+      }
+      parts.append(
+        WrittenPart(
+          table: Batch.tableName, partition: "dt=\(PartitionLayout.dateString(day: day))",
+          path: finalPath, rows: order.count, bytes: writer.bytesWritten))
+    } catch {
+      unlink(temporaryPath)
+      throw error
+    }
+  }
+}
+
+/// Sorts row numbers by a time column; ties keep input order, so output is reproducible.
+func timeOrder(_ times: [Int64]) -> [Int32] {
+  var order = (0..<Int32(times.count)).map { $0 }
+  order.sort { a, b in
+    let ta = times[Int(a)]
+    let tb = times[Int(b)]
+    return ta != tb ? ta < tb : a < b
+  }
+  return order
+}
