@@ -29,7 +29,9 @@ public struct CloudTrailDocument {
       do throws(JSONError) {
         switch buffer[p] {
         case UInt8(ascii: "{"):
-          let (end, kind) = try walkTopObject(at: p, onRecord: onRecord, onReject: onReject)
+          let (end, kind) = try located(at: p) { () throws(JSONError) in
+            try walkTopObject(at: p, onRecord: onRecord, onReject: onReject)
+          }
           switch kind {
           case .digest: digest = true
           case .records: sawRecordOrError = true
@@ -138,7 +140,8 @@ public struct CloudTrailDocument {
     var i = scanner.skipWhitespace(p + 1)
     if i < b.count && b[i] == UInt8(ascii: "]") { return i + 1 }
     while true {
-      let (v, after) = try scanner.value(at: i)
+      let start = i
+      let (v, after) = try located(at: start) { () throws(JSONError) in try scanner.value(at: start) }
       if v.isObject {
         onRecord(v)
       } else {
@@ -152,6 +155,17 @@ public struct CloudTrailDocument {
       }
       guard b[i] == UInt8(ascii: "]") else { throw JSONError(offset: i, reason: "expected ',' or ']' in Records") }
       return i + 1
+    }
+  }
+
+  /// Runs `body`; an error inside it is reported at `start` (where the broken record begins),
+  /// with the exact place in the reason. Errors already located keep their place.
+  private func located<T>(at start: Int, _ body: () throws(JSONError) -> T) throws(JSONError) -> T {
+    do {
+      return try body()
+    } catch {
+      if error.located { throw error }
+      throw JSONError(offset: start, reason: "\(error.reason) at offset \(error.offset)", located: true)
     }
   }
 

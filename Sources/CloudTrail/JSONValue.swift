@@ -44,6 +44,14 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
   /// Byte offset in the buffer where the problem was seen.
   public var offset: Int
   public var reason: String
+  /// Already moved to the start of the record it breaks.
+  var located = false
+
+  public init(offset: Int, reason: String, located: Bool = false) {
+    self.offset = offset
+    self.reason = reason
+    self.located = located
+  }
 
   public var description: String { "offset \(offset): \(reason)" }
 }

@@ -15,25 +15,11 @@ import sys
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-import zstandard
+from conftest import ROOT, compare, decompress_every_zstd_frame, rows_by_duckdb, rows_by_pyarrow, sigtrail_binary
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TIMESTAMP_COLUMNS = ("request_time", "signed_at", "expires_at")
-
-
-def sigtrail_binary():
-    explicit = os.environ.get("SIGTRAIL_BIN")
-    if explicit:
-        return explicit
-    for config in ("release", "debug"):
-        path = os.path.join(ROOT, ".build", config, "sigtrail")
-        if os.path.exists(path):
-            return path
-    pytest.fail("sigtrail is not built: run `swift build` first or set SIGTRAIL_BIN")
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +55,6 @@ def expected_rows(run):
     return rows
 
 
-def compare(expected, got, reader):
-    assert len(got) == len(expected), f"{reader}: {len(got)} rows, expected {len(expected)}"
-    mismatches = collections.Counter()
-    examples = {}
-    for key, want in expected.items():
-        have = got.get(key)
-        assert have is not None, f"{reader}: no row for {key}"
-        for column, value in want.items():
-            if have[column] != value:
-                mismatches[column] += 1
-                examples.setdefault(column, (key, value, have[column]))
-    assert not mismatches, f"{reader}: mismatching columns {dict(mismatches)}; first of each: {examples}"
-
-
 def test_summary_reconciles_with_every_line(run):
     s, truth = run["summary"], run["truth"]
     expected_rejects = collections.Counter(t["reject"] for t in truth if "reject" in t)
@@ -108,40 +80,14 @@ def test_every_rejection_is_reported_with_file_and_offset(run):
 
 
 def test_duckdb_reads_every_column_as_generated(run):
-    con = duckdb.connect()
     glob = os.path.join(run["out"], "s3_access", "*", "*.parquet")
-    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()]
-    select = []
-    for c in columns:
-        if c in TIMESTAMP_COLUMNS:
-            select.append(f"epoch_us({c}) AS {c}")
-        elif c == "credential_date":
-            select.append(f"CAST({c} AS VARCHAR) AS {c}")
-        else:
-            select.append(c)
-    got = {}
-    for values in con.execute(f"SELECT {', '.join(select)} FROM read_parquet('{glob}')").fetchall():
-        row = dict(zip(columns, values))
-        got[(row["source_file"], row["source_offset"])] = row
-    compare(expected_rows(run), got, "duckdb")
+    compare(expected_rows(run), rows_by_duckdb(glob, TIMESTAMP_COLUMNS, ("credential_date",)), "duckdb")
 
 
 def test_pyarrow_reads_every_column_as_generated(run):
-    table = ds.dataset(os.path.join(run["out"], "s3_access"), format="parquet", partitioning="hive").to_table()
+    got, table = rows_by_pyarrow(os.path.join(run["out"], "s3_access"), TIMESTAMP_COLUMNS, ("credential_date",))
     assert table.schema.field("request_time").type == pa.timestamp("us", tz="UTC")
     assert table.schema.field("credential_date").type == pa.date32()
-    arrays = {}
-    for name in table.column_names:
-        column = table.column(name)
-        if name in TIMESTAMP_COLUMNS:
-            column = pc.cast(column, pa.int64())
-        elif name == "credential_date":
-            column = pc.cast(column, pa.string())
-        arrays[name] = column.to_pylist()
-    got = {}
-    for i in range(table.num_rows):
-        row = {name: arrays[name][i] for name in arrays if name != "dt"}
-        got[(row["source_file"], row["source_offset"])] = row
     compare(expected_rows(run), got, "pyarrow")
 
 
@@ -227,25 +173,6 @@ def test_no_planted_secret_reaches_any_output_byte(run):
     n = con.execute(f"SELECT count(*) FROM read_parquet('{glob}') WHERE request_query LIKE '%Signature=sha256:%'"
                 ).fetchone()[0]
     assert n > 0
-
-
-def decompress_every_zstd_frame(raw):
-    out = []
-    start = 0
-    frames = 0
-    while True:
-        i = raw.find(b"\x28\xb5\x2f\xfd", start)
-        if i < 0:
-            break
-        try:
-            d = zstandard.ZstdDecompressor().decompressobj()
-            out.append(d.decompress(raw[i:]))
-            frames += 1
-        except zstandard.ZstdError:
-            pass
-        start = i + 4
-    assert frames > 0
-    return b"".join(out)
 
 
 def test_parts_are_private_and_no_temporary_file_is_left(run):

@@ -1,0 +1,169 @@
+"""The cloudtrail table read back by DuckDB and pyarrow, compared with what the generator wrote,
+plus the public sample records with the lineage chain the seed article is about."""
+import collections
+import json
+import os
+import subprocess
+import sys
+import urllib.parse
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import ROOT, compare, decompress_every_zstd_frame, rows_by_duckdb, rows_by_pyarrow, sigtrail_binary
+
+TIMESTAMP_COLUMNS = ("event_time", "session_created_at", "signed_at", "expires_at", "issued_expiration")
+JSON_COLUMNS = ("request_parameters", "response_elements", "additional_event_data", "resources")
+SAMPLES = os.path.join(ROOT, "..", "shared", "samples", "cloudtrail")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ct")
+    corpus, out = base / "corpus", base / "out"
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_cloudtrail.py"), "--out", str(corpus),
+                    "--records", "1500", "--seed", "3", "--truth", str(base / "truth.jsonl"),
+                    "--secrets", str(base / "secrets.txt")], check=True)
+    proc = subprocess.run([sigtrail_binary(), "index", str(corpus), "--out", str(out), "--json",
+                           "--show-rejections", "-1", "--row-group-rows", "300"],
+                          capture_output=True, check=True)
+    return {
+        "corpus": str(corpus), "out": str(out), "summary": json.loads(proc.stdout), "stdout": proc.stdout,
+        "stderr": proc.stderr, "truth": [json.loads(l) for l in open(base / "truth.jsonl")],
+        "secrets": [s for s in open(base / "secrets.txt").read().split("\n") if s],
+        "parts": sorted(str(p) for p in (out / "cloudtrail").rglob("*.parquet")),
+    }
+
+
+def expected_rows(run):
+    rows = {}
+    for t in run["truth"]:
+        if "row" in t:
+            row = dict(t["row"], source_file=os.path.join(run["corpus"], t["file"]))
+            rows[(row["source_file"], t["offset"])] = row
+    return rows
+
+
+def test_summary_reconciles_and_names_every_skip(run):
+    s, ct = run["summary"], run["summary"]["cloudTrail"]
+    truth = run["truth"]
+    rows = sum(1 for t in truth if "row" in t)
+    assert ct["recordsIndexed"] == rows
+    assert ct["recordsRejected"] == sum(1 for t in truth if "reject" in t) == 1
+    assert ct["duplicatesDropped"] == sum(1 for t in truth if "duplicate" in t) == 1
+    assert ct["recordsSkipped"] == {"insight_event": 1}
+    assert ct["recordsRead"] == rows + 1 + 1 + 1
+    assert s["rejectionsByReason"] == {"malformed_json": 1}
+    skipped = collections.Counter(n["reason"] for n in s["filesSkipped"])
+    assert skipped == {"CloudTrail digest file (log validation), not events": 2,
+                       "CloudTrail Insights events, not API events": 1}
+    assert [os.path.basename(p["path"]) for p in s["fileProblems"]] == ["corrupt.json.gz"]
+    assert "corrupt gzip" in s["fileProblems"][0]["reason"]
+    assert sum(p["rows"] for p in s["parts"] if p["table"] == "cloudtrail") == rows
+
+
+def test_rejection_is_reported_at_the_broken_record(run):
+    want = [t for t in run["truth"] if "reject" in t][0]
+    location = "%s:%d: rejected: malformed_json" % (os.path.join(run["corpus"], want["file"]), want["offset"])
+    assert location in run["stderr"].decode()
+
+
+def test_duckdb_reads_every_column_as_generated(run):
+    glob = os.path.join(run["out"], "cloudtrail", "*", "*.parquet")
+    compare(expected_rows(run), rows_by_duckdb(glob, TIMESTAMP_COLUMNS, json_columns=JSON_COLUMNS), "duckdb")
+
+
+def test_pyarrow_reads_every_column_as_generated(run):
+    got, table = rows_by_pyarrow(os.path.join(run["out"], "cloudtrail"), TIMESTAMP_COLUMNS,
+                                 json_columns=JSON_COLUMNS)
+    assert table.schema.field("event_time").type == pa.timestamp("us", tz="UTC")
+    assert table.schema.field("bytes_out").type == pa.int64()
+    assert table.schema.field("read_only").type == pa.bool_()
+    compare(expected_rows(run), got, "pyarrow")
+
+
+def test_parts_are_sorted_and_carry_metadata(run):
+    assert len(run["parts"]) >= 2
+    assert any(pq.ParquetFile(p).metadata.num_row_groups > 1 for p in run["parts"])
+    for path in run["parts"]:
+        f = pq.ParquetFile(path)
+        assert f.metadata.metadata[b"sigtrail.table"] == b"cloudtrail"
+        assert f.metadata.created_by.startswith("sigtrail version ")
+        times = pq.read_table(path, columns=["event_time"]).column("event_time").to_pylist()
+        assert times == sorted(times)
+
+
+def test_no_session_token_or_signature_reaches_any_output_byte(run):
+    needles = set()
+    for s in run["secrets"]:
+        needles.add(s.encode())
+        needles.add(urllib.parse.quote(s, safe="").encode())
+        needles.add(json.dumps(s)[1:-1].encode())
+    assert len(needles) > 100
+    blobs = [run["stdout"], run["stderr"]]
+    for path in run["parts"]:
+        raw = open(path, "rb").read()
+        blobs += [raw, decompress_every_zstd_frame(raw)]
+    for blob in blobs:
+        for needle in needles:
+            assert needle not in blob, "a planted secret reached the output"
+    con = duckdb.connect()
+    glob = os.path.join(run["out"], "cloudtrail", "*", "*.parquet")
+    n = con.execute(f"SELECT count(*) FROM read_parquet('{glob}') WHERE response_elements LIKE "
+                    "'%\"sessionToken\":\"sha256:%'").fetchone()[0]
+    assert n > 0
+
+
+def test_hunts_can_join_signing_key_to_its_instance(run):
+    """The lineage join the seed article needs: a presigned use's key -> the AssumeRole that issued it."""
+    con = duckdb.connect()
+    glob = os.path.join(run["out"], "cloudtrail", "*", "*.parquet")
+    joined = con.execute(f"""
+        SELECT count(*) FROM read_parquet('{glob}') use
+        JOIN read_parquet('{glob}') issue ON issue.issued_access_key_id = use.access_key_id
+        WHERE use.presign_version IS NOT NULL AND issue.instance_id IS NOT NULL
+          AND use.instance_id = issue.instance_id""").fetchone()[0]
+    assert joined > 0
+
+
+@pytest.mark.skipif(not os.path.isdir(SAMPLES), reason="../shared/samples is absent")
+def test_public_samples_index_with_their_lineage(tmp_path):
+    proc = subprocess.run([sigtrail_binary(), "index", SAMPLES, "--out", str(tmp_path), "--json"],
+                          capture_output=True, check=True)
+    s = json.loads(proc.stdout)
+    ct = s["cloudTrail"]
+    assert ct["recordsRejected"] == 0
+    assert ct["recordsSkipped"] == {"insight_event": 2}
+    # The lineage file repeats seven OTRF records: the same events delivered twice.
+    assert ct["duplicatesDropped"] == 7
+    assert {os.path.basename(n["path"]) for n in s["filesSkipped"]} == {"awsdocs-insights-events.json", "README.md"}
+    con = duckdb.connect()
+    t = f"read_parquet('{tmp_path}/cloudtrail/*/*.parquet')"
+    issued = con.execute(f"""SELECT instance_id, role_arn, CAST(issued_expiration AS VARCHAR), identity_type,
+                                    invoked_by, issued_session_token_sha256 IS NOT NULL
+                             FROM {t} WHERE issued_access_key_id = 'ASIA5FLZVX4OPVKKVBMX'""").fetchall()
+    assert issued == [("i-0317f6c6b66ae9c40",
+                       "arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0",
+                       "2020-09-14 07:10:27+00", "AWSService", "ec2.amazonaws.com", True)]
+    uses = con.execute(f"""SELECT event_name, count(*), min(source_ip), min(instance_id), min(ec2_role_delivery),
+                                  min(CAST(session_created_at AS VARCHAR))
+                           FROM {t} WHERE access_key_id = 'ASIA5FLZVX4OPVKKVBMX' GROUP BY 1 ORDER BY 1""").fetchall()
+    assert uses == [("GetObject", 2, "1.2.3.4", "i-0317f6c6b66ae9c40", "1.0", "2020-09-14 00:48:30+00"),
+                    ("ListBuckets", 2, "1.2.3.4", "i-0317f6c6b66ae9c40", "1.0", "2020-09-14 00:48:30+00"),
+                    ("ListObjects", 7, "1.2.3.4", "i-0317f6c6b66ae9c40", "1.0", "2020-09-14 00:48:30+00")]
+    stop = con.execute(f"SELECT target_instance_ids, event_version FROM {t} WHERE event_name = 'StopInstances' "
+                       "AND event_version = '1.0'").fetchall()
+    assert stop == [("i-ebeaf9e2", "1.0")]
+    key_material = con.execute(f"SELECT response_elements FROM {t} WHERE event_name = 'CreateKeyPair'").fetchone()[0]
+    assert json.loads(key_material)["keyMaterial"] == "<sensitiveDataRemoved>"
+    sigv2 = con.execute(f"SELECT presign_version, authentication_method, credential_akid, key_kind FROM {t} "
+                        "WHERE event_name = 'ListBuckets' AND signature_version = 'SigV2'").fetchall()
+    assert sigv2 == [("SigV2", "QueryString", "AKIAIOSFODNN7EXAMPLE", "AKIA")]
+    federation = con.execute(f"SELECT issued_access_key_id, CAST(issued_expiration AS VARCHAR), assumed_role_arn "
+                             f"FROM {t} WHERE event_name = 'GetFederationToken'").fetchall()
+    assert len(federation) == 1 and federation[0][1] == "2024-11-30 20:43:17+00"
+    assert federation[0][0].startswith("ASIA") and ":federated-user/" in federation[0][2]
+    for path in (tmp_path / "cloudtrail").rglob("*.parquet"):
+        raw = open(path, "rb").read()
+        assert b"IQoJb3JpZ2luX2VjEKn" not in decompress_every_zstd_frame(raw)
