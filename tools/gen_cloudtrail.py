@@ -383,6 +383,8 @@ def main():
     ap.add_argument("--per-file", type=int, default=150)
     ap.add_argument("--truth")
     ap.add_argument("--secrets")
+    ap.add_argument("--no-damage", action="store_true",
+                    help="leave out the truncated, corrupt, duplicate, digest and Insights files")
     args = ap.parse_args()
 
     g = Generator(args.seed)
@@ -468,6 +470,9 @@ def main():
         for (rec, updates), offset in zip(chunk, offsets):
             add_truth(rel, offset, rec, updates)
 
+    if args.no_damage:
+        finish(args, truth, g)
+        return
     # The duplicate delivery, in a file that sorts after the original.
     rec, updates = records[duplicate]
     text = dump(rec, True)
@@ -501,7 +506,10 @@ def main():
     for i in range(len(bad) // 2, len(bad) // 2 + 32):
         bad[i] ^= 0x5A
     write("%s/2024/03/01/corrupt.json.gz" % trail, bytes(bad), compress=False)
+    finish(args, truth, g)
 
+
+def finish(args, truth, g):
     if args.truth:
         with open(args.truth, "w") as f:
             for entry in truth:

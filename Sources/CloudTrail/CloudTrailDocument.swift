@@ -55,7 +55,8 @@ public struct CloudTrailDocument {
             RecordRejection(
               code: "malformed_json",
               explanation:
-                "malformed JSON (\(error.reason)); the remaining \(buffer.count - error.offset) bytes could not be read"))
+                "malformed JSON (\(error.reason)); the remaining \(buffer.count - error.offset) bytes could not be read"
+            ))
           return .records
         }
         onReject(error.offset, RecordRejection(code: "malformed_json", explanation: "malformed JSON (\(error.reason))"))
@@ -127,7 +128,8 @@ public struct CloudTrailDocument {
     } else if digestKeys {
       return (i, .digest)
     } else {
-      onReject(p, .notARecord("JSON object that is neither a CloudTrail record, a Records file nor an EventBridge event"))
+      onReject(
+        p, .notARecord("JSON object that is neither a CloudTrail record, a Records file nor an EventBridge event"))
     }
     return (i, .records)
   }

@@ -192,7 +192,9 @@ public final class LineReader {
   }
 
   /// Hands `produced` bytes to the sink; false when reading must stop.
-  private static func deliver(_ produced: Int, _ sink: inout ContentSink, _ path: String, _ result: inout FileReadResult)
+  private static func deliver(
+    _ produced: Int, _ sink: inout ContentSink, _ path: String, _ result: inout FileReadResult
+  )
     -> Bool
   {
     let before = contentOffset(sink)

@@ -254,7 +254,8 @@ struct CloudTrailBatch: ShardBatch {
 
 /// Column positions of the `cloudtrail` schema (1-based after `event_time`, which is 0).
 enum CloudTrailColumn: Int {
-  case eventTime = 0, eventID, eventVersion, eventSource, eventName, awsRegion, sourceIP, userAgent, requestID
+  case eventTime = 0
+  case eventID, eventVersion, eventSource, eventName, awsRegion, sourceIP, userAgent, requestID
   case eventType, eventCategory, managementEvent, readOnly, recipientAccountID, sharedEventID, errorCode
   case errorMessage, vpcEndpointID, tlsVersion, cipherSuite, clientProvidedHostHeader
   case identityType, principalID, identityARN, identityAccountID, accessKeyID, userName, invokedBy

@@ -1,7 +1,8 @@
+import Parquet
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Parquet
 
 /// Rows of one table gathered for one partition, ready to become a sorted part.
 protocol ShardBatch {

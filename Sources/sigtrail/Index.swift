@@ -139,13 +139,16 @@ struct Index: ParsableCommand {
       let skipped = ct.recordsSkipped.values.reduce(0, +)
       lines.append(
         "cloudtrail records: \(ct.recordsRead) read = \(ct.recordsIndexed) indexed + \(ct.recordsRejected) rejected"
-          + " + \(skipped) skipped (Insights) + \(ct.duplicatesDropped) duplicate deliveries dropped, from \(ct.files) files")
+          + " + \(skipped) skipped (Insights) + \(ct.duplicatesDropped) duplicate deliveries dropped, from \(ct.files) files"
+      )
     }
     if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }
     if !s.filesSkipped.isEmpty {
       var reasons: [String: Int] = [:]
       for note in s.filesSkipped { reasons[note.reason, default: 0] += 1 }
-      lines.append("skipped files: " + reasons.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: "; "))
+      lines.append(
+        "skipped files: "
+          + reasons.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: "; "))
     }
     if !s.rejectionsByReason.isEmpty {
       let reasons = s.rejectionsByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }

@@ -1,0 +1,102 @@
+import Testing
+
+@testable import CloudTrail
+
+@Suite struct JSONScannerTests {
+  static func scan(_ text: String) -> Result<(JSONValue, Int), JSONError> {
+    Array(text.utf8).withUnsafeBytes { b in
+      Result { () throws(JSONError) in try JSONScanner(b).value(at: 0) }
+    }
+  }
+
+  static func decode(_ json: String) -> String? {
+    Array(json.utf8).withUnsafeBytes { b in
+      guard let (v, _) = try? JSONScanner(b).value(at: 0) else { return nil }
+      return JSONStrings.string(v, in: b)
+    }
+  }
+
+  @Test func escapesAndSurrogatePairsDecode() {
+    #expect(Self.decode(#""a\"b\\c\/d\n\t""#) == "a\"b\\c/d\n\t")
+    #expect(Self.decode(#""\u003csensitiveDataRemoved\u003e""#) == "<sensitiveDataRemoved>")
+    #expect(Self.decode(#""caf\u00e9 \ud83d\ude00""#) == "café 😀")
+    #expect(Self.decode(#""lone \ud83d end""#) == "lone \u{FFFD} end")
+    #expect(Self.decode(#""low \ude00""#) == "low \u{FFFD}")
+    #expect(Self.decode("\"raw UTF-8 é\"") == "raw UTF-8 é")
+  }
+
+  @Test func valuesOfEveryKindAndTheirExtent() throws {
+    let text = #"{"a": [1, -2.5e3, 0, 21838.0], "b": {"c": null, "d": true, "e": false}, "f": ""}"#
+    let (v, end) = try Self.scan(text).get()
+    #expect(v.kind == .object)
+    #expect(end == text.utf8.count)
+    Array(text.utf8).withUnsafeBytes { b in
+      let s = JSONScanner(b)
+      let a = s.member("a", of: v)
+      var numbers: [Int64?] = []
+      try? s.forEachElement(of: a) { e in numbers.append(JSONStrings.integer(e, in: b)) }
+      #expect(numbers == [1, -2500, 0, 21838])
+      let inner = s.member("b", of: v)
+      #expect(s.member("c", of: inner).kind == .null)
+      #expect(s.member("d", of: inner).kind == .boolTrue)
+      #expect(s.member("e", of: inner).kind == .boolFalse)
+      #expect(s.member("zz", of: inner).kind == .missing)
+      #expect(JSONStrings.string(s.member("f", of: v), in: b) == "")
+    }
+  }
+
+  @Test func numericStringsAndFloatsAreIntegers() {
+    Array(#"["300", "x", 7759, 1.5, "-3", 1e2]"#.utf8).withUnsafeBytes { b in
+      let s = JSONScanner(b)
+      guard let (arr, _) = try? s.value(at: 0) else {
+        Issue.record("did not parse")
+        return
+      }
+      var out: [Int64?] = []
+      try? s.forEachElement(of: arr) { out.append(JSONStrings.integer($0, in: b)) }
+      #expect(out == [300, nil, 7759, 1, -3, 100])
+    }
+  }
+
+  @Test(
+    arguments: [
+      (#"{"a": 1"#, "unterminated object"),
+      (#"{"a" 1}"#, "expected ':'"),
+      (#"{"a": tru}"#, "invalid literal"),
+      (#"["abc]"#, "unterminated string"),
+      (#"{"a": "\x"}"#, "invalid escape"),
+      (#"{"a": "\u12G4"}"#, #"invalid \u escape"#),
+      (#"[1 2]"#, "expected ',' or ']'"),
+      (#"-"#, "invalid number"),
+      (#"[01.]"#, "invalid number"),
+      ("[\"a\u{01}\"]", "control character"),
+    ] as [(String, String)])
+  func malformedJSONIsAnErrorWithAnOffset(text: String, reason: String) {
+    switch Self.scan(text) {
+    case .success: Issue.record("accepted malformed JSON: \(text)")
+    case .failure(let e):
+      #expect(e.reason.contains(reason), "\(e.reason)")
+      #expect(e.offset >= 0 && e.offset <= text.utf8.count)
+    }
+  }
+
+  @Test func deepNestingIsRefusedNotACrash() {
+    let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+    guard case .failure(let e) = Self.scan(deep) else {
+      Issue.record("accepted")
+      return
+    }
+    #expect(e.reason.contains("nesting"))
+  }
+
+  @Test func everyPrefixOfADocumentIsHandled() {
+    let text = #"{"Records":[{"eventTime":"2020-09-14T00:48:30Z","a":[1,{"b":"\u00e9"}]}]}"#
+    let bytes = Array(text.utf8)
+    for n in 0..<bytes.count {
+      let r = Array(bytes[0..<n]).withUnsafeBytes { b in
+        Result { () throws(JSONError) in try JSONScanner(b).value(at: 0) }
+      }
+      if case .success = r { Issue.record("a truncated document parsed: \(n)") }
+    }
+  }
+}
