@@ -59,19 +59,20 @@ struct ContentSink {
         whole = UnsafeMutableRawPointer.allocate(byteCount: wholeCapacity, alignment: 16)
         whole!.copyMemory(from: splitter.writePointer, byteCount: count)
         wholeCount = count
-        return nil
+        return wholeCount > maxWholeBytes ? overLimit : nil
       case .lines: break
       }
     }
     if isWhole {
       wholeCount += count
-      if wholeCount > maxWholeBytes {
-        return "decompressed content is larger than the limit of \(maxWholeBytes) bytes for one JSON file"
-      }
-      return nil
+      return wholeCount > maxWholeBytes ? overLimit : nil
     }
     splitter.commit(count)
     return nil
+  }
+
+  private var overLimit: String {
+    "decompressed content is larger than the limit of \(maxWholeBytes) bytes for one JSON file"
   }
 
   func release() { whole?.deallocate() }

@@ -185,3 +185,45 @@ import Testing
     #expect(problems.first?.reason.contains("already visited") == true)
   }
 }
+
+@Suite struct WholeContentTests {
+  static func readWhole(_ path: String, max: Int = 1 << 20) -> ([UInt8]?, FileReadResult) {
+    var options = LineReaderOptions()
+    options.maxWholeBytes = max
+    options.chunkSize = 4096
+    let reader = LineReader(options: options)
+    var content: [UInt8]?
+    let result = reader.read(
+      path: path, decide: { _ in .whole }, onLine: { _, _ in Issue.record("line delivered in whole mode") },
+      onOverlong: { _ in }, onWhole: { content = Array($0) })
+    return (content, result)
+  }
+
+  @Test(arguments: ["plain", "gzip", "zstd"])
+  func wholeContentArrivesAsOneBuffer(format: String) {
+    // One long line, far larger than the line buffer used here.
+    let content = Array(String(repeating: "{\"eventName\":\"x\"},", count: 20_000).utf8)
+    let stored =
+      format == "gzip" ? LineReaderTests.gzip(content) : format == "zstd" ? LineReaderTests.zstd(content) : content
+    let path = LineReaderTests.write(stored, "whole-\(format)")
+    defer { unlink(path) }
+    let (got, result) = Self.readWhole(path)
+    #expect(got?.count == content.count)
+    #expect(got.map { $0 == content } == true)
+    #expect(result.mode == .whole)
+    #expect(result.problem == nil)
+    #expect(result.contentBytes == Int64(content.count))
+  }
+
+  @Test(arguments: ["gzip", "zstd"])
+  func contentPastTheLimitIsAClearProblem(format: String) throws {
+    let content = [UInt8](repeating: UInt8(ascii: " "), count: 300_000)
+    let stored = format == "gzip" ? LineReaderTests.gzip(content) : LineReaderTests.zstd(content)
+    let path = LineReaderTests.write(stored, "bomb-\(format)")
+    defer { unlink(path) }
+    let (got, result) = Self.readWhole(path, max: 100_000)
+    #expect(got == nil, "content delivered despite the limit")
+    let problem = try #require(result.problem)
+    #expect(problem.reason.contains("larger than the limit of 100000 bytes"))
+  }
+}
