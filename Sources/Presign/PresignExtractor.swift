@@ -14,6 +14,15 @@ public struct PresignExtractor {
   /// in the query string (SigV4 or SigV2).
   @discardableResult
   public mutating func extract(query: UnsafeRawBufferPointer, requestTimeMicros: Int64) -> Bool {
+    var cache = FingerprintCache()
+    return extract(query: query, requestTimeMicros: requestTimeMicros, cache: &cache)
+  }
+
+  /// The same, leaving the secrets' fingerprints in `cache` for the redaction of the same row.
+  @discardableResult
+  public mutating func extract(
+    query: UnsafeRawBufferPointer, requestTimeMicros: Int64, cache: inout FingerprintCache
+  ) -> Bool {
     fields.reset()
     var sawV4 = false
     var sawV2 = false
@@ -21,6 +30,18 @@ public struct PresignExtractor {
     var work = decoded
     QueryRedactor.forEachParameter(query) { _, name, value in
       guard let p = QueryParameter.match(name) else { return }
+      if p.isSecret {
+        // Secrets are only ever hashed, never decoded into a field.
+        if p == .securityToken {
+          fields.securityTokenSHA256.removeAll(keepingCapacity: true)
+          cache.appendHex(ofEncoded: value, to: &fields.securityTokenSHA256)
+        } else {
+          if p == .signature { sawV4 = true } else { sawV2 = true }
+          fields.signatureSHA256.removeAll(keepingCapacity: true)
+          cache.appendHex(ofEncoded: value, to: &fields.signatureSHA256)
+        }
+        return
+      }
       work.removeAll(keepingCapacity: true)
       PercentDecoding.decode(value, appendingTo: &work)
       switch p {
@@ -40,13 +61,8 @@ public struct PresignExtractor {
       case .signedHeaders:
         fields.signedHeaders = work
         fields.hasSignedHeaders = true
-      case .securityToken:
-        fields.securityTokenSHA256.removeAll(keepingCapacity: true)
-        work.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &fields.securityTokenSHA256) }
-      case .signature, .v2Signature:
-        if p == .signature { sawV4 = true } else { sawV2 = true }
-        fields.signatureSHA256.removeAll(keepingCapacity: true)
-        work.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &fields.signatureSHA256) }
+      case .securityToken, .signature, .v2Signature:
+        break
       case .v2AccessKeyID:
         sawV2 = true
         if !fields.hasAccessKeyID {

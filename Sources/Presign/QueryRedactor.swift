@@ -1,10 +1,14 @@
 import LogBytes
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Replaces the value of every secret query parameter (`X-Amz-Signature`, `Signature`,
 /// `X-Amz-Security-Token`) in a URL, Request-URI or query string by `sha256:<hex>` of its decoded
 /// value — the same hex the `signature_sha256` / `security_token_sha256` columns hold.
 public struct QueryRedactor {
-  private var scratch: [UInt8] = []
+  private var cache = FingerprintCache()
 
   public init() {}
 
@@ -20,22 +24,27 @@ public struct QueryRedactor {
   /// Appends `text` to `out` with secret values replaced; returns whether anything was replaced.
   @discardableResult
   public mutating func redact(_ text: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) -> Bool {
+    cache.reset()
+    return Self.redact(text, appendingTo: &out, cache: &cache)
+  }
+
+  /// The same, sharing fingerprints already computed for this row.
+  @discardableResult
+  public static func redact(
+    _ text: UnsafeRawBufferPointer, appendingTo out: inout [UInt8], cache: inout FingerprintCache
+  ) -> Bool {
     var copied = 0
     var replaced = false
-    var work = scratch
-    Self.forEachParameter(text) { _, name, value in
+    forEachParameter(text) { _, name, value in
       guard let p = QueryParameter.match(name), p.isSecret else { return }
       let valueStart = value.baseAddress! - text.baseAddress!
       out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[copied..<valueStart]))
       out.append(contentsOf: "sha256:".utf8)
-      work.removeAll(keepingCapacity: true)
-      PercentDecoding.decode(value, appendingTo: &work)
-      work.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &out) }
+      cache.appendHex(ofEncoded: value, to: &out)
       copied = valueStart + value.count
       replaced = true
     }
     out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[copied..<text.count]))
-    scratch = work
     return replaced
   }
 
@@ -49,11 +58,10 @@ public struct QueryRedactor {
     guard n > 0 else { return }
     var i = 0
     // Parameters only start after the first `?` of a URL; a bare query string starts at 0.
-    var inQuery = true
-    if let q = text.firstIndex(of: UInt8(ascii: "?")) {
+    if let found = memchr(text.baseAddress!, Int32(UInt8(ascii: "?")), n) {
+      let q = UnsafeRawPointer(found) - text.baseAddress!
       let prefix = UnsafeRawBufferPointer(rebasing: text[0..<q])
-      inQuery = !prefix.contains(UInt8(ascii: "/")) && !prefix.contains(UInt8(ascii: " "))
-      if !inQuery { i = q + 1 }
+      if prefix.contains(UInt8(ascii: "/")) || prefix.contains(UInt8(ascii: " ")) { i = q + 1 }
     }
     while i < n {
       // name

@@ -9,48 +9,26 @@ struct CloudTrailBatch: ShardBatch {
   static var schemaVersion: String { CloudTrailSchema.schemaVersion }
   static var schema: Schema { CloudTrailSchema.schema }
 
-  private var eventTimes: [Int64] = []
-  private var text: [TextColumn]
-  private var ints: [Int64Column]
-  private var bools: [BoolColumn]
+  private var columns = ColumnSet(schema: CloudTrailSchema.schema)
   private var redactor = JSONRedactor()
   private var scratch: [UInt8] = []
-  private var approximate = 0
-
-  /// Where each schema column lives: (kind, index in its array). Built once from the schema.
-  private static let layout: [(kind: PhysicalType, index: Int)] = {
-    var t = 0
-    var i = 0
-    var b = 0
-    return CloudTrailSchema.schema.columns.dropFirst().map { c in
-      switch c.physicalType {
-      case .byteArray:
-        t += 1
-        return (.byteArray, t - 1)
-      case .boolean:
-        b += 1
-        return (.boolean, b - 1)
-      default:
-        i += 1
-        return (.int64, i - 1)
-      }
-    }
-  }()
+  private let timeSlot: Int
 
   init() {
-    let l = Self.layout
-    text = Array(repeating: TextColumn(), count: l.filter { $0.kind == .byteArray }.count)
-    ints = Array(repeating: Int64Column(), count: l.filter { $0.kind == .int64 }.count)
-    bools = Array(repeating: BoolColumn(), count: l.filter { $0.kind == .boolean }.count)
+    timeSlot = columns.slot(CloudTrailColumn.eventTime.rawValue)
   }
 
-  var count: Int { eventTimes.count }
-  var approximateBytes: Int { approximate + count * 400 }
+  private var eventTimes: [Int64] { columns.int64s[timeSlot].values }
+
+  var count: Int { columns.int64s[timeSlot].values.count }
+  var approximateBytes: Int { columns.textBytes + count * 200 }
+  mutating func removeAll() { columns.removeAll() }
 
   /// Sorted by time, then event id; a record whose event id repeats an earlier row's at the same
   /// time is a duplicate delivery (CloudTrail documents these) and is dropped.
   func outputOrder() -> (order: [Int32], duplicates: Int) {
-    let ids = text[Self.layout[Column.eventID.rawValue - 1].index].values
+    let ids = columns.text[columns.slot(Column.eventID.rawValue)].values
+    let eventTimes = self.eventTimes
     var order = (0..<Int32(count)).map { $0 }
     ids.bytes.withUnsafeBytes { arena in
       func id(_ row: Int32) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: arena[ids.range(Int(row))]) }
@@ -83,71 +61,58 @@ struct CloudTrailBatch: ShardBatch {
     return (kept, duplicates)
   }
 
-  func columnValues() -> [ColumnValues] {
-    var columns: [ColumnValues] = [
-      .int64(values: eventTimes, isNull: [Bool](repeating: false, count: eventTimes.count))
-    ]
-    for (kind, index) in Self.layout {
-      switch kind {
-      case .byteArray: columns.append(.byteArray(text[index].values))
-      case .boolean: columns.append(bools[index].columnValues)
-      default: columns.append(ints[index].columnValues)
-      }
-    }
-    return columns
-  }
+  func columnValues() -> [ColumnValues] { columns.columnValues() }
 
   private typealias Column = CloudTrailColumn
 
   @inline(__always)
   private mutating func put(_ c: Column, _ v: JSONValue, _ b: UnsafeRawBufferPointer) {
-    let index = Self.layout[c.rawValue - 1].index
+    let index = columns.slot(c.rawValue)
     guard v.kind == .string else {
-      text[index].appendNull()
+      columns.text[index].appendNull()
       return
     }
     if v.escaped {
       scratch.removeAll(keepingCapacity: true)
       JSONStrings.appendDecoded(v, in: b, to: &scratch)
-      scratch.withUnsafeBytes { text[index].appendText($0) }
+      scratch.withUnsafeBytes { columns.text[index].appendText($0) }
     } else {
-      text[index].appendText(v.bytes(in: b))
+      columns.text[index].appendText(v.bytes(in: b))
     }
   }
 
   @inline(__always)
   private mutating func put(_ c: Column, bytes: [UInt8]?) {
-    let index = Self.layout[c.rawValue - 1].index
-    if let bytes { bytes.withUnsafeBytes { text[index].appendText($0) } } else { text[index].appendNull() }
+    let index = columns.slot(c.rawValue)
+    if let bytes { bytes.withUnsafeBytes { columns.text[index].appendText($0) } } else { columns.text[index].appendNull() }
   }
 
   @inline(__always)
   private mutating func put(_ c: Column, _ v: Int64?) {
-    ints[Self.layout[c.rawValue - 1].index].append(v)
+    columns.int64s[columns.slot(c.rawValue)].append(v)
   }
 
   @inline(__always)
   private mutating func put(_ c: Column, _ v: Bool?) {
-    bools[Self.layout[c.rawValue - 1].index].append(v)
+    columns.bools[columns.slot(c.rawValue)].append(v)
   }
 
   private mutating func putJSON(_ c: Column, _ v: JSONValue, _ scanner: JSONScanner) {
-    let index = Self.layout[c.rawValue - 1].index
+    let index = columns.slot(c.rawValue)
     guard !v.isNullish else {
-      text[index].appendNull()
+      columns.text[index].appendNull()
       return
     }
     scratch.removeAll(keepingCapacity: true)
     redactor.append(v, scanner: scanner, to: &scratch)
-    approximate += scratch.count
-    scratch.withUnsafeBytes { text[index].appendText($0) }
+    scratch.withUnsafeBytes { columns.text[index].appendText($0) }
   }
 
   mutating func append(
     _ r: CloudTrailRecord, eventTime: Int64, scanner: JSONScanner, sourceFile: UnsafeRawBufferPointer, offset: Int64
   ) {
     let b = scanner.buffer
-    eventTimes.append(eventTime)
+    columns.int64s[timeSlot].append(eventTime)
     put(.eventID, r.eventID, b)
     put(.eventVersion, r.eventVersion, b)
     put(.eventSource, r.eventSource, b)
@@ -218,7 +183,7 @@ struct CloudTrailBatch: ShardBatch {
     putJSON(.responseElements, r.responseElements, scanner)
     putJSON(.additionalEventData, r.additionalEventData, scanner)
     putJSON(.resources, r.resources, scanner)
-    text[Self.layout[Column.sourceFile.rawValue - 1].index].appendText(sourceFile)
+    columns.text[columns.slot(Column.sourceFile.rawValue)].appendText(sourceFile)
     put(.sourceOffset, offset)
   }
 

@@ -56,6 +56,11 @@ struct Int64Column {
   }
 
   var columnValues: ColumnValues { .int64(values: values, isNull: isNull) }
+
+  mutating func removeAll() {
+    values.removeAll(keepingCapacity: true)
+    isNull.removeAll(keepingCapacity: true)
+  }
 }
 
 struct Int32Column {
@@ -69,6 +74,11 @@ struct Int32Column {
   }
 
   var columnValues: ColumnValues { .int32(values: values, isNull: isNull) }
+
+  mutating func removeAll() {
+    values.removeAll(keepingCapacity: true)
+    isNull.removeAll(keepingCapacity: true)
+  }
 }
 
 struct BoolColumn {
@@ -82,4 +92,9 @@ struct BoolColumn {
   }
 
   var columnValues: ColumnValues { .boolean(values: values, isNull: isNull) }
+
+  mutating func removeAll() {
+    values.removeAll(keepingCapacity: true)
+    isNull.removeAll(keepingCapacity: true)
+  }
 }
