@@ -84,7 +84,11 @@ struct CloudTrailBatch: ShardBatch {
   @inline(__always)
   private mutating func put(_ c: Column, bytes: [UInt8]?) {
     let index = columns.slot(c.rawValue)
-    if let bytes { bytes.withUnsafeBytes { columns.text[index].appendText($0) } } else { columns.text[index].appendNull() }
+    if let bytes {
+      bytes.withUnsafeBytes { columns.text[index].appendText($0) }
+    } else {
+      columns.text[index].appendNull()
+    }
   }
 
   @inline(__always)
