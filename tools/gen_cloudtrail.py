@@ -11,7 +11,7 @@ S3 data events (with the fields CloudTrail logs: X-Amz-Date, X-Amz-Expires, ...)
 calls, EC2 instance-profile and user AssumeRole with credentials, GetSessionToken,
 GetFederationToken, Stop/Start/TerminateInstances, CreateAccessKey, errors, nulls, numbers
 written as floats, booleans written as strings, \\u escapes with surrogate pairs, and an event
-delivered twice.
+delivered twice (both deliveries are rows; readers count DISTINCT event_id).
 
 --truth writes one JSON object per record: file, byte offset of the record and the exact row
 sigtrail must produce (every column of the cloudtrail table; JSON columns as parsed JSON with
@@ -397,13 +397,8 @@ def main():
     duplicate = next(i for i, (rec, _) in enumerate(records) if rec["eventSource"] == "s3.amazonaws.com")
     trail = "AWSLogs/%s/CloudTrail/us-east-1" % g.account
 
-    def add_truth(rel, offset, rec, updates, status="row"):
-        entry = {"file": rel, "offset": offset}
-        if status == "row":
-            entry["row"] = dict(expected_row(rec, updates), source_offset=offset)
-        else:
-            entry[status] = True
-        truth.append(entry)
+    def add_truth(rel, offset, rec, updates):
+        truth.append({"file": rel, "offset": offset, "row": dict(expected_row(rec, updates), source_offset=offset)})
 
     def write(rel, data, compress):
         path = os.path.join(args.out, rel)
@@ -473,12 +468,12 @@ def main():
     if args.no_damage:
         finish(args, truth, g)
         return
-    # The duplicate delivery, in a file that sorts after the original.
+    # A second delivery of an event: kept as its own row (readers count DISTINCT event_id).
     rec, updates = records[duplicate]
     text = dump(rec, True)
     rel = "%s/9999/12/31/late-delivery.json.gz" % trail
     write(rel, ('{"Records":[' + text + "]}").encode(), compress=True)
-    add_truth(rel, len('{"Records":['), rec, updates, status="duplicate")
+    add_truth(rel, len('{"Records":['), rec, updates)
 
     # A truncated document: the records before the cut are rows, the cut one is a rejection.
     rec_a, upd_a = g.noise()

@@ -73,9 +73,11 @@ public final class LineReader {
 
   /// Reads `path`; `decide` sees the first bytes of the content (after decompression) and picks
   /// how the rest is consumed.
+  /// `range`, for plain files only, limits reading to the lines that start inside it (a line
+  /// that starts inside runs to its end), so several readers can share one large file.
   public func read(
-    path: String, decide: (UnsafeRawBufferPointer) -> ContentMode, onLine: LineHandler,
-    onOverlong: OverlongHandler, onWhole: WholeHandler
+    path: String, range: Range<Int64>? = nil, decide: (UnsafeRawBufferPointer) -> ContentMode,
+    onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler
   ) -> FileReadResult {
     var result = FileReadResult()
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -97,7 +99,7 @@ public final class LineReader {
     }
     if result.compression == .none {
       readPlain(
-        fd: fd, size: size, path: path, decide: decide, result: &result, onLine: onLine,
+        fd: fd, size: size, range: range, path: path, decide: decide, result: &result, onLine: onLine,
         onOverlong: onOverlong, onWhole: onWhole)
       return result
     }
@@ -142,10 +144,12 @@ public final class LineReader {
   // MARK: plain
 
   private func readPlain(
-    fd: Int32, size: Int, path: String, decide: (UnsafeRawBufferPointer) -> ContentMode,
+    fd: Int32, size: Int, range: Range<Int64>?, path: String, decide: (UnsafeRawBufferPointer) -> ContentMode,
     result: inout FileReadResult, onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler
   ) {
-    result.contentBytes = Int64(size)
+    let rangeStart = Int(min(range?.lowerBound ?? 0, Int64(size)))
+    let rangeEnd = Int(min(range?.upperBound ?? Int64(size), Int64(size)))
+    result.contentBytes = Int64(rangeEnd - rangeStart)
     guard size > 0 else {
       result.mode = .lines
       return
@@ -164,14 +168,19 @@ public final class LineReader {
       result.skipReason = reason
       return
     case .whole:
-      onWhole(all)
+      if rangeStart == 0 { onWhole(all) }
       return
     case .lines:
       break
     }
     var lineStart = 0
+    if rangeStart > 0 {
+      // The line that starts before the range belongs to the reader of the previous range.
+      let nl = memchr(map + rangeStart - 1, 10, size - rangeStart + 1)
+      lineStart = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(map) + 1 } ?? size
+    }
     var lines: Int64 = 0
-    while lineStart < size {
+    while lineStart < rangeEnd {
       let remaining = size - lineStart
       let nl = memchr(map + lineStart, 10, remaining)
       let lineEnd = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(map) } ?? size

@@ -1,12 +1,25 @@
 import AccessLog
 import CloudTrail
+import Dispatch
 import LogInput
 import Shards
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 public struct IndexOptions: Sendable {
   public var inputs: [String]
   public var outputDirectory: String
   public var runID: String
+  /// Worker threads; each reads, tokenizes and writes its own parts.
+  public var threads = IndexOptions.defaultThreads
+  /// Plain files larger than this are cut into line-aligned ranges that workers share.
+  public var splitBytes: Int64 = 64 << 20
+  /// Small files are grouped into work units of about this many bytes, so a tree of millions
+  /// of KB-sized deliveries costs one queue step per unit, not per file.
+  public var unitBytes: Int64 = 16 << 20
   public var lineReader = LineReaderOptions()
   public var shards = ShardOptions()
 
@@ -15,183 +28,176 @@ public struct IndexOptions: Sendable {
     self.outputDirectory = outputDirectory
     self.runID = runID
   }
+
+  public static var defaultThreads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
-/// The indexing run: discover inputs, read each file as access-log lines or as a CloudTrail
-/// document, and hand rows to the shard writers. Rejections and file notes go to the callbacks
-/// as they happen and are counted in the summary.
-public struct IndexJob {
+/// What an indexing run tells while it works; called from worker threads.
+public protocol IndexObserver: Sendable {
+  func rejected(_ rejection: Rejection)
+  func fileNote(_ note: IndexSummary.FileNote, skipped: Bool)
+  func progress(_ progress: IndexProgress)
+}
+
+public struct IndexProgress: Sendable {
+  public var filesDone = 0
+  public var filesTotal = 0
+  public var contentBytes: Int64 = 0
+  public var rows: Int64 = 0
+  public var rejected: Int64 = 0
+}
+
+/// The indexing run: discover inputs, cut them into work units, and let `threads` workers read
+/// each file as access-log lines or as a CloudTrail document and write their own parts. Rows do
+/// not depend on the thread count; part boundaries do.
+public struct IndexJob: Sendable {
   public let options: IndexOptions
 
   public init(options: IndexOptions) { self.options = options }
 
-  public func run(
-    onRejection: (Rejection) -> Void, onFileNote: (IndexSummary.FileNote, _ skipped: Bool) -> Void,
-    onFileDone: (_ index: Int, _ of: Int, _ summary: IndexSummary) -> Void = { _, _, _ in }
-  ) throws -> IndexSummary {
+  struct Item: Sendable {
+    var file: Int
+    /// For a share of a large plain file; nil for the whole file.
+    var range: Range<Int64>?
+    var isFirstShare: Bool { (range?.lowerBound ?? 0) == 0 }
+  }
+
+  public func run(observer: some IndexObserver) throws -> IndexSummary {
     var summary = IndexSummary()
     let (files, problems) = InputDiscovery.discover(options.inputs)
     summary.filesFound = files.count
     for p in problems {
       let note = IndexSummary.FileNote(path: p.path, offset: p.offset, reason: p.reason)
       summary.fileProblems.append(note)
-      onFileNote(note, false)
+      observer.fileNote(note, skipped: false)
     }
-    let reader = LineReader(options: options.lineReader)
-    let accessLogs = S3AccessShardWriter(
-      outputDirectory: options.outputDirectory, runID: options.runID, version: BuildInfo.version,
-      options: options.shards)
-    let cloudTrail = CloudTrailShardWriter(
-      outputDirectory: options.outputDirectory, runID: options.runID, version: BuildInfo.version,
-      options: options.shards)
-    var accessRecord = AccessLogRecord()
-    var trailRecord = CloudTrailRecord()
-    var writeError: Error?
-    var cloudTrailAppended: Int64 = 0
-
-    func reject(_ path: String, _ offset: Int64, _ code: String, _ explanation: String) {
-      summary.rejectionsByReason[code, default: 0] += 1
-      onRejection(Rejection(path: path, offset: offset, reason: code, explanation: explanation))
-    }
-
-    for (index, file) in files.enumerated() {
-      summary.inputBytes += file.size
+    var units: [[Item]] = []
+    var current: [Item] = []
+    var currentBytes: Int64 = 0
+    for (i, file) in files.enumerated() {
       if let reason = InputClassifier.skipReason(forPath: file.path) {
         let note = IndexSummary.FileNote(path: file.path, offset: nil, reason: reason)
         summary.filesSkipped.append(note)
-        onFileNote(note, true)
-        onFileDone(index + 1, files.count, summary)
+        summary.inputBytes += file.size
+        observer.fileNote(note, skipped: true)
         continue
       }
-      var pathBytes = Array(file.path.utf8)
-      var documentSkip: String?
-      var isCloudTrail = false
-      let result = pathBytes.withUnsafeMutableBytes { rawPath in
-        let path = UnsafeRawBufferPointer(rawPath)
-        return reader.read(
-          path: file.path,
-          decide: { head in
-            switch InputClassifier.mode(forHead: head) {
-            case .text: return .lines
-            case .json: return .whole
-            case .skip(let reason): return .skip(reason)
-            }
-          },
-          onLine: { line, offset in
-            guard writeError == nil else { return }
-            if let rejection = AccessLogTokenizer.parse(line, into: &accessRecord) {
-              summary.linesRejected += 1
-              reject(file.path, offset, rejection.rawValue, rejection.explanation)
-              return
-            }
-            do {
-              try accessLogs.append(line: line, record: accessRecord, sourceFile: path, offset: offset)
-              summary.rowsIndexed += 1
-            } catch {
-              writeError = error
-            }
-          },
-          onOverlong: { offset in
-            let r = AccessLogRejection.lineTooLong
-            summary.linesRejected += 1
-            reject(file.path, offset, r.rawValue, r.explanation)
-          },
-          onWhole: { content in
-            isCloudTrail = true
-            let counts = indexCloudTrail(
-              content, path: file.path, pathBytes: path, writer: cloudTrail, record: &trailRecord,
-              writeError: &writeError, reject: reject)
-            summary.cloudTrail.recordsRead += counts.read
-            summary.cloudTrail.recordsRejected += counts.rejected
-            for (reason, n) in counts.skipped { summary.cloudTrail.recordsSkipped[reason, default: 0] += n }
-            cloudTrailAppended += counts.appended
-            documentSkip = counts.documentSkip
-          })
+      if file.size > options.splitBytes && Self.isPlain(file.path) {
+        var start: Int64 = 0
+        while start < file.size {
+          let end = min(file.size, start + options.splitBytes)
+          units.append([Item(file: i, range: start..<end)])
+          start = end
+        }
+        continue
       }
-      pathBytes.removeAll()
-      if let writeError { throw writeError }
-      summary.linesRead += result.lines
-      summary.contentBytes += result.contentBytes
-      if isCloudTrail { summary.cloudTrail.files += 1 }
-      if let reason = result.skipReason ?? documentSkip {
-        let note = IndexSummary.FileNote(path: file.path, offset: nil, reason: reason)
-        summary.filesSkipped.append(note)
-        onFileNote(note, true)
-      } else if result.problem == nil || result.mode == .lines {
-        summary.filesRead += 1
+      current.append(Item(file: i, range: nil))
+      currentBytes += file.size
+      if currentBytes >= options.unitBytes || current.count >= 4096 {
+        units.append(current)
+        current = []
+        currentBytes = 0
       }
-      if let problem = result.problem {
-        let note = IndexSummary.FileNote(path: problem.path, offset: problem.offset, reason: problem.reason)
-        summary.fileProblems.append(note)
-        onFileNote(note, false)
-      }
-      onFileDone(index + 1, files.count, summary)
     }
-    for part in try accessLogs.finish() + cloudTrail.finish() {
-      summary.parts.append(
-        IndexSummary.Part(
-          table: part.table, partition: part.partition, path: part.path, rows: part.rows, bytes: part.bytes))
-      summary.outputBytes += Int64(part.bytes)
+    if !current.isEmpty { units.append(current) }
+
+    let shared = SharedRun(filesTotal: files.count - summary.filesSkipped.count)
+    let workers = max(1, min(options.threads, units.count))
+    let job = self
+    let plan = units
+    DispatchQueue.concurrentPerform(iterations: workers) { k in
+      let worker = Worker(job: job, index: k, files: files, observer: observer, shared: shared)
+      do {
+        while let next = shared.nextUnit(), next < plan.count, !shared.failed {
+          for item in plan[next] { try worker.process(item) }
+        }
+        try worker.finish()
+      } catch {
+        shared.fail(error)
+      }
+      shared.store(worker.summary, from: k)
     }
-    summary.cloudTrail.duplicatesDropped = Int64(cloudTrail.duplicatesDropped)
-    summary.cloudTrail.recordsIndexed = cloudTrailAppended - summary.cloudTrail.duplicatesDropped
+    if let error = shared.error { throw error }
+    for part in shared.summaries() { summary.merge(part) }
+    summary.parts.sort { $0.path < $1.path }
+    summary.filesSkipped.sort { $0.path < $1.path }
+    summary.fileProblems.sort { $0.path < $1.path }
     return summary
   }
 
-  struct DocumentCounts {
-    var read: Int64 = 0
-    var appended: Int64 = 0
-    var rejected: Int64 = 0
-    var skipped: [String: Int64] = [:]
-    var documentSkip: String?
+  static func isPlain(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var head = [UInt8](repeating: 0, count: 4)
+    let n = pread(fd, &head, 4, 0)
+    return head.withUnsafeBytes { Compression.detect(UnsafeRawBufferPointer(rebasing: $0[0..<max(0, n)])) } == .none
+  }
+}
+
+/// State the workers share: the next unit, the first error, progress and their summaries.
+final class SharedRun: Sendable {
+  private let next = Mutex(0)
+  private let firstError = Mutex<(any Error)?>(nil)
+  private let results = Mutex<[Int: IndexSummary]>([:])
+  let progressState: Mutex<IndexProgress>
+
+  init(filesTotal: Int) {
+    progressState = Mutex(IndexProgress(filesTotal: filesTotal))
   }
 
-  /// Indexes the records of one CloudTrail document.
-  func indexCloudTrail(
-    _ content: UnsafeRawBufferPointer, path: String, pathBytes: UnsafeRawBufferPointer, writer: CloudTrailShardWriter,
-    record: inout CloudTrailRecord, writeError: inout Error?,
-    reject: (String, Int64, String, String) -> Void
-  ) -> DocumentCounts {
-    var counts = DocumentCounts()
-    let document = CloudTrailDocument(content)
-    let scanner = JSONScanner(content)
-    let outcome = document.scan(
-      onRecord: { value in
-        guard writeError == nil else { return }
-        counts.read += 1
-        let offset = Int64(value.start)
-        do throws(JSONError) {
-          try CloudTrailRecordReader.read(value, scanner: scanner, into: &record)
-        } catch {
-          counts.rejected += 1
-          reject(path, Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))")
-          return
-        }
-        if JSONStrings.equals(record.eventType, "AwsCloudTrailInsight", in: content) {
-          counts.skipped["insight_event", default: 0] += 1
-          return
-        }
-        guard let time = record.eventTimeMicros else {
-          counts.rejected += 1
-          reject(path, offset, "no_event_time", "record has no eventTime (or @timestamp) in a known form")
-          return
-        }
-        do {
-          try writer.append(record, eventTime: time, scanner: scanner, sourceFile: pathBytes, offset: offset)
-          counts.appended += 1
-        } catch {
-          writeError = error
-        }
-      },
-      onReject: { offset, rejection in
-        counts.read += 1
-        counts.rejected += 1
-        reject(path, Int64(offset), rejection.code, rejection.explanation)
-      })
-    if case .notALog(let reason) = outcome { counts.documentSkip = reason }
-    if counts.read > 0 && counts.read == counts.skipped["insight_event"] {
-      counts.documentSkip = "CloudTrail Insights events, not API events"
+  func nextUnit() -> Int? {
+    next.withLock { n in
+      defer { n += 1 }
+      return n
     }
-    return counts
+  }
+
+  var failed: Bool { firstError.withLock { $0 != nil } }
+  var error: (any Error)? { firstError.withLock { $0 } }
+
+  func fail(_ error: any Error) {
+    firstError.withLock { if $0 == nil { $0 = error } }
+  }
+
+  func store(_ summary: IndexSummary, from worker: Int) {
+    results.withLock { $0[worker] = summary }
+  }
+
+  /// Worker summaries in worker order, so merging is reproducible.
+  func summaries() -> [IndexSummary] {
+    results.withLock { r in r.keys.sorted().map { r[$0]! } }
+  }
+
+  func advance(files: Int, bytes: Int64, rows: Int64, rejected: Int64) -> IndexProgress {
+    progressState.withLock { p in
+      p.filesDone += files
+      p.contentBytes += bytes
+      p.rows += rows
+      p.rejected += rejected
+      return p
+    }
+  }
+}
+
+extension IndexSummary {
+  /// Adds one worker's counts.
+  mutating func merge(_ o: IndexSummary) {
+    filesRead += o.filesRead
+    filesSkipped += o.filesSkipped
+    fileProblems += o.fileProblems
+    inputBytes += o.inputBytes
+    contentBytes += o.contentBytes
+    linesRead += o.linesRead
+    rowsIndexed += o.rowsIndexed
+    linesRejected += o.linesRejected
+    for (k, v) in o.rejectionsByReason { rejectionsByReason[k, default: 0] += v }
+    cloudTrail.files += o.cloudTrail.files
+    cloudTrail.recordsRead += o.cloudTrail.recordsRead
+    cloudTrail.recordsIndexed += o.cloudTrail.recordsIndexed
+    cloudTrail.recordsRejected += o.cloudTrail.recordsRejected
+    for (k, v) in o.cloudTrail.recordsSkipped { cloudTrail.recordsSkipped[k, default: 0] += v }
+    parts += o.parts
+    outputBytes += o.outputBytes
   }
 }

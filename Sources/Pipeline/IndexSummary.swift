@@ -16,7 +16,7 @@ public struct IndexSummary: Sendable, Codable {
     public var bytes: Int
   }
 
-  /// CloudTrail records: read = indexed + rejected + skipped + duplicates dropped.
+  /// CloudTrail records: read = indexed + rejected + skipped.
   public struct CloudTrailCounts: Sendable, Codable {
     public var files = 0
     public var recordsRead: Int64 = 0
@@ -24,11 +24,9 @@ public struct IndexSummary: Sendable, Codable {
     public var recordsRejected: Int64 = 0
     /// Records deliberately not indexed, by reason (Insights events).
     public var recordsSkipped: [String: Int64] = [:]
-    /// Second deliveries of an event (same eventID and time) removed within a part.
-    public var duplicatesDropped: Int64 = 0
 
     public var reconciles: Bool {
-      recordsRead == recordsIndexed + recordsRejected + recordsSkipped.values.reduce(0, +) + duplicatesDropped
+      recordsRead == recordsIndexed + recordsRejected + recordsSkipped.values.reduce(0, +)
     }
   }
 

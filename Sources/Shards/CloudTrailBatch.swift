@@ -24,9 +24,10 @@ struct CloudTrailBatch: ShardBatch {
   var approximateBytes: Int { columns.textBytes + count * 200 }
   mutating func removeAll() { columns.removeAll() }
 
-  /// Sorted by time, then event id; a record whose event id repeats an earlier row's at the same
-  /// time is a duplicate delivery (CloudTrail documents these) and is dropped.
-  func outputOrder() -> (order: [Int32], duplicates: Int) {
+  /// Sorted by time, then event id, then arrival, so the order never depends on scheduling.
+  /// Every delivery is kept, duplicates included (readers count DISTINCT event_id): a second
+  /// delivery can arrive on another night anyway, and nothing is dropped unseen.
+  func outputOrder() -> [Int32] {
     let ids = columns.text[columns.slot(Column.eventID.rawValue)].values
     let eventTimes = self.eventTimes
     var order = (0..<Int32(count)).map { $0 }
@@ -42,23 +43,7 @@ struct CloudTrailBatch: ShardBatch {
         return a < b
       }
     }
-    var kept: [Int32] = []
-    kept.reserveCapacity(order.count)
-    var duplicates = 0
-    ids.bytes.withUnsafeBytes { arena in
-      for row in order {
-        if let last = kept.last, eventTimes[Int(last)] == eventTimes[Int(row)], !ids.isNull[Int(row)],
-          !ids.isNull[Int(last)],
-          UnsafeRawBufferPointer(rebasing: arena[ids.range(Int(last))]).elementsEqual(
-            UnsafeRawBufferPointer(rebasing: arena[ids.range(Int(row))]))
-        {
-          duplicates += 1
-          continue
-        }
-        kept.append(row)
-      }
-    }
-    return (kept, duplicates)
+    return order
   }
 
   func columnValues() -> [ColumnValues] { columns.columnValues() }

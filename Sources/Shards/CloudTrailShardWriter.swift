@@ -17,8 +17,5 @@ public final class CloudTrailShardWriter {
     }
   }
 
-  /// Records dropped because an earlier row of the same part had the same event id and time.
-  public var duplicatesDropped: Int { writer.duplicatesDropped }
-
   public func finish() throws -> [WrittenPart] { try writer.finish() }
 }

@@ -13,8 +13,8 @@ protocol ShardBatch {
   var count: Int { get }
   /// Approximate bytes held, to bound memory across partitions.
   var approximateBytes: Int { get }
-  /// Rows in output order (sorted by time), without rows that repeat an earlier one.
-  func outputOrder() -> (order: [Int32], duplicates: Int)
+  /// Rows in output order: sorted by time, ties broken without regard to scheduling.
+  func outputOrder() -> [Int32]
   /// The columns in schema order.
   func columnValues() -> [ColumnValues]
   /// Empties the batch, keeping its memory for the next partition.
@@ -38,7 +38,6 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   private var sequence = 0
   private var rowsSinceCheck = 0
   private(set) var parts: [WrittenPart] = []
-  private(set) var duplicatesDropped = 0
 
   init(outputDirectory: String, runID: String, version: String, options: ShardOptions) {
     self.outputDirectory = outputDirectory
@@ -103,8 +102,7 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     let finalPath = "\(directory)/\(name)"
     // Hidden name while incomplete: Athena, Hive and DuckDB globs skip dot-files.
     let temporaryPath = "\(directory)/.\(name).tmp"
-    let (order, duplicates) = batch.outputOrder()
-    duplicatesDropped += duplicates
+    let order = batch.outputOrder()
 
     var writerOptions = WriterOptions()
     writerOptions.zstdLevel = options.zstdLevel

@@ -24,7 +24,7 @@ struct S3AccessBatch: ShardBatch {
   var count: Int { columns.int64s[timeSlot].values.count }
   var approximateBytes: Int { count * 200 + columns.textBytes }
 
-  func outputOrder() -> (order: [Int32], duplicates: Int) { (timeOrder(columns.int64s[timeSlot].values), 0) }
+  func outputOrder() -> [Int32] { timeOrder(columns.int64s[timeSlot].values) }
   func columnValues() -> [ColumnValues] { columns.columnValues() }
   mutating func removeAll() { columns.removeAll() }
 

@@ -17,8 +17,8 @@ struct Index: ParsableCommand {
         OUT/cloudtrail/dt=YYYY-MM-DD/part-<run>-<n>.parquet  (by event date, UTC)
 
       Rows are sorted by time within each part; parts appear under their final name only when \
-      complete. A CloudTrail event delivered twice (same eventID and time) is kept once per part; \
-      queries over many parts should still count DISTINCT event_id.
+      complete. CloudTrail can deliver an event twice (same eventID): every delivery is kept, \
+      with its own source_file and source_offset, so queries count DISTINCT event_id.
 
       Every line becomes a row or a rejection. Rejections are reported on standard error as \
       FILE:OFFSET: REASON (OFFSET is the byte offset of the line in the decompressed file) and \
@@ -59,6 +59,12 @@ struct Index: ParsableCommand {
     parsing: .unconditional, help: "How many rejections to list on standard error (all are counted; -1 lists all).")
   var showRejections = 20
 
+  @Option(help: "Worker threads (default: all cores). Rows do not depend on it; part files do.")
+  var threads: Int?
+
+  @Option(help: "Plain files larger than this many MiB are cut into line-aligned shares read in parallel.")
+  var splitMib = 64
+
   @Flag(help: "Print the run summary as JSON on standard output (for schedulers and scripts).")
   var json = false
 
@@ -67,6 +73,8 @@ struct Index: ParsableCommand {
 
   func validate() throws {
     guard (1...19).contains(zstdLevel) else { throw ValidationError("--zstd-level must be 1...19") }
+    if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be 1...1024") }
+    guard splitMib >= 1 else { throw ValidationError("--split-mib must be at least 1") }
     guard partRows >= 1 else { throw ValidationError("--part-rows must be at least 1") }
     guard rowGroupRows >= 1 else { throw ValidationError("--row-group-rows must be at least 1") }
     guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
@@ -76,49 +84,32 @@ struct Index: ParsableCommand {
   func run() throws {
     let started = Date()
     var options = IndexOptions(inputs: paths, outputDirectory: out, runID: Self.makeRunID(started))
+    options.threads = threads ?? IndexOptions.defaultThreads
+    options.splitBytes = Int64(splitMib) << 20
     options.shards.zstdLevel = zstdLevel
     options.shards.partRows = partRows
     options.shards.rowGroupRows = rowGroupRows
     options.lineReader.maxLineLength = maxLineBytes
     options.lineReader.maxWholeBytes = maxJsonMib << 20
-    let showProgress = !quiet && !json && isatty(STDERR_FILENO) == 1
-    var listed = 0
+    let observer = ConsoleObserver(
+      showRejections: showRejections, showProgress: !quiet && !json && isatty(STDERR_FILENO) == 1)
     var summary: IndexSummary
     do {
-      summary = try IndexJob(options: options).run(
-        onRejection: { r in
-          if showRejections < 0 || listed < showRejections {
-            listed += 1
-            Self.printError("\(r.path):\(r.offset): rejected: \(r.reason): \(r.explanation)")
-          }
-        },
-        onFileNote: { note, skipped in
-          let location = note.offset.map { "\(note.path):\($0)" } ?? note.path
-          Self.printError("\(location): \(skipped ? "skipped" : "problem"): \(note.reason)")
-        },
-        onFileDone: { done, total, s in
-          guard showProgress else { return }
-          let mb = Double(s.contentBytes) / 1_048_576
-          Self.printError(
-            "\r\(done)/\(total) files, \(String(format: "%.1f", mb)) MB, \(s.rowsIndexed) rows, \(s.linesRejected) rejected",
-            terminator: done == total ? "\n" : "")
-        })
+      summary = try IndexJob(options: options).run(observer: observer)
     } catch {
+      observer.endProgress()
       Self.printError("sigtrail: index failed: \(error)")
       throw ExitCode.failure
     }
+    observer.endProgress()
     summary.seconds = Date().timeIntervalSince(started)
-    if summary.filesFound == 0 && summary.fileProblems.isEmpty == false && summary.parts.isEmpty {
-      Self.printError("sigtrail: no input files could be read")
-      throw ExitCode.failure
-    }
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       let data = try encoder.encode(summary)
       print(String(decoding: data, as: UTF8.self))
     }
-    if !quiet { Self.printError(Self.describe(summary, listed: listed)) }
+    if !quiet { Self.printError(Self.describe(summary, listed: observer.listed)) }
     if summary.filesFound == 0 {
       Self.printError("sigtrail: no input files found under \(paths.joined(separator: " "))")
       throw ExitCode.failure
@@ -139,7 +130,7 @@ struct Index: ParsableCommand {
       let skipped = ct.recordsSkipped.values.reduce(0, +)
       lines.append(
         "cloudtrail records: \(ct.recordsRead) read = \(ct.recordsIndexed) indexed + \(ct.recordsRejected) rejected"
-          + " + \(skipped) skipped (Insights) + \(ct.duplicatesDropped) duplicate deliveries dropped, from \(ct.files) files"
+          + " + \(skipped) skipped (Insights events), from \(ct.files) files"
       )
     }
     if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }

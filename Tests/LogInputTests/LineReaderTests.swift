@@ -227,3 +227,33 @@ import Testing
     #expect(problem.reason.contains("larger than the limit of 100000 bytes"))
   }
 }
+
+@Suite struct RangeReadTests {
+  /// Reading a plain file in shares yields every line exactly once, wherever the cuts fall.
+  @Test(arguments: [1, 7, 100, 4096])
+  func sharesCoverEveryLineOnce(share: Int) {
+    let content = LineReaderTests.sampleContent(seed: 11, lines: 300)
+    let path = LineReaderTests.write(content, "ranges-\(share)")
+    defer { unlink(path) }
+    let reader = LineReader()
+    var offsets: [Int64] = []
+    var lines: [[UInt8]] = []
+    var start: Int64 = 0
+    var total: Int64 = 0
+    while start < Int64(content.count) {
+      let end = min(Int64(content.count), start + Int64(share))
+      let result = reader.read(
+        path: path, range: start..<end, decide: { _ in .lines },
+        onLine: { line, offset in
+          lines.append(Array(line))
+          offsets.append(offset)
+        }, onOverlong: { offsets.append($0) }, onWhole: { _ in })
+      total += result.lines
+      start = end
+    }
+    let whole = LineReaderTests.expected(content, maxLine: 1 << 20)
+    #expect(offsets == whole.offsets)
+    #expect(lines == whole.lines)
+    #expect(total == Int64(whole.lines.count))
+  }
+}

@@ -1,8 +1,18 @@
 import CZlib
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Pipeline
+
+final class RecordingObserver: IndexObserver {
+  let rejections = Mutex<[Rejection]>([])
+  let notes = Mutex<[IndexSummary.FileNote]>([])
+
+  func rejected(_ r: Rejection) { rejections.withLock { $0.append(r) } }
+  func fileNote(_ note: IndexSummary.FileNote, skipped: Bool) { notes.withLock { $0.append(note) } }
+  func progress(_ progress: IndexProgress) {}
+}
 
 @Suite struct IndexJobTests {
   static let good =
@@ -47,10 +57,11 @@ import Testing
     broken = broken.prefix(broken.count / 2)
     fm.createFile(atPath: input + "/sub/broken.gz", contents: broken)
 
-    var rejections: [Rejection] = []
-    var notes: [(IndexSummary.FileNote, Bool)] = []
+    let observer = RecordingObserver()
     let job = IndexJob(options: IndexOptions(inputs: [input], outputDirectory: output, runID: "test"))
-    let summary = try job.run(onRejection: { rejections.append($0) }, onFileNote: { notes.append(($0, $1)) })
+    let summary = try job.run(observer: observer)
+    let rejections = observer.rejections.withLock { $0 }
+    let notes = observer.notes.withLock { $0 }
 
     #expect(summary.filesFound == 5)
     #expect(summary.filesSkipped.map(\.path) == [input + "/blob.bin"])

@@ -51,9 +51,8 @@ def test_summary_reconciles_and_names_every_skip(run):
     rows = sum(1 for t in truth if "row" in t)
     assert ct["recordsIndexed"] == rows
     assert ct["recordsRejected"] == sum(1 for t in truth if "reject" in t) == 1
-    assert ct["duplicatesDropped"] == sum(1 for t in truth if "duplicate" in t) == 1
     assert ct["recordsSkipped"] == {"insight_event": 1}
-    assert ct["recordsRead"] == rows + 1 + 1 + 1
+    assert ct["recordsRead"] == rows + 1 + 1
     assert s["rejectionsByReason"] == {"malformed_json": 1}
     skipped = collections.Counter(n["reason"] for n in s["filesSkipped"])
     assert skipped == {"CloudTrail digest file (log validation), not events": 2,
@@ -61,6 +60,31 @@ def test_summary_reconciles_and_names_every_skip(run):
     assert [os.path.basename(p["path"]) for p in s["fileProblems"]] == ["corrupt.json.gz"]
     assert "corrupt gzip" in s["fileProblems"][0]["reason"]
     assert sum(p["rows"] for p in s["parts"] if p["table"] == "cloudtrail") == rows
+
+
+def test_duplicate_delivery_is_kept_and_counted_once_by_event_id(run):
+    con = duckdb.connect()
+    glob = os.path.join(run["out"], "cloudtrail", "*", "*.parquet")
+    rows, events = con.execute(f"SELECT count(*), count(DISTINCT event_id) FROM read_parquet('{glob}')").fetchone()
+    assert rows == events + 1
+    dup = con.execute(f"SELECT event_id, count(*), count(DISTINCT source_file) FROM read_parquet('{glob}') "
+                      "GROUP BY 1 HAVING count(*) > 1").fetchall()
+    assert len(dup) == 1 and dup[0][1:] == (2, 2)
+
+
+def test_rows_do_not_depend_on_the_thread_count(run, tmp_path):
+    outs = []
+    for threads in ("1", "3"):
+        out = tmp_path / threads
+        subprocess.run([sigtrail_binary(), "index", run["corpus"], "--out", str(out), "--threads", threads,
+                        "--quiet", "--part-rows", "400"], check=True, capture_output=True)
+        outs.append(str(out))
+    con = duckdb.connect()
+    q = ("SELECT * EXCLUDE (dt) FROM read_parquet('{}/cloudtrail/*/*.parquet', hive_partitioning = true) "
+         "ORDER BY source_file, source_offset")
+    a, b = (con.execute(q.format(o)).fetchall() for o in outs)
+    assert len(a) == len(b) > 1000
+    assert a == b
 
 
 def test_rejection_is_reported_at_the_broken_record(run):
@@ -135,18 +159,18 @@ def test_public_samples_index_with_their_lineage(tmp_path):
     ct = s["cloudTrail"]
     assert ct["recordsRejected"] == 0
     assert ct["recordsSkipped"] == {"insight_event": 2}
-    # The lineage file repeats seven OTRF records: the same events delivered twice.
-    assert ct["duplicatesDropped"] == 7
-    assert {os.path.basename(n["path"]) for n in s["filesSkipped"]} == {"awsdocs-insights-events.json", "README.md"}
+    # The lineage file repeats seven OTRF records: the same events delivered twice, both kept.
     con = duckdb.connect()
     t = f"read_parquet('{tmp_path}/cloudtrail/*/*.parquet')"
-    issued = con.execute(f"""SELECT instance_id, role_arn, CAST(issued_expiration AS VARCHAR), identity_type,
+    assert con.execute(f"SELECT count(event_id) - count(DISTINCT event_id) FROM {t}").fetchone()[0] == 7
+    assert {os.path.basename(n["path"]) for n in s["filesSkipped"]} == {"awsdocs-insights-events.json", "README.md"}
+    issued = con.execute(f"""SELECT DISTINCT instance_id, role_arn, CAST(issued_expiration AS VARCHAR), identity_type,
                                     invoked_by, issued_session_token_sha256 IS NOT NULL
                              FROM {t} WHERE issued_access_key_id = 'ASIA5FLZVX4OPVKKVBMX'""").fetchall()
     assert issued == [("i-0317f6c6b66ae9c40",
                        "arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0",
                        "2020-09-14 07:10:27+00", "AWSService", "ec2.amazonaws.com", True)]
-    uses = con.execute(f"""SELECT event_name, count(*), min(source_ip), min(instance_id), min(ec2_role_delivery),
+    uses = con.execute(f"""SELECT event_name, count(DISTINCT event_id), min(source_ip), min(instance_id), min(ec2_role_delivery),
                                   min(CAST(session_created_at AS VARCHAR))
                            FROM {t} WHERE access_key_id = 'ASIA5FLZVX4OPVKKVBMX' GROUP BY 1 ORDER BY 1""").fetchall()
     assert uses == [("GetObject", 2, "1.2.3.4", "i-0317f6c6b66ae9c40", "1.0", "2020-09-14 00:48:30+00"),

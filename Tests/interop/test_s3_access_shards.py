@@ -181,3 +181,29 @@ def test_parts_are_private_and_no_temporary_file_is_left(run):
             assert not name.startswith("."), f"temporary file left: {name}"
             mode = stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode)
             assert mode & 0o007 == 0, f"{name} is readable by others ({oct(mode)})"
+
+
+def test_rows_do_not_depend_on_threads_or_file_splitting(run, tmp_path):
+    """One big file read by three threads in 1 MiB shares gives the rows one thread gives."""
+    big = tmp_path / "in" / "big.log"
+    big.parent.mkdir()
+    with open(big, "wb") as out:
+        for root, _, names in sorted(os.walk(run["corpus"])):
+            for name in sorted(names):
+                data = open(os.path.join(root, name), "rb").read()
+                if data[:2] != b"\x1f\x8b" and data[:4] != b"\x28\xb5\x2f\xfd":
+                    out.write(data)
+    assert big.stat().st_size > 2 << 20
+    results = []
+    for threads, split in (("1", "64"), ("3", "1")):
+        out = tmp_path / ("out" + threads)
+        proc = subprocess.run([sigtrail_binary(), "index", str(big.parent), "--out", str(out), "--threads", threads,
+                               "--split-mib", split, "--json", "--show-rejections", "0"], check=True,
+                              capture_output=True)
+        summary = json.loads(proc.stdout)
+        con = duckdb.connect()
+        rows = con.execute(f"SELECT * FROM read_parquet('{out}/s3_access/*/*.parquet') "
+                           "ORDER BY source_offset").fetchall()
+        results.append((summary["linesRead"], summary["rowsIndexed"], summary["rejectionsByReason"], rows))
+    assert results[0][:3] == results[1][:3]
+    assert len(results[0][3]) == results[0][1] and results[0][3] == results[1][3]

@@ -1,0 +1,170 @@
+import AccessLog
+import CloudTrail
+import LogInput
+import Shards
+
+/// One indexing thread: its own reader, tokenizer state and shard writers, so the hot path
+/// shares nothing and takes no lock; only progress and reports cross threads.
+final class Worker {
+  let job: IndexJob
+  let files: [InputFile]
+  let observer: any IndexObserver
+  let shared: SharedRun
+  private let reader: LineReader
+  private let accessLogs: S3AccessShardWriter
+  private let cloudTrail: CloudTrailShardWriter
+  private var accessRecord = AccessLogRecord()
+  private var trailRecord = CloudTrailRecord()
+  private(set) var summary = IndexSummary()
+
+  init(job: IndexJob, index: Int, files: [InputFile], observer: any IndexObserver, shared: SharedRun) {
+    self.job = job
+    self.files = files
+    self.observer = observer
+    self.shared = shared
+    let o = job.options
+    reader = LineReader(options: o.lineReader)
+    var shardOptions = o.shards
+    shardOptions.maxBufferedBytes = max(32 << 20, o.shards.maxBufferedBytes / max(1, o.threads))
+    let runID = "\(o.runID)-w\(index)"
+    accessLogs = S3AccessShardWriter(
+      outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions)
+    cloudTrail = CloudTrailShardWriter(
+      outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions)
+  }
+
+  private func reject(_ path: String, _ offset: Int64, _ code: String, _ explanation: String) {
+    summary.rejectionsByReason[code, default: 0] += 1
+    observer.rejected(Rejection(path: path, offset: offset, reason: code, explanation: explanation))
+  }
+
+  func process(_ item: IndexJob.Item) throws {
+    let file = files[item.file]
+    let before = (
+      summary.contentBytes, summary.rowsIndexed + summary.cloudTrail.recordsIndexed,
+      summary.linesRejected + summary.cloudTrail.recordsRejected
+    )
+    if item.isFirstShare { summary.inputBytes += file.size }
+    var pathBytes = Array(file.path.utf8)
+    var documentSkip: String?
+    var isCloudTrail = false
+    var writeError: Error?
+    let result = pathBytes.withUnsafeMutableBytes { rawPath in
+      let path = UnsafeRawBufferPointer(rawPath)
+      return reader.read(
+        path: file.path, range: item.range,
+        decide: { head in
+          switch InputClassifier.mode(forHead: head) {
+          case .text: return .lines
+          case .json: return .whole
+          case .skip(let reason): return .skip(reason)
+          }
+        },
+        onLine: { line, offset in
+          guard writeError == nil else { return }
+          if let rejection = AccessLogTokenizer.parse(line, into: &accessRecord) {
+            summary.linesRejected += 1
+            reject(file.path, offset, rejection.rawValue, rejection.explanation)
+            return
+          }
+          do {
+            try accessLogs.append(line: line, record: accessRecord, sourceFile: path, offset: offset)
+            summary.rowsIndexed += 1
+          } catch {
+            writeError = error
+          }
+        },
+        onOverlong: { offset in
+          let r = AccessLogRejection.lineTooLong
+          summary.linesRejected += 1
+          reject(file.path, offset, r.rawValue, r.explanation)
+        },
+        onWhole: { content in
+          isCloudTrail = true
+          documentSkip = indexCloudTrail(content, path: file.path, pathBytes: path, writeError: &writeError)
+        })
+    }
+    if let writeError { throw writeError }
+    summary.linesRead += result.lines
+    summary.contentBytes += result.contentBytes
+    if isCloudTrail { summary.cloudTrail.files += 1 }
+    if item.isFirstShare {
+      if let reason = result.skipReason ?? documentSkip {
+        let note = IndexSummary.FileNote(path: file.path, offset: nil, reason: reason)
+        summary.filesSkipped.append(note)
+        observer.fileNote(note, skipped: true)
+      } else if result.problem == nil || result.mode == .lines {
+        summary.filesRead += 1
+      }
+    }
+    if let problem = result.problem {
+      let note = IndexSummary.FileNote(path: problem.path, offset: problem.offset, reason: problem.reason)
+      summary.fileProblems.append(note)
+      observer.fileNote(note, skipped: false)
+    }
+    let progress = shared.advance(
+      files: item.isFirstShare ? 1 : 0, bytes: summary.contentBytes - before.0,
+      rows: summary.rowsIndexed + summary.cloudTrail.recordsIndexed - before.1,
+      rejected: summary.linesRejected + summary.cloudTrail.recordsRejected - before.2)
+    observer.progress(progress)
+  }
+
+  /// Indexes the records of one CloudTrail document; returns why the whole file is not a log.
+  private func indexCloudTrail(
+    _ content: UnsafeRawBufferPointer, path: String, pathBytes: UnsafeRawBufferPointer, writeError: inout Error?
+  ) -> String? {
+    let document = CloudTrailDocument(content)
+    let scanner = JSONScanner(content)
+    var read: Int64 = 0
+    var insights: Int64 = 0
+    let outcome = document.scan(
+      onRecord: { value in
+        guard writeError == nil else { return }
+        read += 1
+        summary.cloudTrail.recordsRead += 1
+        let offset = Int64(value.start)
+        do throws(JSONError) {
+          try CloudTrailRecordReader.read(value, scanner: scanner, into: &trailRecord)
+        } catch {
+          summary.cloudTrail.recordsRejected += 1
+          reject(path, Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))")
+          return
+        }
+        if JSONStrings.equals(trailRecord.eventType, "AwsCloudTrailInsight", in: content) {
+          insights += 1
+          summary.cloudTrail.recordsSkipped["insight_event", default: 0] += 1
+          return
+        }
+        guard let time = trailRecord.eventTimeMicros else {
+          summary.cloudTrail.recordsRejected += 1
+          reject(path, offset, "no_event_time", "record has no eventTime (or @timestamp) in a known form")
+          return
+        }
+        do {
+          try cloudTrail.append(trailRecord, eventTime: time, scanner: scanner, sourceFile: pathBytes, offset: offset)
+          summary.cloudTrail.recordsIndexed += 1
+        } catch {
+          writeError = error
+        }
+      },
+      onReject: { offset, rejection in
+        read += 1
+        summary.cloudTrail.recordsRead += 1
+        summary.cloudTrail.recordsRejected += 1
+        reject(path, Int64(offset), rejection.code, rejection.explanation)
+      })
+    if case .notALog(let reason) = outcome { return reason }
+    if read > 0 && read == insights { return "CloudTrail Insights events, not API events" }
+    return nil
+  }
+
+  /// Writes every part still buffered.
+  func finish() throws {
+    for part in try accessLogs.finish() + cloudTrail.finish() {
+      summary.parts.append(
+        IndexSummary.Part(
+          table: part.table, partition: part.partition, path: part.path, rows: part.rows, bytes: part.bytes))
+      summary.outputBytes += Int64(part.bytes)
+    }
+  }
+}
