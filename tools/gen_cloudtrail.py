@@ -383,6 +383,8 @@ def main():
     ap.add_argument("--per-file", type=int, default=150)
     ap.add_argument("--truth")
     ap.add_argument("--secrets")
+    ap.add_argument("--archives-only", action="store_true",
+                    help="every file a gzip {\"Records\":[...]} archive, as CloudTrail delivers (benchmarks)")
     ap.add_argument("--no-damage", action="store_true",
                     help="leave out the truncated, corrupt, duplicate, digest and Insights files")
     args = ap.parse_args()
@@ -398,7 +400,8 @@ def main():
     trail = "AWSLogs/%s/CloudTrail/us-east-1" % g.account
 
     def add_truth(rel, offset, rec, updates):
-        truth.append({"file": rel, "offset": offset, "row": dict(expected_row(rec, updates), source_offset=offset)})
+        if args.truth:
+            truth.append({"file": rel, "offset": offset, "row": dict(expected_row(rec, updates), source_offset=offset)})
 
     def write(rel, data, compress):
         path = os.path.join(args.out, rel)
@@ -408,7 +411,7 @@ def main():
 
     chunks = [records[i:i + args.per_file] for i in range(0, len(records), args.per_file)]
     shapes = ["records"] * len(chunks)
-    if len(chunks) >= 4:
+    if len(chunks) >= 4 and not args.archives_only:
         shapes[1], shapes[2], shapes[3] = "eventbridge", "logstash", "array"
     for n, (chunk, shape) in enumerate(zip(chunks, shapes)):
         day = datetime.datetime.strptime(chunk[0][0]["eventTime"], "%Y-%m-%dT%H:%M:%SZ")
@@ -484,7 +487,8 @@ def main():
     rel = "%s/2024/03/01/truncated.json" % trail
     write(rel, data, compress=False)
     add_truth(rel, len('{"Records":['), rec_a, upd_a)
-    truth.append({"file": rel, "offset": len('{"Records":[') + len(a) + 1, "reject": "malformed_json"})
+    if args.truth:
+        truth.append({"file": rel, "offset": len('{"Records":[') + len(a) + 1, "reject": "malformed_json"})
 
     # Not events: a digest under CloudTrail-Digest, a digest with a misleading path, Insights.
     digest = {"awsAccountId": g.account, "digestStartTime": "2024-03-01T00:00:00Z",

@@ -124,9 +124,35 @@ public struct JSONScanner {
     return i
   }
 
+  /// Offset of the first byte at or after `i` that is `"`, `\\` or a control character,
+  /// eight bytes at a time (string contents are long runs of ordinary bytes).
+  @inline(__always)
+  func nextSpecial(from start: Int) -> Int {
+    var i = start
+    let n = buffer.count
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    while i + 8 <= n {
+      let w = buffer.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let q = w ^ (ones &* 0x22)
+      let b = w ^ (ones &* 0x5C)
+      let hasQuote = (q &- ones) & ~q & highs
+      let hasBackslash = (b &- ones) & ~b & highs
+      let hasControl = (w &- (ones &* 0x20)) & ~w & highs
+      if hasQuote | hasBackslash | hasControl != 0 { break }
+      i += 8
+    }
+    while i < n {
+      let c = buffer[i]
+      if c == 0x22 || c == 0x5C || c < 0x20 { return i }
+      i += 1
+    }
+    return n
+  }
+
   /// Offset of the closing quote of a string whose content starts at `contentStart`.
   private func stringEnd(contentStart: Int) throws(JSONError) -> (Int, Bool) {
-    var i = contentStart
+    var i = nextSpecial(from: contentStart)
     var escaped = false
     let n = buffer.count
     while i < n {
@@ -150,12 +176,70 @@ public struct JSONScanner {
         continue
       }
       if b < 0x20 { throw JSONError(offset: i, reason: "control character inside a string") }
-      i += 1
+      i = nextSpecial(from: i + 1)
     }
     throw JSONError(offset: contentStart - 1, reason: "unterminated string")
   }
 
-  /// Calls `body(name, value)` for each member of a validated object, in order.
+  /// The value at `p` and the offset after it, for input already validated by `value(at:)`:
+  /// strings are found by their quotes and containers by bracket depth, without checking the
+  /// grammar again (a record is validated once, then walked several times).
+  @inline(__always)
+  func validatedValue(at p0: Int) -> (JSONValue, Int) {
+    let p = skipWhitespace(p0)
+    let n = buffer.count
+    guard p < n else { return (.missing, p) }
+    switch buffer[p] {
+    case UInt8(ascii: "\""):
+      var i = nextSpecial(from: p + 1)
+      var escaped = false
+      while i < n && buffer[i] != UInt8(ascii: "\"") {
+        escaped = true  // a backslash (control characters cannot occur in validated input)
+        i = nextSpecial(from: i + 2)
+      }
+      return (JSONValue(kind: .string, start: p + 1, end: i, escaped: escaped), i + 1)
+    case UInt8(ascii: "{"), UInt8(ascii: "["):
+      var depth = 0
+      var i = p
+      while i < n {
+        let c = buffer[i]
+        if c == UInt8(ascii: "\"") {
+          var j = nextSpecial(from: i + 1)
+          while j < n && buffer[j] != UInt8(ascii: "\"") { j = nextSpecial(from: j + 2) }
+          i = j + 1
+          continue
+        }
+        if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+          depth += 1
+        } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+          depth -= 1
+          if depth == 0 {
+            let kind: JSONValue.Kind = buffer[p] == UInt8(ascii: "{") ? .object : .array
+            return (JSONValue(kind: kind, start: p, end: i + 1), i + 1)
+          }
+        }
+        i += 1
+      }
+      return (.missing, n)
+    case UInt8(ascii: "t"): return (JSONValue(kind: .boolTrue, start: p, end: p + 4), p + 4)
+    case UInt8(ascii: "f"): return (JSONValue(kind: .boolFalse, start: p, end: p + 5), p + 5)
+    case UInt8(ascii: "n"): return (JSONValue(kind: .null, start: p, end: p + 4), p + 4)
+    default:
+      var i = p
+      while i < n {
+        let c = buffer[i]
+        if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20 || c == 0x0A
+          || c == 0x0D || c == 0x09
+        {
+          break
+        }
+        i += 1
+      }
+      return (JSONValue(kind: .number, start: p, end: i), i)
+    }
+  }
+
+  /// Calls `body(name, value)` for each member of an object already validated by `value(at:)`.
   public func forEachMember(
     of object: JSONValue, _ body: (JSONValue, JSONValue) throws(JSONError) -> Void
   ) throws(JSONError) {
@@ -163,22 +247,22 @@ public struct JSONScanner {
     var i = skipWhitespace(Int(object.start) + 1)
     let end = Int(object.end) - 1
     while i < end {
-      let (name, afterName) = try value(at: i)
+      let (name, afterName) = validatedValue(at: i)
       let colon = skipWhitespace(afterName)
-      let (v, afterValue) = try value(at: colon + 1)
+      let (v, afterValue) = validatedValue(at: colon + 1)
       try body(name, v)
       i = skipWhitespace(afterValue)
       if i < end && buffer[i] == UInt8(ascii: ",") { i = skipWhitespace(i + 1) }
     }
   }
 
-  /// Calls `body(element)` for each element of a validated array.
+  /// Calls `body(element)` for each element of an array already validated by `value(at:)`.
   public func forEachElement(of array: JSONValue, _ body: (JSONValue) throws(JSONError) -> Void) throws(JSONError) {
     guard array.kind == .array else { return }
     var i = skipWhitespace(Int(array.start) + 1)
     let end = Int(array.end) - 1
     while i < end {
-      let (v, after) = try value(at: i)
+      let (v, after) = validatedValue(at: i)
       try body(v)
       i = skipWhitespace(after)
       if i < end && buffer[i] == UInt8(ascii: ",") { i = skipWhitespace(i + 1) }
