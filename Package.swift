@@ -39,3 +39,20 @@ let package = Package(
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CZstd", "CZlib"]),
   ]
 )
+
+// Benchmarks (ordo-one/benchmark) build only when asked for, so that `swift build` and
+// `swift test` do not pay for the benchmark framework:
+//   SIGTRAIL_BENCHMARKS=1 swift package benchmark
+if Context.environment["SIGTRAIL_BENCHMARKS"] != nil {
+  package.dependencies.append(
+    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+  package.targets.append(
+    .executableTarget(
+      name: "SigtrailBenchmarks",
+      dependencies: [
+        "AccessLog", "Presign", "CloudTrail", "LogInput", "Parquet", "LogBytes",
+        .product(name: "Benchmark", package: "benchmark"),
+      ],
+      path: "Benchmarks/SigtrailBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
+}

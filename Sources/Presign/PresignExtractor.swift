@@ -47,7 +47,7 @@ public struct PresignExtractor {
       switch p {
       case .algorithm:
         sawV4 = true
-        fields.algorithm = work
+        Self.assign(work, to: &fields.algorithm)
         fields.hasAlgorithm = true
       case .credential:
         sawV4 = true
@@ -59,14 +59,14 @@ public struct PresignExtractor {
         sawV4 = true
         fields.expiresSeconds = Self.parseInteger(work)
       case .signedHeaders:
-        fields.signedHeaders = work
+        Self.assign(work, to: &fields.signedHeaders)
         fields.hasSignedHeaders = true
       case .securityToken, .signature, .v2Signature:
         break
       case .v2AccessKeyID:
         sawV2 = true
         if !fields.hasAccessKeyID {
-          fields.accessKeyID = work
+          Self.assign(work, to: &fields.accessKeyID)
           fields.hasAccessKeyID = true
         }
       case .v2Expires:
@@ -92,26 +92,35 @@ public struct PresignExtractor {
 
   /// `AKID/20201203/us-east-1/s3/aws4_request` → key id, scope date, region, service.
   private mutating func splitCredential(_ credential: [UInt8]) {
-    var parts = credential.split(separator: UInt8(ascii: "/"), maxSplits: 4, omittingEmptySubsequences: false)
-      .makeIterator()
-    if let akid = parts.next() {
-      fields.accessKeyID.removeAll(keepingCapacity: true)
-      fields.accessKeyID.append(contentsOf: akid)
-      fields.hasAccessKeyID = true
+    var start = 0
+    var part = 0
+    for i in 0...credential.count where i == credential.count || credential[i] == UInt8(ascii: "/") {
+      let piece = credential[start..<i]
+      switch part {
+      case 0:
+        Self.assign(piece, to: &fields.accessKeyID)
+        fields.hasAccessKeyID = true
+      case 1:
+        fields.credentialDate = piece.withUnsafeBytes { TimeParser.parseCompactDate($0) }
+      case 2:
+        Self.assign(piece, to: &fields.credentialRegion)
+        fields.hasCredentialRegion = true
+      case 3:
+        Self.assign(piece, to: &fields.credentialService)
+        fields.hasCredentialService = true
+      default:
+        return
+      }
+      part += 1
+      start = i + 1
     }
-    if let date = parts.next() {
-      fields.credentialDate = Array(date).withUnsafeBytes { TimeParser.parseCompactDate($0) }
-    }
-    if let region = parts.next() {
-      fields.credentialRegion.removeAll(keepingCapacity: true)
-      fields.credentialRegion.append(contentsOf: region)
-      fields.hasCredentialRegion = true
-    }
-    if let service = parts.next() {
-      fields.credentialService.removeAll(keepingCapacity: true)
-      fields.credentialService.append(contentsOf: service)
-      fields.hasCredentialService = true
-    }
+  }
+
+  /// Replaces `target`'s contents, keeping its buffer (assigning an array would share, then copy).
+  @inline(__always)
+  static func assign(_ bytes: some Collection<UInt8>, to target: inout [UInt8]) {
+    target.removeAll(keepingCapacity: true)
+    target.append(contentsOf: bytes)
   }
 
   /// Decimal integer with an optional sign, at most 18 digits.
