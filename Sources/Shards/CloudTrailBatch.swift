@@ -21,7 +21,7 @@ struct CloudTrailBatch: ShardBatch {
   private var eventTimes: [Int64] { columns.int64s[timeSlot].values }
 
   var count: Int { columns.int64s[timeSlot].values.count }
-  var approximateBytes: Int { columns.textBytes + count * 200 }
+  var approximateBytes: Int { columns.allocatedBytes }
   mutating func removeAll() { columns.removeAll() }
 
   /// Sorted by time, then event id, then arrival, so the order never depends on scheduling.

@@ -51,6 +51,16 @@ struct ColumnSet {
   /// Bytes held by the variable-length columns.
   var textBytes: Int { text.reduce(0) { $0 + $1.byteCount } }
 
+  /// Bytes the builders have allocated (capacity, not use): what the process really holds.
+  var allocatedBytes: Int {
+    var total = 0
+    for t in text { total += t.values.bytes.capacity + t.values.ends.capacity * 4 + t.values.isNull.capacity }
+    for c in int64s { total += c.values.capacity * 8 + c.isNull.capacity }
+    for c in int32s { total += c.values.capacity * 4 + c.isNull.capacity }
+    for c in bools { total += c.values.capacity + c.isNull.capacity }
+    return total
+  }
+
   mutating func removeAll() {
     for i in text.indices { text[i].values.removeAll(keepingCapacity: true) }
     for i in int64s.indices { int64s[i].removeAll() }

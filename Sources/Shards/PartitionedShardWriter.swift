@@ -11,7 +11,7 @@ protocol ShardBatch {
   static var schema: Schema { get }
   init()
   var count: Int { get }
-  /// Approximate bytes held, to bound memory across partitions.
+  /// Bytes allocated by the batch's builders, to bound memory across partitions.
   var approximateBytes: Int { get }
   /// Rows in output order: sorted by time, ties broken without regard to scheduling.
   func outputOrder() -> [Int32]
@@ -71,15 +71,22 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   }
 
   private func enforceMemoryBound() throws {
-    var total = 0
+    var total = spare?.approximateBytes ?? 0
     var largest: (day: Int64, bytes: Int)?
     for (day, batch) in batches {
       let b = batch.approximateBytes
       total += b
       if largest == nil || b > largest!.bytes { largest = (day, b) }
     }
-    if total > options.maxBufferedBytes, let largest, let batch = batches.removeValue(forKey: largest.day) {
+    guard total > options.maxBufferedBytes else { return }
+    if spare != nil {
+      // Warm memory is worth keeping only while it fits in the budget.
+      spare = nil
+      return
+    }
+    if let largest, let batch = batches.removeValue(forKey: largest.day) {
       try write(batch, day: largest.day)
+      spare = nil
     }
   }
 

@@ -22,7 +22,7 @@ struct S3AccessBatch: ShardBatch {
   }
 
   var count: Int { columns.int64s[timeSlot].values.count }
-  var approximateBytes: Int { count * 200 + columns.textBytes }
+  var approximateBytes: Int { columns.allocatedBytes }
 
   func outputOrder() -> [Int32] { timeOrder(columns.int64s[timeSlot].values) }
   func columnValues() -> [ColumnValues] { columns.columnValues() }

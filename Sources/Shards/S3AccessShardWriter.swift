@@ -10,9 +10,9 @@ public struct ShardOptions: Sendable {
   public var partRows = 262_144
   /// Rows per row group inside a part: each row group is a contiguous time window.
   public var rowGroupRows = 65_536
-  /// Buffered rows of all open partitions together stay under about this many bytes; past it,
-  /// the largest partition is written out early.
-  public var maxBufferedBytes = 384 << 20
+  /// Memory allocated for buffered rows (all open partitions of all workers together) stays
+  /// under about this many bytes; past it, the largest partition is written out early.
+  public var maxBufferedBytes = 256 << 20
   public var zstdLevel: Int32 = 3
   /// Permission bits of parts: owner and group only, since logs name people and addresses.
   public var fileMode: UInt32 = 0o640
