@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `%XX` decoding of URL components. `+` is left alone: S3 and the SigV4 canonical form encode
 /// spaces as `%20`, and a raw `+` in a signed value is literal.
 public enum PercentDecoding {
@@ -12,19 +16,24 @@ public enum PercentDecoding {
   }
 
   /// Appends the decoded form of `input` to `out`; malformed escapes are copied as they are.
+  /// Runs without `%` are copied in bulk (signatures and tokens are mostly plain base64).
   public static func decode(_ input: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
     let n = input.count
+    guard n > 0, let base = input.baseAddress else { return }
     var i = 0
     while i < n {
-      let b = input[i]
-      if b == UInt8(ascii: "%") && i + 2 < n, let hi = hexValue(input[i + 1]),
-        let lo = hexValue(input[i + 2])
-      {
+      guard let found = memchr(base + i, Int32(UInt8(ascii: "%")), n - i) else {
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<n]))
+        return
+      }
+      let p = UnsafeRawPointer(found) - base
+      if p > i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<p])) }
+      if p + 2 < n, let hi = hexValue(input[p + 1]), let lo = hexValue(input[p + 2]) {
         out.append(hi << 4 | lo)
-        i += 3
+        i = p + 3
       } else {
-        out.append(b)
-        i += 1
+        out.append(UInt8(ascii: "%"))
+        i = p + 1
       }
     }
   }

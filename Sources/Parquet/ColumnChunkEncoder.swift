@@ -24,7 +24,8 @@ struct EncodedColumnChunk {
 }
 
 public struct WriterOptions: Sendable {
-  /// zstd level for every page; 3 is what Athena, DuckDB and pyarrow default to.
+  /// zstd level for every page. Every level decodes at the same speed; sigtrail's shards
+  /// choose 1 (see ShardOptions).
   public var zstdLevel: Int32 = 3
   /// Data pages are cut at this many rows...
   public var pageRowLimit = 20_000

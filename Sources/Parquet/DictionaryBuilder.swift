@@ -11,6 +11,10 @@ struct ByteArrayDictionaryBuilder {
   private var table: [Int32]
   private var mask: Int
   private(set) var plainBytes = 0
+  private var lookups = 0
+  /// After this many distinct values, a column where nine in ten values are new is not worth
+  /// a dictionary.
+  static let probeEntries = 4096
   let maxEntries: Int
   let maxBytes: Int
 
@@ -28,6 +32,7 @@ struct ByteArrayDictionaryBuilder {
   mutating func index(
     of arena: UnsafeBufferPointer<UInt8>, start: Int, length: Int
   ) -> UInt32? {
+    lookups += 1
     let h = ByteHash.hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: arena[start..<(start + length)])))
     var slot = Int(truncatingIfNeeded: h) & mask
     while true {
@@ -42,6 +47,8 @@ struct ByteArrayDictionaryBuilder {
       slot = (slot + 1) & mask
     }
     if entryStarts.count >= maxEntries { return nil }
+    // High-cardinality columns (ids, hashes, URIs) show it early: stop hashing them.
+    if entryStarts.count >= Self.probeEntries && entryStarts.count * 10 > lookups * 9 { return nil }
     plainBytes += 4 + length
     if plainBytes > maxBytes { return nil }
     let newIndex = entryStarts.count

@@ -13,7 +13,9 @@ public struct ShardOptions: Sendable {
   /// Memory allocated for buffered rows (all open partitions of all workers together) stays
   /// under about this many bytes; past it, the largest partition is written out early.
   public var maxBufferedBytes = 256 << 20
-  public var zstdLevel: Int32 = 3
+  /// 1: on access logs it writes the same bytes as level 3 (within 0.1%) about 7% faster
+  /// overall (tools/bench-peers, 1 GB); readers decode every level alike.
+  public var zstdLevel: Int32 = 1
   /// Permission bits of parts: owner and group only, since logs name people and addresses.
   public var fileMode: UInt32 = 0o640
 
