@@ -116,14 +116,28 @@ struct ColumnChunkEncoder {
   }
 
   private mutating func flushPage(type: PageType, valueCount: Int, encoding: Encoding) throws {
-    var compressed: [UInt8] = []
-    compressed.reserveCapacity(body.count / 2 + 64)
-    let compressedSize = try body.withUnsafeBytes {
-      try compressor.compress($0, appendingTo: &compressed)
+    do {
+      // A local reference to the page, so that appending to the chunk does not overlap an
+      // access to `self.body`; it ends with this block, leaving `body` unique for reuse.
+      let page = body
+      let compressor = self.compressor
+      try page.withUnsafeBytes { raw in
+        try compressor.compress(raw) { frame in
+          appendPage(type: type, valueCount: valueCount, encoding: encoding, uncompressed: raw.count, frame)
+        }
+      }
     }
+    body.removeAll(keepingCapacity: true)
+  }
+
+  /// Appends the page header and the compressed body to the chunk.
+  private mutating func appendPage(
+    type: PageType, valueCount: Int, encoding: Encoding, uncompressed: Int, _ frame: UnsafeRawBufferPointer
+  ) {
+    let compressedSize = frame.count
     var h = ThriftCompactWriter()
     h.field(1, i32: type.rawValue)
-    h.field(2, i32: Int32(body.count))
+    h.field(2, i32: Int32(uncompressed))
     h.field(3, i32: Int32(compressedSize))
     if type == .dictionaryPage {
       h.beginStruct(7)
@@ -144,9 +158,8 @@ struct ColumnChunkEncoder {
     }
     h.stop()
     chunk.bytes.append(contentsOf: h.bytes)
-    chunk.bytes.append(contentsOf: compressed)
-    chunk.totalUncompressedSize += h.bytes.count + body.count
-    body.removeAll(keepingCapacity: true)
+    chunk.bytes.append(contentsOf: frame)
+    chunk.totalUncompressedSize += h.bytes.count + uncompressed
   }
 
   /// Writes data pages of dictionary indices (`indices` holds one entry per non-null row).

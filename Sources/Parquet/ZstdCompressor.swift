@@ -20,17 +20,17 @@ final class ZstdCompressor {
 
   deinit { ZSTD_freeCCtx(context) }
 
-  /// Compresses `input` and appends the frame to `out`; returns the compressed length.
-  func compress(_ input: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws -> Int {
+  /// Compresses `input` into the compressor's own buffer and hands the frame to `body`; the
+  /// view is valid only during the call (no copy, no allocation once the buffer is large enough).
+  func compress<R>(_ input: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) throws -> R {
     let bound = ZSTD_compressBound(input.count)
     if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
-    let written = scratch.withUnsafeMutableBytes { dst in
-      ZSTD_compressCCtx(context, dst.baseAddress, bound, input.baseAddress, input.count, level)
+    return try scratch.withUnsafeMutableBytes { dst in
+      let written = ZSTD_compressCCtx(context, dst.baseAddress, bound, input.baseAddress, input.count, level)
+      if ZSTD_isError(written) != 0 {
+        throw ParquetError("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+      }
+      return body(UnsafeRawBufferPointer(rebasing: dst[0..<written]))
     }
-    if ZSTD_isError(written) != 0 {
-      throw ParquetError("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
-    }
-    out.append(contentsOf: scratch[0..<written])
-    return written
   }
 }

@@ -22,6 +22,9 @@ public struct IndexOptions: Sendable {
   public var unitBytes: Int64 = 16 << 20
   public var lineReader = LineReaderOptions()
   public var shards = ShardOptions()
+  /// This process's slice of the inputs, for a fleet of `of` independent processes (Kubernetes
+  /// indexed jobs, AWS Batch or Slurm arrays): a file belongs to slice `hash(path) % of`.
+  public var slice: (index: Int, of: Int) = (0, 1)
 
   public init(inputs: [String], outputDirectory: String, runID: String) {
     self.inputs = inputs
@@ -64,7 +67,10 @@ public struct IndexJob: Sendable {
 
   public func run(observer: some IndexObserver) throws -> IndexSummary {
     var summary = IndexSummary()
-    let (files, problems) = InputDiscovery.discover(options.inputs)
+    let (found, problems) = InputDiscovery.discover(options.inputs)
+    let files =
+      options.slice.of > 1
+      ? found.filter { Self.slice(of: $0.path, count: options.slice.of) == options.slice.index } : found
     summary.filesFound = files.count
     for p in problems {
       let note = IndexSummary.FileNote(path: p.path, offset: p.offset, reason: p.reason)
@@ -123,6 +129,17 @@ public struct IndexJob: Sendable {
     summary.filesSkipped.sort { $0.path < $1.path }
     summary.fileProblems.sort { $0.path < $1.path }
     return summary
+  }
+
+  /// The slice a path belongs to: FNV-1a of its bytes, so every worker of a fleet agrees
+  /// without talking to the others, whatever machine it runs on.
+  public static func slice(of path: String, count: Int) -> Int {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in path.utf8 {
+      h ^= UInt64(b)
+      h = h &* 0x0000_0100_0000_01b3
+    }
+    return Int(h % UInt64(count))
   }
 
   static func isPlain(_ path: String) -> Bool {

@@ -68,6 +68,15 @@ struct Index: ParsableCommand {
   @Option(help: "Plain files larger than this many MiB are cut into line-aligned shares read in parallel.")
   var splitMib = 64
 
+  @Option(help: "This process's slice of the inputs (0-based), with --workers: for a fleet of indexers.")
+  var worker = 0
+
+  @Option(
+    help:
+      "How many processes share the inputs. Each file goes to exactly one, by a hash of its path, so N workers given the same PATHs together write what one run would (e.g. a Kubernetes indexed job: --worker $JOB_COMPLETION_INDEX --workers N)."
+  )
+  var workers = 1
+
   @Flag(help: "Print the run summary as JSON on standard output (for schedulers and scripts).")
   var json = false
 
@@ -78,6 +87,9 @@ struct Index: ParsableCommand {
     guard (1...19).contains(zstdLevel) else { throw ValidationError("--zstd-level must be 1...19") }
     if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be 1...1024") }
     guard splitMib >= 1 else { throw ValidationError("--split-mib must be at least 1") }
+    guard workers >= 1, (0..<workers).contains(worker) else {
+      throw ValidationError("--worker must be in 0..<--workers (got \(worker) of \(workers))")
+    }
     guard partRows >= 1 else { throw ValidationError("--part-rows must be at least 1") }
     guard rowGroupRows >= 1 else { throw ValidationError("--row-group-rows must be at least 1") }
     guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
@@ -86,7 +98,9 @@ struct Index: ParsableCommand {
 
   func run() throws {
     let started = Date()
-    var options = IndexOptions(inputs: paths, outputDirectory: out, runID: Self.makeRunID(started))
+    let runID = Self.makeRunID(started) + (workers > 1 ? "-s\(worker)of\(workers)" : "")
+    var options = IndexOptions(inputs: paths, outputDirectory: out, runID: runID)
+    options.slice = (worker, workers)
     options.threads = threads ?? IndexOptions.defaultThreads
     options.splitBytes = Int64(splitMib) << 20
     options.shards.zstdLevel = zstdLevel

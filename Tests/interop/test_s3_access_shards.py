@@ -207,3 +207,21 @@ def test_rows_do_not_depend_on_threads_or_file_splitting(run, tmp_path):
         results.append((summary["linesRead"], summary["rowsIndexed"], summary["rejectionsByReason"], rows))
     assert results[0][:3] == results[1][:3]
     assert len(results[0][3]) == results[0][1] and results[0][3] == results[1][3]
+
+
+@pytest.mark.parametrize("workers", [1, 3, 7])
+def test_a_fleet_of_workers_writes_what_one_run_writes(run, tmp_path, workers):
+    """--worker I --workers N: every file goes to exactly one worker; the union is one run."""
+    out = tmp_path / "fleet"
+    read = 0
+    for i in range(workers):
+        proc = subprocess.run([sigtrail_binary(), "index", run["corpus"], "--out", str(out), "--worker", str(i),
+                               "--workers", str(workers), "--json", "--show-rejections", "0"], check=True,
+                              capture_output=True)
+        read += json.loads(proc.stdout)["linesRead"]
+    assert read == run["summary"]["linesRead"]
+    con = duckdb.connect()
+    q = "SELECT * FROM read_parquet('{}/s3_access/*/*.parquet') ORDER BY source_file, source_offset"
+    assert con.execute(q.format(out)).fetchall() == con.execute(q.format(run["out"])).fetchall()
+    names = [p.name for p in out.rglob("*.parquet")]
+    assert len(names) == len(set(names))
