@@ -24,9 +24,11 @@ struct Index: ParsableCommand {
       FILE:OFFSET: REASON (OFFSET is the byte offset of the line in the decompressed file) and \
       counted in the summary, which always reconciles: lines read = rows indexed + lines rejected.
 
-      Exit status: 0 when the run completed (rejections, skipped files and damaged archives are \
-      reported, not fatal); 1 when it could not complete (no input, output not writable); 64 for \
-      a usage error.
+      Exit status, for schedulers: 0 the run completed and every line and record was indexed \
+      (files skipped for a stated reason, such as digests, do not count against it); 2 the run \
+      completed but rejected lines or records or met damaged or unreadable files, all reported \
+      (1 instead with --strict); 1 the run could not complete (no input, output not writable, \
+      another run holds the output directory); 64 a usage error.
 
       Example:
         sigtrail index Samples/ --out shards
@@ -80,6 +82,9 @@ struct Index: ParsableCommand {
   @Flag(help: "Print the run summary as JSON on standard output (for schedulers and scripts).")
   var json = false
 
+  @Flag(help: "Fail (exit 1) when any line or record is rejected or any file is damaged, instead of exit 2.")
+  var strict = false
+
   @Flag(name: .shortAndLong, help: "Print nothing on standard error but problems.")
   var quiet = false
 
@@ -110,6 +115,15 @@ struct Index: ParsableCommand {
     options.lineReader.maxWholeBytes = maxJsonMib << 20
     let observer = ConsoleObserver(
       showRejections: showRejections, showProgress: !quiet && !json && isatty(STDERR_FILENO) == 1)
+    let lock: OutputLock
+    do {
+      lock = try OutputLock(
+        directory: out, name: workers > 1 ? ".sigtrail-\(worker)of\(workers).lock" : ".sigtrail.lock")
+    } catch {
+      Self.printError("sigtrail: \(error)")
+      throw ExitCode.failure
+    }
+    defer { lock.release() }
     var summary: IndexSummary
     do {
       summary = try IndexJob(options: options).run(observer: observer)
@@ -131,7 +145,19 @@ struct Index: ParsableCommand {
       Self.printError("sigtrail: no input files found under \(paths.joined(separator: " "))")
       throw ExitCode.failure
     }
+    let rejected = summary.linesRejected + summary.cloudTrail.recordsRejected
+    if rejected > 0 || !summary.fileProblems.isEmpty {
+      if strict {
+        Self.printError(
+          "sigtrail: --strict: \(rejected) rejections, \(summary.fileProblems.count) damaged or unreadable files")
+        throw ExitCode.failure
+      }
+      throw ExitCode(Self.completedWithRejections)
+    }
   }
+
+  /// Exit status of a run that completed but rejected lines or met damaged files.
+  static let completedWithRejections: Int32 = 2
 
   static func describe(_ s: IndexSummary, listed: Int) -> String {
     var lines: [String] = []

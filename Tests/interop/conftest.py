@@ -25,6 +25,14 @@ def sigtrail_binary():
     pytest.fail("sigtrail is not built: run `swift build` first or set SIGTRAIL_BIN")
 
 
+def sigtrail(*args, ok=(0, 2)):
+    """Runs `sigtrail ARGS`; 0 (all indexed) and 2 (completed with rejections) are both success."""
+    import subprocess
+    proc = subprocess.run([sigtrail_binary(), *map(str, args)], capture_output=True)
+    assert proc.returncode in ok, f"exit {proc.returncode}: {proc.stderr.decode(errors='replace')[-2000:]}"
+    return proc
+
+
 def rows_by_duckdb(glob, timestamp_columns, date_columns=(), json_columns=()):
     """Every row keyed by (source_file, source_offset); timestamps as epoch microseconds."""
     con = duckdb.connect()

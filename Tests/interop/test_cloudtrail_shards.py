@@ -11,7 +11,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import ROOT, compare, decompress_every_zstd_frame, rows_by_duckdb, rows_by_pyarrow, sigtrail_binary
+from conftest import (ROOT, compare, decompress_every_zstd_frame, rows_by_duckdb, rows_by_pyarrow, sigtrail,
+                      sigtrail_binary)
 
 TIMESTAMP_COLUMNS = ("event_time", "session_created_at", "signed_at", "expires_at", "issued_expiration")
 JSON_COLUMNS = ("request_parameters", "response_elements", "additional_event_data", "resources")
@@ -25,9 +26,8 @@ def run(tmp_path_factory):
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_cloudtrail.py"), "--out", str(corpus),
                     "--records", "1500", "--seed", "3", "--truth", str(base / "truth.jsonl"),
                     "--secrets", str(base / "secrets.txt")], check=True)
-    proc = subprocess.run([sigtrail_binary(), "index", str(corpus), "--out", str(out), "--json",
-                           "--show-rejections", "-1", "--row-group-rows", "300"],
-                          capture_output=True, check=True)
+    proc = sigtrail("index", str(corpus), "--out", str(out), "--json",
+                           "--show-rejections", "-1", "--row-group-rows", "300")
     return {
         "corpus": str(corpus), "out": str(out), "summary": json.loads(proc.stdout), "stdout": proc.stdout,
         "stderr": proc.stderr, "truth": [json.loads(l) for l in open(base / "truth.jsonl")],
@@ -76,8 +76,7 @@ def test_rows_do_not_depend_on_the_thread_count(run, tmp_path):
     outs = []
     for threads in ("1", "3"):
         out = tmp_path / threads
-        subprocess.run([sigtrail_binary(), "index", run["corpus"], "--out", str(out), "--threads", threads,
-                        "--quiet", "--part-rows", "400"], check=True, capture_output=True)
+        sigtrail("index", run["corpus"], "--out", out, "--threads", threads, "--quiet", "--part-rows", "400")
         outs.append(str(out))
     con = duckdb.connect()
     q = ("SELECT * EXCLUDE (dt) FROM read_parquet('{}/cloudtrail/*/*.parquet', hive_partitioning = true) "
@@ -153,8 +152,7 @@ def test_hunts_can_join_signing_key_to_its_instance(run):
 
 @pytest.mark.skipif(not os.path.isdir(SAMPLES), reason="../shared/samples is absent")
 def test_public_samples_index_with_their_lineage(tmp_path):
-    proc = subprocess.run([sigtrail_binary(), "index", SAMPLES, "--out", str(tmp_path), "--json"],
-                          capture_output=True, check=True)
+    proc = sigtrail("index", SAMPLES, "--out", str(tmp_path), "--json")
     s = json.loads(proc.stdout)
     ct = s["cloudTrail"]
     assert ct["recordsRejected"] == 0
