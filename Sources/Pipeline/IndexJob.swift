@@ -13,6 +13,8 @@ public struct IndexOptions: Sendable {
   public var inputs: [String]
   public var outputDirectory: String
   public var runID: String
+  /// When the run started (microseconds since the epoch): the `rejects` partition and timestamp.
+  public var runStartMicros: Int64 = 0
   /// Worker threads; each reads, tokenizes and writes its own parts.
   public var threads = IndexOptions.defaultThreads
   /// Plain files larger than this are cut into line-aligned ranges that workers share.

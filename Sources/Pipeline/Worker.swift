@@ -13,6 +13,7 @@ final class Worker {
   private let reader: LineReader
   private let accessLogs: S3AccessShardWriter
   private let cloudTrail: CloudTrailShardWriter
+  private let rejects: RejectsShardWriter
   private var accessRecord = AccessLogRecord()
   private var trailRecord = CloudTrailRecord()
   private(set) var summary = IndexSummary()
@@ -31,11 +32,22 @@ final class Worker {
       outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions)
     cloudTrail = CloudTrailShardWriter(
       outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions)
+    var rejectOptions = shardOptions
+    rejectOptions.maxBufferedBytes = 16 << 20
+    rejects = RejectsShardWriter(
+      outputDirectory: o.outputDirectory, partRunID: runID, runID: o.runID, runStartMicros: o.runStartMicros,
+      version: BuildInfo.version, options: rejectOptions)
   }
 
-  private func reject(_ path: String, _ offset: Int64, _ code: String, _ explanation: String) {
+  /// Reports a rejection, counts it and keeps it in the `rejects` table with a scrubbed excerpt.
+  private func reject(
+    _ table: String, _ path: String, _ pathBytes: UnsafeRawBufferPointer, _ offset: Int64, _ code: String,
+    _ explanation: String, excerpt: UnsafeRawBufferPointer?
+  ) throws {
     summary.rejectionsByReason[code, default: 0] += 1
     observer.rejected(Rejection(path: path, offset: offset, reason: code, explanation: explanation))
+    try rejects.append(
+      table: table, sourceFile: pathBytes, offset: offset, reason: code, explanation: explanation, excerpt: excerpt)
   }
 
   func process(_ item: IndexJob.Item) throws {
@@ -64,7 +76,12 @@ final class Worker {
           guard writeError == nil else { return }
           if let rejection = AccessLogTokenizer.parse(line, into: &accessRecord) {
             summary.linesRejected += 1
-            reject(file.path, offset, rejection.rawValue, rejection.explanation)
+            do {
+              try reject(
+                "s3_access", file.path, path, offset, rejection.rawValue, rejection.explanation, excerpt: line)
+            } catch {
+              writeError = error
+            }
             return
           }
           do {
@@ -77,7 +94,11 @@ final class Worker {
         onOverlong: { offset in
           let r = AccessLogRejection.lineTooLong
           summary.linesRejected += 1
-          reject(file.path, offset, r.rawValue, r.explanation)
+          do {
+            try reject("s3_access", file.path, path, offset, r.rawValue, r.explanation, excerpt: nil)
+          } catch {
+            writeError = error
+          }
         },
         onWhole: { content in
           isCloudTrail = true
@@ -117,17 +138,25 @@ final class Worker {
     let scanner = JSONScanner(content)
     var read: Int64 = 0
     var insights: Int64 = 0
+    func rejectRecord(_ offset: Int64, _ code: String, _ explanation: String, _ excerpt: UnsafeRawBufferPointer) {
+      do {
+        try reject("cloudtrail", path, pathBytes, offset, code, explanation, excerpt: excerpt)
+      } catch {
+        writeError = error
+      }
+    }
     let outcome = document.scan(
       onRecord: { value in
         guard writeError == nil else { return }
         read += 1
         summary.cloudTrail.recordsRead += 1
         let offset = Int64(value.start)
+        let recordBytes = value.sourceBytes(in: content)
         do throws(JSONError) {
           try CloudTrailRecordReader.read(value, scanner: scanner, into: &trailRecord)
         } catch {
           summary.cloudTrail.recordsRejected += 1
-          reject(path, Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))")
+          rejectRecord(Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))", recordBytes)
           return
         }
         if JSONStrings.equals(trailRecord.eventType, "AwsCloudTrailInsight", in: content) {
@@ -137,7 +166,7 @@ final class Worker {
         }
         guard let time = trailRecord.eventTimeMicros else {
           summary.cloudTrail.recordsRejected += 1
-          reject(path, offset, "no_event_time", "record has no eventTime (or @timestamp) in a known form")
+          rejectRecord(offset, "no_event_time", "record has no eventTime (or @timestamp) in a known form", recordBytes)
           return
         }
         do {
@@ -151,7 +180,8 @@ final class Worker {
         read += 1
         summary.cloudTrail.recordsRead += 1
         summary.cloudTrail.recordsRejected += 1
-        reject(path, Int64(offset), rejection.code, rejection.explanation)
+        let rest = UnsafeRawBufferPointer(rebasing: content[min(offset, content.count)...])
+        rejectRecord(Int64(offset), rejection.code, rejection.explanation, rest)
       })
     if case .notALog(let reason) = outcome { return reason }
     if read > 0 && read == insights { return "CloudTrail Insights events, not API events" }
@@ -160,7 +190,7 @@ final class Worker {
 
   /// Writes every part still buffered.
   func finish() throws {
-    for part in try accessLogs.finish() + cloudTrail.finish() {
+    for part in try accessLogs.finish() + cloudTrail.finish() + rejects.finish() {
       summary.parts.append(
         IndexSummary.Part(
           table: part.table, partition: part.partition, path: part.path, rows: part.rows, bytes: part.bytes))

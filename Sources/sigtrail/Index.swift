@@ -106,6 +106,7 @@ struct Index: ParsableCommand {
     let runID = Self.makeRunID(started) + (workers > 1 ? "-s\(worker)of\(workers)" : "")
     var options = IndexOptions(inputs: paths, outputDirectory: out, runID: runID)
     options.slice = (worker, workers)
+    options.runStartMicros = Int64(started.timeIntervalSince1970 * 1_000_000)
     options.threads = threads ?? IndexOptions.defaultThreads
     options.splitBytes = Int64(splitMib) << 20
     options.shards.zstdLevel = zstdLevel

@@ -12,6 +12,7 @@ import os
 import stat
 import subprocess
 import sys
+import urllib.parse
 
 import duckdb
 import pyarrow as pa
@@ -40,7 +41,7 @@ def run(tmp_path_factory):
     return {
         "corpus": str(corpus), "out": str(out), "truth": truth, "secrets": secrets,
         "summary": json.loads(proc.stdout), "stdout": proc.stdout, "stderr": proc.stderr,
-        "parts": sorted(str(p) for p in out.rglob("*.parquet")),
+        "parts": sorted(str(p) for p in (out / "s3_access").rglob("*.parquet")),
     }
 
 
@@ -63,7 +64,8 @@ def test_summary_reconciles_with_every_line(run):
     assert s["linesRead"] == s["rowsIndexed"] + s["linesRejected"]
     assert s["rejectionsByReason"] == dict(expected_rejects)
     assert s["filesSkipped"] == [] and s["fileProblems"] == []
-    assert sum(p["rows"] for p in s["parts"]) == s["rowsIndexed"]
+    assert sum(p["rows"] for p in s["parts"] if p["table"] == "s3_access") == s["rowsIndexed"]
+    assert sum(p["rows"] for p in s["parts"] if p["table"] == "rejects") == s["linesRejected"]
 
 
 def test_every_rejection_is_reported_with_file_and_offset(run):
@@ -221,7 +223,7 @@ def test_a_fleet_of_workers_writes_what_one_run_writes(run, tmp_path, workers):
     con = duckdb.connect()
     q = "SELECT * FROM read_parquet('{}/s3_access/*/*.parquet') ORDER BY source_file, source_offset"
     assert con.execute(q.format(out)).fetchall() == con.execute(q.format(run["out"])).fetchall()
-    names = [p.name for p in out.rglob("*.parquet")]
+    names = [(p.parent.parent.name, p.name) for p in out.rglob("*.parquet")]
     assert len(names) == len(set(names))
 
 
@@ -257,3 +259,36 @@ def test_a_second_run_on_the_same_output_is_refused(run, tmp_path):
     # The holder is gone (as after a crash or SIGKILL): the lock file stays, the lock does not.
     assert sigtrail("index", run["corpus"], "--out", out, "--quiet").returncode in (0, 2)
     assert list(out.rglob("*.parquet"))
+
+
+def test_rejects_table_keeps_every_rejection_with_a_scrubbed_excerpt(run, tmp_path):
+    con = duckdb.connect()
+    got = con.execute(f"SELECT source_file, source_offset, reason, \"table\", excerpt IS NOT NULL, run_id "
+                      f"FROM read_parquet('{run['out']}/rejects/*/*.parquet')").fetchall()
+    want = {(os.path.join(run["corpus"], t["file"]), t["offset"], t["reject"]) for t in run["truth"] if "reject" in t}
+    assert {(f, o, r) for f, o, r, *_ in got} == want and len(got) == len(want)
+    assert {t for *_, t, _, _ in got} == {"s3_access"}
+    assert all(has for *_, has, _ in got)
+
+    # A rejected line carrying live secrets, in its query and in a presigned Referer.
+    token, signature, referer_sig = "FQoGZXIvYXdzEXAMPLETOKEN+/=", "c0ffee" * 10, "deadbeef" * 8
+    line = ('79a5 bkt [06/Fev/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F33A59F07 REST.GET.OBJECT k '
+            '"GET /k?X-Amz-Credential=ASIAX%2F20190206%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token='
+            + urllib.parse.quote(token, safe="") + "&X-Amz-Signature=" + signature + ' HTTP/1.1" 200 - 1 1 1 1 '
+            '"https://x.example/p?a=1&X-Amz-Signature=' + referer_sig + '" "curl" -\n'
+            '{"credentials":{"sessionToken":"' + token + '"}}\n')
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "bad.log").write_text(("79a5 b [06/Feb/2019:00:00:38 +0000] x\n") + line)
+    out = tmp_path / "out"
+    sigtrail("index", d, "--out", out, ok=(2,))
+    excerpts = [r[0] for r in con.execute(f"SELECT excerpt FROM read_parquet('{out}/rejects/*/*.parquet') "
+                                          "ORDER BY source_offset").fetchall()]
+    assert len(excerpts) == 3
+    joined = "\n".join(excerpts)
+    for secret in (token, urllib.parse.quote(token, safe=""), signature, referer_sig):
+        assert secret not in joined
+        for path in out.rglob("*.parquet"):
+            assert secret.encode() not in decompress_every_zstd_frame(open(path, "rb").read())
+    assert "X-Amz-Security-Token=sha256:" in excerpts[1] and "X-Amz-Signature=sha256:" in excerpts[1]
+    assert '"sessionToken":"sha256:' in excerpts[2]

@@ -1,0 +1,123 @@
+import Parquet
+import Presign
+
+/// The `rejects` table: every line or record that did not become a row, with where it was, why,
+/// and a bounded excerpt with every secret fingerprinted, partitioned by the day of the run.
+public enum RejectsSchema {
+  public static let tableName = "rejects"
+  public static let schemaVersion = "1"
+  /// Longest excerpt kept of a rejected line or record.
+  public static let excerptLimit = 512
+
+  enum Column: Int {
+    case rejectedAt = 0, table, sourceFile, sourceOffset, reason, explanation, excerpt, excerptTruncated, runID
+  }
+
+  public static let schema = Schema(
+    name: "rejects",
+    columns: [
+      ColumnDescriptor(
+        name: "rejected_at", physicalType: .int64, logicalType: .timestampMicrosUTC, nullable: false, fieldId: 1),
+      ColumnDescriptor(name: "table", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 2),
+      ColumnDescriptor(
+        name: "source_file", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 3),
+      ColumnDescriptor(name: "source_offset", physicalType: .int64, nullable: false, fieldId: 4),
+      ColumnDescriptor(name: "reason", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 5),
+      ColumnDescriptor(name: "explanation", physicalType: .byteArray, logicalType: .string, fieldId: 6),
+      ColumnDescriptor(name: "excerpt", physicalType: .byteArray, logicalType: .string, fieldId: 7),
+      ColumnDescriptor(name: "excerpt_truncated", physicalType: .boolean, fieldId: 8),
+      ColumnDescriptor(name: "run_id", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 9),
+    ])
+}
+
+struct RejectsBatch: ShardBatch {
+  static var tableName: String { RejectsSchema.tableName }
+  static var schemaVersion: String { RejectsSchema.schemaVersion }
+  static var schema: Schema { RejectsSchema.schema }
+  private typealias C = RejectsSchema.Column
+
+  private var columns = ColumnSet(schema: RejectsSchema.schema)
+  private var cache = FingerprintCache()
+  private var scrubbed: [UInt8] = []
+
+  init() {}
+
+  var count: Int { columns.int64s[columns.slot(C.rejectedAt.rawValue)].values.count }
+  var approximateBytes: Int { columns.allocatedBytes }
+  func outputOrder() -> [Int32] {
+    // In file order: a rejects part reads like the report of the run.
+    let files = columns.text[columns.slot(C.sourceFile.rawValue)].values
+    let offsets = columns.int64s[columns.slot(C.sourceOffset.rawValue)].values
+    var order = (0..<Int32(count)).map { $0 }
+    files.bytes.withUnsafeBytes { arena in
+      order.sort { a, b in
+        let fa = UnsafeRawBufferPointer(rebasing: arena[files.range(Int(a))])
+        let fb = UnsafeRawBufferPointer(rebasing: arena[files.range(Int(b))])
+        if !fa.elementsEqual(fb) { return fa.lexicographicallyPrecedes(fb) }
+        return offsets[Int(a)] < offsets[Int(b)]
+      }
+    }
+    return order
+  }
+  func columnValues() -> [ColumnValues] { columns.columnValues() }
+  mutating func removeAll() { columns.removeAll() }
+
+  mutating func append(
+    at time: Int64, table: String, sourceFile: UnsafeRawBufferPointer, offset: Int64, reason: String,
+    explanation: String, excerpt: UnsafeRawBufferPointer?, runID: String
+  ) {
+    columns.int64s[columns.slot(C.rejectedAt.rawValue)].append(time)
+    columns.text[columns.slot(C.table.rawValue)].append(table)
+    columns.text[columns.slot(C.sourceFile.rawValue)].appendText(sourceFile)
+    columns.int64s[columns.slot(C.sourceOffset.rawValue)].append(offset)
+    columns.text[columns.slot(C.reason.rawValue)].append(reason)
+    columns.text[columns.slot(C.explanation.rawValue)].append(explanation)
+    if let excerpt {
+      let kept = UnsafeRawBufferPointer(rebasing: excerpt[0..<min(excerpt.count, RejectsSchema.excerptLimit)])
+      scrubbed.removeAll(keepingCapacity: true)
+      cache.reset()
+      SecretScrubber.scrub(kept, appendingTo: &scrubbed, cache: &cache)
+      scrubbed.withUnsafeBytes { columns.text[columns.slot(C.excerpt.rawValue)].appendText($0) }
+      columns.bools[columns.slot(C.excerptTruncated.rawValue)].append(excerpt.count > kept.count)
+    } else {
+      columns.text[columns.slot(C.excerpt.rawValue)].appendNull()
+      columns.bools[columns.slot(C.excerptTruncated.rawValue)].append(nil)
+    }
+    columns.text[columns.slot(C.runID.rawValue)].append(runID)
+  }
+}
+
+/// Writes the `rejects` table, partitioned by the day the run started.
+public final class RejectsShardWriter {
+  private let writer: PartitionedShardWriter<RejectsBatch>
+  private let runID: String
+  private let runStartMicros: Int64
+
+  /// `partRunID` names the part files (unique per worker); `runID` is the run's own id, stored
+  /// in every row.
+  public init(
+    outputDirectory: String, partRunID: String, runID: String, runStartMicros: Int64, version: String,
+    options: ShardOptions = ShardOptions()
+  ) {
+    writer = PartitionedShardWriter(
+      outputDirectory: outputDirectory, runID: partRunID, version: version, options: options)
+    self.runID = runID
+    self.runStartMicros = runStartMicros
+  }
+
+  /// Records one rejection; `excerpt` is the rejected bytes (cut to 512 and scrubbed here).
+  public func append(
+    table: String, sourceFile: UnsafeRawBufferPointer, offset: Int64, reason: String, explanation: String,
+    excerpt: UnsafeRawBufferPointer?
+  ) throws {
+    let time = runStartMicros
+    let runID = self.runID
+    try writer.append(day: PartitionLayout.day(ofMicros: time)) { batch in
+      batch.append(
+        at: time, table: table, sourceFile: sourceFile, offset: offset, reason: reason, explanation: explanation,
+        excerpt: excerpt, runID: runID)
+    }
+  }
+
+  public func finish() throws -> [WrittenPart] { try writer.finish() }
+}
