@@ -9,8 +9,10 @@ public enum RejectsSchema {
   /// Longest excerpt kept of a rejected line or record.
   public static let excerptLimit = 512
 
+  /// Column positions, in schema order.
   enum Column: Int {
-    case rejectedAt = 0, table, sourceFile, sourceOffset, reason, explanation, excerpt, excerptTruncated, runID
+    case rejectedAt
+    case table, sourceFile, sourceOffset, reason, explanation, excerpt, excerptTruncated, runID
   }
 
   public static let schema = Schema(
