@@ -56,3 +56,13 @@ if Context.environment["SIGTRAIL_BENCHMARKS"] != nil {
       path: "Benchmarks/SigtrailBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
 }
+
+// Fuzz targets (libFuzzer) build only when asked for, with the sanitizer flags (see tools/fuzz):
+//   SIGTRAIL_FUZZ=1 swift build --product FuzzAccessLog -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+if Context.environment["SIGTRAIL_FUZZ"] != nil {
+  for (name, dependencies) in [
+    ("FuzzAccessLog", ["AccessLog"]), ("FuzzCloudTrail", ["CloudTrail"]), ("FuzzQueryString", ["Presign"]),
+  ] as [(String, [Target.Dependency])] {
+    package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)"))
+  }
+}

@@ -4,6 +4,15 @@ public enum TimeParser {
   public static let microsPerSecond: Int64 = 1_000_000
   public static let microsPerDay: Int64 = 86_400_000_000
 
+  /// `start + seconds`, in microseconds; nil when a hostile or corrupt value would overflow
+  /// (an `Expires` of 144444364127776 is a number, not a time).
+  @inline(__always)
+  public static func micros(_ start: Int64 = 0, plusSeconds seconds: Int64) -> Int64? {
+    let (m, o1) = seconds.multipliedReportingOverflow(by: microsPerSecond)
+    let (sum, o2) = start.addingReportingOverflow(m)
+    return o1 || o2 ? nil : sum
+  }
+
   /// Days since 1970-01-01 of a proleptic Gregorian date.
   @inline(__always)
   public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {

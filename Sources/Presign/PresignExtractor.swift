@@ -78,11 +78,11 @@ public struct PresignExtractor {
       fields.version = .sigV4
       if let signed = fields.signedAtMicros {
         fields.urlAgeSeconds = (requestTimeMicros - signed) / TimeParser.microsPerSecond
-        if let e = fields.expiresSeconds { fields.expiresAtMicros = signed + e * TimeParser.microsPerSecond }
+        if let e = fields.expiresSeconds { fields.expiresAtMicros = TimeParser.micros(signed, plusSeconds: e) }
       }
     } else if sawV2 {
       fields.version = .sigV2
-      if let e = v2Expires { fields.expiresAtMicros = e * TimeParser.microsPerSecond }
+      if let e = v2Expires { fields.expiresAtMicros = TimeParser.micros(plusSeconds: e) }
     } else {
       return false
     }

@@ -33,7 +33,7 @@ enum CloudTrailLineage {
     p.expiresSeconds = JSONStrings.integer(r.amzExpires, in: b)
     if let signed = p.signedAt {
       p.urlAgeSeconds = (eventTime - signed) / TimeParser.microsPerSecond
-      if let e = p.expiresSeconds { p.expiresAt = signed + e * TimeParser.microsPerSecond }
+      if let e = p.expiresSeconds { p.expiresAt = TimeParser.micros(signed, plusSeconds: e) }
     }
     if let e = p.expiresAt { p.usedAfterExpiry = eventTime > e }
     return p

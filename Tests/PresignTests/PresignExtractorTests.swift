@@ -84,6 +84,18 @@ import Testing
     #expect(Self.extract("partNumber=4&uploadId=qpR5BCc2") == nil)
   }
 
+  /// Found by the query-string fuzzer: an Expires of 144444364127776 seconds overflowed the
+  /// microsecond arithmetic and trapped.
+  @Test func hugeExpiriesAreNoTimeRatherThanACrash() throws {
+    let v2 = try #require(Self.extract("Signature=abc%3D&Expires=144444364127776&AWSAccessKeyId=AKIAX"))
+    #expect(v2.expiresAtMicros == nil && v2.usedAfterExpiry == nil)
+    let v4 = try #require(
+      Self.extract("X-Amz-Date=20200101T000000Z&X-Amz-Expires=999999999999999999&X-Amz-Credential=AKIAX"))
+    #expect(v4.expiresSeconds == 999_999_999_999_999_999)
+    #expect(v4.expiresAtMicros == nil)
+    #expect(v4.signedAtMicros == 1_577_836_800_000_000)
+  }
+
   @Test func malformedValuesDoNotCrash() throws {
     let f = try #require(Self.extract("X-Amz-Date=2020&X-Amz-Expires=abc&X-Amz-Credential=%ZZ&X-Amz-Signature="))
     #expect(f.signedAtMicros == nil)
