@@ -7,9 +7,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   let line = UnsafeRawBufferPointer(start: data, count: size)
   var record = AccessLogRecord()
   if AccessLogTokenizer.parse(line, into: &record) == nil {
-    for span in [record.bucket, record.requester, record.requestURI, record.referer, record.userAgent, record.hostID,
-      record.extraFields] where !span.isNull
-    {
+    for span in [
+      record.bucket, record.requester, record.requestURI, record.referer, record.userAgent, record.hostID,
+      record.extraFields,
+    ] where !span.isNull {
       precondition(span.start >= 0 && span.end <= size, "span outside the line")
     }
     precondition(record.fieldCount >= 17)

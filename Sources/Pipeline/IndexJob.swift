@@ -14,7 +14,7 @@ public struct IndexOptions: Sendable {
   public var outputDirectory: String
   public var runID: String
   /// When the run started (microseconds since the epoch): the `rejects` partition and timestamp.
-  public var runStartMicros: Int64 = 0
+  public var runStartMicros: Int64 = IndexOptions.nowMicros()
   /// Worker threads; each reads, tokenizes and writes its own parts.
   public var threads = IndexOptions.defaultThreads
   /// Plain files larger than this are cut into line-aligned ranges that workers share.
@@ -35,6 +35,12 @@ public struct IndexOptions: Sendable {
   }
 
   public static var defaultThreads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+  public static func nowMicros() -> Int64 {
+    var t = timespec()
+    clock_gettime(CLOCK_REALTIME, &t)
+    return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000
+  }
 }
 
 /// What an indexing run tells while it works; called from worker threads.

@@ -72,8 +72,12 @@ final class RecordingObserver: IndexObserver {
     #expect(summary.rejectionsByReason == ["bad_time": 1, "empty_line": 1])
     #expect(rejections.contains { $0.path == input + "/a.log" && $0.offset == Int64(Self.good.utf8.count + 1) })
     #expect(summary.rowsIndexed >= 3)
-    #expect(summary.parts.count == 1)
-    #expect(summary.parts.first?.partition == "dt=2019-02-06")
+    let accessParts = summary.parts.filter { $0.table == "s3_access" }
+    #expect(accessParts.count == 1)
+    #expect(accessParts.first?.partition == "dt=2019-02-06")
+    // The two rejected lines are kept in the rejects table, partitioned by the run's day.
+    let rejectParts = summary.parts.filter { $0.table == "rejects" }
+    #expect(rejectParts.map(\.rows).reduce(0, +) == 2)
     #expect(notes.count == 2)
 
     // Neither planted secret is anywhere in the output, not even compressed away by chance.
