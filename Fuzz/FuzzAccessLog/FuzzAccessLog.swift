@@ -21,7 +21,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 // SwiftPM links an executable target's entry point as `FuzzAccessLog_main`; it hands control to
 // libFuzzer's driver, whose own `main` is then never pulled in.
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func runFuzzerDriver(
   _ argc: UnsafeMutablePointer<Int32>,
   _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
   _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
@@ -31,5 +31,5 @@ func LLVMFuzzerRunDriver(
 public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
   var count = argc
   var arguments = argv
-  return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
+  return runFuzzerDriver(&count, &arguments, fuzz)
 }
