@@ -57,13 +57,12 @@ final class Worker {
       summary.linesRejected + summary.cloudTrail.recordsRejected
     )
     if item.isFirstShare { summary.inputBytes += file.size }
-    var pathBytes = Array(file.path.utf8)
+    let pathBytes = Array(file.path.utf8)
     var documentSkip: String?
     var isCloudTrail = false
     var writeError: Error?
-    let result = pathBytes.withUnsafeMutableBytes { rawPath in
-      let path = UnsafeRawBufferPointer(rawPath)
-      return reader.read(
+    let result = pathBytes.withUnsafeBytes { path in
+      reader.read(
         path: file.path, range: item.range,
         decide: { head in
           switch InputClassifier.mode(forHead: head) {

@@ -20,10 +20,6 @@ struct TextColumn {
   @inline(__always)
   mutating func appendNull() { values.appendNull() }
 
-  /// Appends bytes already known to be valid UTF-8 (hex digests, decoded ASCII parameters).
-  @inline(__always)
-  mutating func appendTrusted(_ bytes: [UInt8]) { values.append(bytes) }
-
   @inline(__always)
   mutating func append(_ bytes: [UInt8], present: Bool) {
     if present {
@@ -41,8 +37,6 @@ struct TextColumn {
     }
   }
 
-  var count: Int { values.count }
-  var byteCount: Int { values.bytes.count }
 }
 
 struct Int64Column {

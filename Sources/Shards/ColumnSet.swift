@@ -48,9 +48,6 @@ struct ColumnSet {
     }
   }
 
-  /// Bytes held by the variable-length columns.
-  var textBytes: Int { text.reduce(0) { $0 + $1.byteCount } }
-
   /// Bytes the builders have allocated (capacity, not use): what the process really holds.
   var allocatedBytes: Int {
     var total = 0
