@@ -1,4 +1,5 @@
 import CloudTrail
+import FuzzSupport
 
 /// libFuzzer entry: any bytes as a CloudTrail document. Scanning, reading every record and
 /// redacting its raw sections must never crash, hang or read outside the buffer.
@@ -22,18 +23,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   return 0
 }
 
-// SwiftPM links an executable target's entry point as `FuzzCloudTrail_main`; it hands control to
-// libFuzzer's driver, whose own `main` is then never pulled in.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-  _ argc: UnsafeMutablePointer<Int32>,
-  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
+/// SwiftPM's entry point for this executable: libFuzzer's driver with `fuzz` as the target.
 @_cdecl("FuzzCloudTrail_main")
 public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
-  var count = argc
-  var arguments = argv
-  return runFuzzerDriver(&count, &arguments, fuzz)
+  runFuzzer(argc, argv, fuzz)
 }

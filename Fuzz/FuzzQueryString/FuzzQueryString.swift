@@ -1,3 +1,4 @@
+import FuzzSupport
 import Presign
 
 /// libFuzzer entry: any bytes as a query string, a URL and free text. Presign extraction,
@@ -16,18 +17,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   return 0
 }
 
-// SwiftPM links an executable target's entry point as `FuzzQueryString_main`; it hands control to
-// libFuzzer's driver, whose own `main` is then never pulled in.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-  _ argc: UnsafeMutablePointer<Int32>,
-  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
+/// SwiftPM's entry point for this executable: libFuzzer's driver with `fuzz` as the target.
 @_cdecl("FuzzQueryString_main")
 public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
-  var count = argc
-  var arguments = argv
-  return runFuzzerDriver(&count, &arguments, fuzz)
+  runFuzzer(argc, argv, fuzz)
 }
