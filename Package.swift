@@ -60,11 +60,11 @@ if Context.environment["SIGTRAIL_BENCHMARKS"] != nil {
 // Fuzz targets (libFuzzer) build only when asked for, with the sanitizer flags (see tools/fuzz):
 //   SIGTRAIL_FUZZ=1 swift build --product FuzzAccessLog -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 if Context.environment["SIGTRAIL_FUZZ"] != nil {
-  package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
+  package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport"))
   for (name, dependencies) in [
     ("FuzzAccessLog", ["AccessLog"]), ("FuzzCloudTrail", ["CloudTrail"]), ("FuzzQueryString", ["Presign"]),
   ] as [(String, [Target.Dependency])] {
     package.targets.append(
-      .executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/\(name)"))
+      .executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], path: "Tests/Fuzz/\(name)"))
   }
 }
