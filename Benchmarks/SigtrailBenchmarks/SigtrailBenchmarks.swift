@@ -41,11 +41,12 @@ let cloudTrailDocuments: [[UInt8]] = {
 }()
 
 let benchmarks: @Sendable () -> Void = {
-  // Time on a shared 2-core machine swings by a third from run to run, so time fails only
-  // past 50%; allocations are exact, so any new allocation on these paths fails.
+  // Time on a shared 2-core machine swings by up to 70% at p90 between identical runs, so time
+  // fails only at twice the stored value; allocations are exact, so any new allocation on these
+  // paths fails.
   let thresholds: [BenchmarkMetric: BenchmarkThresholds] = [
-    .wallClock: .init(relative: [.p90: 50]),
-    .throughput: .init(relative: [.p90: 50]),
+    .wallClock: .init(relative: [.p90: 100]),
+    .throughput: .init(relative: [.p90: 100]),
     .mallocCountTotal: .init(relative: [.p90: 5], absolute: [.p90: 5]),
   ]
   // Each iteration repeats the work `repeats` times, so one sample lasts milliseconds, not
