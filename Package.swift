@@ -15,7 +15,7 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .target(name: "Parquet", dependencies: ["CZstd"]),
+    .target(name: "Parquet", dependencies: ["CZstd", "CZlib"]),
     .target(name: "LogInput", dependencies: ["CZstd", "CZlib"]),
     .target(name: "LogBytes"),
     .target(name: "AccessLog", dependencies: ["LogBytes"]),

@@ -73,6 +73,8 @@ struct ColumnChunkEncoder {
       try encodeIntegers(rows: rows, isNull: isNull, width: 8) { v[$0] }
     case .boolean(let v, let isNull):
       try encodeBooleans(v, isNull: isNull, rows: rows)
+    case .double:
+      throw ParquetError("column \(descriptor.name): this writer does not write floating-point columns")
     }
     return chunk
   }

@@ -6,13 +6,24 @@ public enum ColumnValues: Sendable {
   case boolean(values: [Bool], isNull: [Bool])
   case int32(values: [Int32], isNull: [Bool])
   case int64(values: [Int64], isNull: [Bool])
+  /// FLOAT and DOUBLE columns of files written by others; read, never written.
+  case double(values: [Double], isNull: [Bool])
   case byteArray(ByteArrayValues)
+
+  /// Whether row `i` is null.
+  public func isNull(_ i: Int) -> Bool {
+    switch self {
+    case .boolean(_, let n), .int32(_, let n), .int64(_, let n), .double(_, let n): return !n.isEmpty && n[i]
+    case .byteArray(let b): return !b.isNull.isEmpty && b.isNull[i]
+    }
+  }
 
   public var count: Int {
     switch self {
     case .boolean(let v, _): return v.count
     case .int32(let v, _): return v.count
     case .int64(let v, _): return v.count
+    case .double(let v, _): return v.count
     case .byteArray(let b): return b.count
     }
   }

@@ -1,0 +1,465 @@
+import CZlib
+import CZstd
+
+/// One column of one row group, decoded.
+public enum DecodedColumn: Sendable {
+  /// Values in row order, one slot per row (see `ColumnValues`).
+  case values(ColumnValues)
+  /// A byte-array chunk whose data pages all used the dictionary: filters can test each
+  /// dictionary entry once and then compare codes. Null rows carry code 0.
+  case dictionary(ByteArrayValues, codes: [UInt32], isNull: [Bool])
+
+  public var count: Int {
+    switch self {
+    case .values(let v): return v.count
+    case .dictionary(_, let codes, _): return codes.count
+    }
+  }
+
+  /// The values in row order, expanding dictionary codes.
+  public func materialized() -> ColumnValues {
+    switch self {
+    case .values(let v): return v
+    case .dictionary(let dictionary, let codes, let isNull):
+      var out = ByteArrayValues()
+      dictionary.bytes.withUnsafeBytes { raw in
+        for (i, code) in codes.enumerated() {
+          if isNull[i] {
+            out.appendNull()
+          } else {
+            out.append(UnsafeRawBufferPointer(rebasing: raw[dictionary.range(Int(code))]))
+          }
+        }
+      }
+      return .byteArray(out)
+    }
+  }
+}
+
+/// Decodes the pages of one column chunk: v1 and v2 data pages, dictionary pages, PLAIN,
+/// PLAIN_DICTIONARY/RLE_DICTIONARY, RLE booleans and DELTA_BINARY_PACKED integers; uncompressed,
+/// snappy, gzip and zstd pages. Flat columns only (definition level 0 or 1, no repetition).
+struct ColumnChunkReader {
+  /// Largest decompressed page accepted; pages are about 1 MiB in practice.
+  static let maxPageBytes = 256 << 20
+  /// Largest row count accepted for one row group, so that a lying footer cannot make the
+  /// reader allocate without bound.
+  static let maxRows: Int64 = 64 << 20
+
+  let file: UnsafeRawBufferPointer
+  let leaf: LeafColumn
+  let chunk: ColumnChunkMetadata
+  let rows: Int
+
+  private var isNull: [Bool] = []
+  private var bools: [Bool] = []
+  private var int32s: [Int32] = []
+  private var int64s: [Int64] = []
+  private var doubles: [Double] = []
+  private var bytes = ByteArrayValues()
+  private var codes: [UInt32] = []
+  private var dictionary: Dictionary?
+  private var decoded = 0
+
+  private enum Dictionary {
+    case bytes(ByteArrayValues)
+    case bools([Bool])
+    case int32s([Int32])
+    case int64s([Int64])
+    case doubles([Double])
+
+    var count: Int {
+      switch self {
+      case .bytes(let b): return b.count
+      case .bools(let v): return v.count
+      case .int32s(let v): return v.count
+      case .int64s(let v): return v.count
+      case .doubles(let v): return v.count
+      }
+    }
+  }
+
+  init(file: UnsafeRawBufferPointer, leaf: LeafColumn, chunk: ColumnChunkMetadata, rows: Int64)
+    throws(ParquetError)
+  {
+    guard !leaf.nested else { throw ParquetError("column \(leaf.name) is nested; only flat columns are read") }
+    if case .unsupported(let what) = leaf.kind {
+      throw ParquetError("column \(leaf.name) has an unsupported type (\(what))")
+    }
+    guard chunk.physicalType == leaf.physicalType else {
+      throw ParquetError("corrupt metadata: column \(leaf.name) chunk type differs from its schema type")
+    }
+    guard rows >= 0, rows <= Self.maxRows else {
+      throw ParquetError("row group of \(rows) rows exceeds this reader's limit of \(Self.maxRows)")
+    }
+    guard chunk.valueCount == rows else {
+      throw ParquetError("corrupt metadata: column \(leaf.name) has \(chunk.valueCount) values for \(rows) rows")
+    }
+    self.file = file
+    self.leaf = leaf
+    self.chunk = chunk
+    self.rows = Int(rows)
+  }
+
+  private func fail(_ what: String) -> ParquetError { ParquetError("column \(leaf.name): \(what)") }
+
+  mutating func read() throws(ParquetError) -> DecodedColumn {
+    var start = chunk.dataPageOffset
+    if let d = chunk.dictionaryPageOffset, d >= 4, d < start { start = d }
+    guard start >= 4, chunk.compressedBytes >= 0, start <= Int64(file.count),
+      chunk.compressedBytes <= Int64(file.count) - start
+    else { throw fail("column chunk lies outside the file") }
+    let end = Int(start + chunk.compressedBytes)
+    var position = Int(start)
+    while decoded < rows {
+      guard position < end else { throw fail("column chunk ends after \(decoded) of \(rows) values") }
+      var r = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: file[position..<end]))
+      let header = try PageHeader.decode(&r)
+      let bodyStart = position + r.position
+      guard header.compressedSize >= 0, header.compressedSize <= end - bodyStart,
+        header.uncompressedSize >= 0, header.uncompressedSize <= Self.maxPageBytes
+      else { throw fail("page at byte \(position) has impossible sizes") }
+      let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<bodyStart + header.compressedSize])
+      switch header.type {
+      case 2:
+        let page = try decompress(body, size: header.uncompressedSize)
+        try withBytes(page) { (p: UnsafeRawBufferPointer) throws(ParquetError) in
+          try readDictionary(p, count: header.valueCount)
+        }
+      case 0:
+        let page = try decompress(body, size: header.uncompressedSize)
+        try withBytes(page) { (p: UnsafeRawBufferPointer) throws(ParquetError) in
+          var levels = UnsafeRawBufferPointer(start: nil, count: 0)
+          var rest = p
+          if leaf.optional {
+            guard p.count >= 4 else { throw fail("page at byte \(position) is cut short") }
+            let n = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16 | Int(p[3]) << 24
+            guard n <= p.count - 4 else { throw fail("page at byte \(position): definition levels overrun") }
+            levels = UnsafeRawBufferPointer(rebasing: p[4..<4 + n])
+            rest = UnsafeRawBufferPointer(rebasing: p[(4 + n)...])
+          }
+          try readDataPage(levels: levels, values: rest, count: header.valueCount, encoding: header.encoding)
+        }
+      case 3:
+        let levelBytes = header.definitionLevelBytes + header.repetitionLevelBytes
+        guard header.repetitionLevelBytes == 0 else { throw fail("repetition levels in a flat column") }
+        guard header.definitionLevelBytes >= 0, levelBytes <= body.count else {
+          throw fail("page at byte \(position): level sizes overrun")
+        }
+        let levels = UnsafeRawBufferPointer(rebasing: body[0..<header.definitionLevelBytes])
+        let compressedValues = UnsafeRawBufferPointer(rebasing: body[levelBytes...])
+        let valuesSize = header.uncompressedSize - levelBytes
+        guard valuesSize >= 0 else { throw fail("page at byte \(position) has impossible sizes") }
+        if header.isCompressed && valuesSize > 0 {
+          let page = try decompress(compressedValues, size: valuesSize)
+          try withBytes(page) { (p: UnsafeRawBufferPointer) throws(ParquetError) in
+            try readDataPage(levels: levels, values: p, count: header.valueCount, encoding: header.encoding)
+          }
+        } else {
+          try readDataPage(
+            levels: levels, values: compressedValues, count: header.valueCount, encoding: header.encoding)
+        }
+      default:
+        break
+      }
+      position = bodyStart + header.compressedSize
+    }
+    return finish()
+  }
+
+  private func finish() -> DecodedColumn {
+    let nulls = isNull
+    switch leaf.physicalType {
+    case 0: return .values(.boolean(values: bools, isNull: nulls))
+    case 1: return .values(.int32(values: int32s, isNull: nulls))
+    case 2: return .values(.int64(values: int64s, isNull: nulls))
+    case 4, 5: return .values(.double(values: doubles, isNull: nulls))
+    default:
+      if bytes.count == 0, case .bytes(let d)? = dictionary, !codes.isEmpty {
+        return .dictionary(d, codes: codes, isNull: nulls)
+      }
+      var b = bytes
+      b.isNull = nulls
+      return .values(.byteArray(b))
+    }
+  }
+
+  // MARK: pages
+
+  private func decompress(_ body: UnsafeRawBufferPointer, size: Int) throws(ParquetError) -> [UInt8] {
+    switch chunk.codec {
+    case 0:
+      guard body.count == size else { throw fail("uncompressed page size mismatch") }
+      return Array(body)
+    case 1:
+      return try SnappyDecompressor.decompress(body, expectedSize: size)
+    case 6:
+      var out = [UInt8](repeating: 0, count: size)
+      let n = out.withUnsafeMutableBytes { ZSTD_decompress($0.baseAddress, size, body.baseAddress, body.count) }
+      guard ZSTD_isError(n) == 0 else {
+        throw fail("corrupt zstd page (\(String(cString: ZSTD_getErrorName(n))))")
+      }
+      guard n == size else { throw fail("zstd page holds \(n) bytes, header says \(size)") }
+      return out
+    case 2:
+      return try inflate(body, size: size)
+    default:
+      throw fail("compression codec \(chunk.codec) is not supported (uncompressed, snappy, gzip, zstd are)")
+    }
+  }
+
+  private func inflate(_ body: UnsafeRawBufferPointer, size: Int) throws(ParquetError) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: size)
+    var stream = z_stream()
+    guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+      throw fail("zlib initialisation failed")
+    }
+    defer { inflateEnd(&stream) }
+    let rc = out.withUnsafeMutableBytes { dst in
+      stream.next_in = UnsafeMutablePointer(mutating: body.baseAddress?.assumingMemoryBound(to: Bytef.self))
+      stream.avail_in = uInt(body.count)
+      stream.next_out = dst.baseAddress?.assumingMemoryBound(to: Bytef.self)
+      stream.avail_out = uInt(size)
+      return CZlib.inflate(&stream, Z_FINISH)
+    }
+    guard rc == Z_STREAM_END, Int(stream.total_out) == size else { throw fail("corrupt gzip page") }
+    return out
+  }
+
+  private mutating func readDictionary(_ page: UnsafeRawBufferPointer, count: Int) throws(ParquetError) {
+    guard count >= 0, count <= page.count * 8 + 8 else { throw fail("dictionary page with \(count) values") }
+    var cursor = PlainCursor(bytes: page)
+    switch leaf.physicalType {
+    case 0: dictionary = .bools(try cursor.bools(count))
+    case 1: dictionary = .int32s(try cursor.fixed(count, width: 4).map { Int32(truncatingIfNeeded: $0) })
+    case 2: dictionary = .int64s(try cursor.fixed(count, width: 8).map { Int64(bitPattern: $0) })
+    case 4: dictionary = .doubles(try cursor.fixed(count, width: 4).map { Double(Float(bitPattern: UInt32($0))) })
+    case 5: dictionary = .doubles(try cursor.fixed(count, width: 8).map { Double(bitPattern: $0) })
+    default:
+      var d = ByteArrayValues()
+      for _ in 0..<count { d.append(try cursor.byteArray(fixedLength: leaf.physicalType == 7 ? Int(leaf.typeLength) : nil)) }
+      dictionary = .bytes(d)
+    }
+  }
+
+  private mutating func readDataPage(
+    levels: UnsafeRawBufferPointer, values: UnsafeRawBufferPointer, count: Int, encoding: Int32
+  ) throws(ParquetError) {
+    guard count >= 0, count <= rows - decoded else { throw fail("data page holds more values than the row group") }
+    var present = count
+    let firstRow = isNull.count
+    if leaf.optional {
+      var defs: [UInt32] = []
+      try RLEHybridDecoder.decode(levels, bitWidth: 1, count: count, into: &defs)
+      present = 0
+      for d in defs {
+        isNull.append(d == 0)
+        present += d == 0 ? 0 : 1
+      }
+    } else {
+      isNull.append(contentsOf: repeatElement(false, count: count))
+    }
+    var dense: [UInt32] = []
+    switch encoding {
+    case 0:
+      try readPlain(values, present: present, firstRow: firstRow)
+    case 2, 8:
+      guard let dictionary else { throw fail("dictionary-encoded page without a dictionary page") }
+      guard values.count >= 1 else { throw fail("dictionary page data is empty") }
+      try RLEHybridDecoder.decode(
+        UnsafeRawBufferPointer(rebasing: values[1...]), bitWidth: Int(values[0]), count: present, into: &dense)
+      for c in dense where Int(c) >= dictionary.count { throw fail("dictionary index \(c) out of range") }
+      try appendCodes(dense, dictionary: dictionary, firstRow: firstRow)
+    case 3 where leaf.physicalType == 0:
+      guard values.count >= 4 else { throw fail("boolean RLE page is cut short") }
+      try RLEHybridDecoder.decode(
+        UnsafeRawBufferPointer(rebasing: values[4...]), bitWidth: 1, count: present, into: &dense)
+      spread(dense.map { $0 != 0 }, into: &bools, filler: false, firstRow: firstRow)
+    case 5 where leaf.physicalType == 1 || leaf.physicalType == 2:
+      let v = try DeltaBinaryPackedDecoder.decode(values, count: present)
+      if leaf.physicalType == 1 {
+        spread(v.map { Int32(truncatingIfNeeded: $0) }, into: &int32s, filler: 0, firstRow: firstRow)
+      } else {
+        spread(v, into: &int64s, filler: 0, firstRow: firstRow)
+      }
+    default:
+      throw fail("encoding \(encoding) is not supported (PLAIN, dictionary, RLE booleans, DELTA_BINARY_PACKED are)")
+    }
+    decoded += count
+  }
+
+  /// Appends values for the rows from `firstRow` on: present values in order, `filler` at nulls.
+  private func spread<T>(_ present: [T], into out: inout [T], filler: T, firstRow: Int) {
+    var k = 0
+    for row in firstRow..<isNull.count {
+      if isNull[row] {
+        out.append(filler)
+      } else {
+        out.append(present[k])
+        k += 1
+      }
+    }
+  }
+
+  private mutating func appendCodes(_ dense: [UInt32], dictionary: Dictionary, firstRow: Int) throws(ParquetError) {
+    switch dictionary {
+    case .bools(let d): spread(dense.map { d[Int($0)] }, into: &bools, filler: false, firstRow: firstRow)
+    case .int32s(let d): spread(dense.map { d[Int($0)] }, into: &int32s, filler: 0, firstRow: firstRow)
+    case .int64s(let d): spread(dense.map { d[Int($0)] }, into: &int64s, filler: 0, firstRow: firstRow)
+    case .doubles(let d): spread(dense.map { d[Int($0)] }, into: &doubles, filler: 0, firstRow: firstRow)
+    case .bytes(let d):
+      if bytes.count > 0 {
+        // PLAIN pages came first: keep materializing.
+        var k = 0
+        d.bytes.withUnsafeBytes { raw in
+          for row in firstRow..<isNull.count {
+            if isNull[row] {
+              bytes.appendNull()
+            } else {
+              bytes.append(UnsafeRawBufferPointer(rebasing: raw[d.range(Int(dense[k]))]))
+              k += 1
+            }
+          }
+        }
+      } else {
+        spread(dense, into: &codes, filler: 0, firstRow: firstRow)
+      }
+    }
+  }
+
+  private mutating func readPlain(_ page: UnsafeRawBufferPointer, present: Int, firstRow: Int) throws(ParquetError) {
+    var cursor = PlainCursor(bytes: page)
+    switch leaf.physicalType {
+    case 0: spread(try cursor.bools(present), into: &bools, filler: false, firstRow: firstRow)
+    case 1:
+      spread(
+        try cursor.fixed(present, width: 4).map { Int32(truncatingIfNeeded: $0) }, into: &int32s, filler: 0,
+        firstRow: firstRow)
+    case 2:
+      spread(
+        try cursor.fixed(present, width: 8).map { Int64(bitPattern: $0) }, into: &int64s, filler: 0,
+        firstRow: firstRow)
+    case 4:
+      spread(
+        try cursor.fixed(present, width: 4).map { Double(Float(bitPattern: UInt32($0))) }, into: &doubles,
+        filler: 0, firstRow: firstRow)
+    case 5:
+      spread(
+        try cursor.fixed(present, width: 8).map { Double(bitPattern: $0) }, into: &doubles, filler: 0,
+        firstRow: firstRow)
+    default:
+      if !codes.isEmpty, case .bytes(let d)? = dictionary {
+        // A writer fell back from the dictionary mid-chunk: expand what came before.
+        let expanded = DecodedColumn.dictionary(d, codes: codes, isNull: Array(isNull[0..<codes.count]))
+        if case .byteArray(let b) = expanded.materialized() { bytes = b }
+        codes = []
+      }
+      let fixed = leaf.physicalType == 7 ? Int(leaf.typeLength) : nil
+      for row in firstRow..<isNull.count {
+        if isNull[row] {
+          bytes.appendNull()
+        } else {
+          bytes.append(try cursor.byteArray(fixedLength: fixed))
+        }
+      }
+    }
+  }
+}
+
+/// Reads PLAIN-encoded values with bounds checks.
+struct PlainCursor {
+  let bytes: UnsafeRawBufferPointer
+  var position = 0
+
+  mutating func fixed(_ count: Int, width: Int) throws(ParquetError) -> [UInt64] {
+    guard count >= 0, count <= (bytes.count - position) / width else {
+      throw ParquetError("corrupt page: \(count) values of \(width) bytes overrun the page")
+    }
+    var out = [UInt64](repeating: 0, count: count)
+    for i in 0..<count {
+      var v: UInt64 = 0
+      for k in 0..<width { v |= UInt64(bytes[position + k]) << (8 * UInt64(k)) }
+      out[i] = v
+      position += width
+    }
+    return out
+  }
+
+  mutating func bools(_ count: Int) throws(ParquetError) -> [Bool] {
+    guard count >= 0, (count + 7) / 8 <= bytes.count - position else {
+      throw ParquetError("corrupt page: booleans overrun the page")
+    }
+    var out = [Bool](repeating: false, count: count)
+    for i in 0..<count { out[i] = bytes[position + i >> 3] >> UInt8(i & 7) & 1 == 1 }
+    position += (count + 7) / 8
+    return out
+  }
+
+  mutating func byteArray(fixedLength: Int?) throws(ParquetError) -> UnsafeRawBufferPointer {
+    var n: Int
+    if let fixedLength {
+      n = fixedLength
+    } else {
+      guard bytes.count - position >= 4 else { throw ParquetError("corrupt page: value length cut short") }
+      n = Int(bytes[position]) | Int(bytes[position + 1]) << 8 | Int(bytes[position + 2]) << 16
+        | Int(bytes[position + 3]) << 24
+      position += 4
+    }
+    guard n >= 0, n <= bytes.count - position else { throw ParquetError("corrupt page: value overruns the page") }
+    defer { position += n }
+    return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
+  }
+}
+
+/// The fields of `PageHeader` a reader needs.
+struct PageHeader {
+  var type: Int32 = -1
+  var uncompressedSize = -1
+  var compressedSize = -1
+  var valueCount = 0
+  var encoding: Int32 = 0
+  var definitionLevelBytes = 0
+  var repetitionLevelBytes = 0
+  var isCompressed = true
+
+  static func decode(_ r: inout ThriftCompactReader) throws(ParquetError) -> PageHeader {
+    var h = PageHeader()
+    try r.readStruct { r, id, t throws(ParquetError) in
+      switch id {
+      case 1: try r.expect(t, .i32, field: id); h.type = try r.i32()
+      case 2: try r.expect(t, .i32, field: id); h.uncompressedSize = Int(try r.i32())
+      case 3: try r.expect(t, .i32, field: id); h.compressedSize = Int(try r.i32())
+      case 5, 7, 8:
+        try r.expect(t, .structure, field: id)
+        try r.readStruct { r, f, t throws(ParquetError) in
+          switch (id, f) {
+          case (_, 1): try r.expect(t, .i32, field: f); h.valueCount = Int(try r.i32())
+          case (5, 2), (8, 4): try r.expect(t, .i32, field: f); h.encoding = try r.i32()
+          case (7, 2): try r.expect(t, .i32, field: f)
+            _ = try r.i32()
+          case (8, 5): try r.expect(t, .i32, field: f); h.definitionLevelBytes = Int(try r.i32())
+          case (8, 6): try r.expect(t, .i32, field: f); h.repetitionLevelBytes = Int(try r.i32())
+          case (8, 7): h.isCompressed = try r.bool(t)
+          default: try r.skip(t)
+          }
+        }
+      default: try r.skip(t)
+      }
+    }
+    guard h.type >= 0, h.compressedSize >= 0, h.uncompressedSize >= 0 else {
+      throw ParquetError("corrupt page header: missing type or sizes")
+    }
+    guard h.valueCount >= 0 else { throw ParquetError("corrupt page header: negative value count") }
+    return h
+  }
+}
+
+/// `Array.withUnsafeBytes` for closures with typed throws.
+func withBytes<R>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(ParquetError) -> R) throws(ParquetError)
+  -> R
+{
+  let result: Result<R, ParquetError> = array.withUnsafeBytes { raw in
+    do throws(ParquetError) { return .success(try body(raw)) } catch { return .failure(error) }
+  }
+  return try result.get()
+}

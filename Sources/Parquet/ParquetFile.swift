@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A Parquet file opened for reading: its footer decoded, its bytes memory-mapped.
+///
+/// Safe on untrusted input: the footer and every page are bounds-checked, sizes are capped, and
+/// a problem is a `ParquetError` naming the file, never a crash. Reading columns of different row
+/// groups from several threads at once is safe (the mapping is read-only).
+public final class ParquetFile: @unchecked Sendable {
+  public let path: String
+  public let metadata: FileMetadata
+  public let size: Int
+  private let base: UnsafeRawPointer?
+  private let owned: Bool
+
+  /// Largest footer accepted.
+  static let maxFooterBytes = 64 << 20
+
+  public init(path: String) throws(ParquetError) {
+    self.path = path
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw ParquetError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw ParquetError("\(path): cannot stat: \(String(cString: strerror(errno)))") }
+    size = Int(st.st_size)
+    guard size >= 12 else { throw ParquetError("\(path): not a Parquet file (\(size) bytes)") }
+    guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
+      throw ParquetError("\(path): cannot map: \(String(cString: strerror(errno)))")
+    }
+    base = UnsafeRawPointer(map)
+    owned = false
+    do {
+      metadata = try Self.footer(UnsafeRawBufferPointer(start: base, count: size))
+    } catch {
+      munmap(map, size)
+      throw ParquetError("\(path): \(error.description)")
+    }
+  }
+
+  /// Reads a file held in memory (tests and fuzzing); the bytes are copied.
+  public init(bytes: [UInt8], name: String = "<memory>") throws(ParquetError) {
+    path = name
+    size = bytes.count
+    let copy = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+    bytes.withUnsafeBytes { if let b = $0.baseAddress { copy.copyMemory(from: b, byteCount: bytes.count) } }
+    base = UnsafeRawPointer(copy)
+    owned = true
+    do throws(ParquetError) {
+      guard size >= 12 else { throw ParquetError("not a Parquet file (\(size) bytes)") }
+      metadata = try Self.footer(UnsafeRawBufferPointer(start: base, count: size))
+    } catch {
+      copy.deallocate()
+      throw ParquetError("\(name): \(error.description)")
+    }
+  }
+
+  deinit {
+    if owned {
+      UnsafeMutableRawPointer(mutating: base)?.deallocate()
+    } else if let base {
+      munmap(UnsafeMutableRawPointer(mutating: base), size)
+    }
+  }
+
+  private var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
+
+  private static func footer(_ b: UnsafeRawBufferPointer) throws(ParquetError) -> FileMetadata {
+    let n = b.count
+    let tail = Array(b[(n - 4)...])
+    if tail == Array("PARE".utf8) { throw ParquetError("the file is encrypted; encrypted Parquet is not supported") }
+    guard tail == Array("PAR1".utf8), Array(b[0..<4]) == Array("PAR1".utf8) else {
+      throw ParquetError("not a Parquet file (no PAR1 magic)")
+    }
+    let length = Int(b[n - 8]) | Int(b[n - 7]) << 8 | Int(b[n - 6]) << 16 | Int(b[n - 5]) << 24
+    guard length > 0, length <= n - 12, length <= maxFooterBytes else {
+      throw ParquetError("corrupt footer length \(length) in a file of \(n) bytes")
+    }
+    return try FileMetadata.decode(UnsafeRawBufferPointer(rebasing: b[(n - 8 - length)..<(n - 8)]))
+  }
+
+  /// Decodes column `column` of row group `rowGroup`.
+  public func read(rowGroup: Int, column: Int) throws(ParquetError) -> DecodedColumn {
+    guard rowGroup >= 0, rowGroup < metadata.rowGroups.count, column >= 0, column < metadata.columns.count else {
+      throw ParquetError("\(path): no row group \(rowGroup) column \(column)")
+    }
+    let group = metadata.rowGroups[rowGroup]
+    do {
+      var reader = try ColumnChunkReader(
+        file: bytes, leaf: metadata.columns[column], chunk: group.columns[column], rows: group.rows)
+      return try reader.read()
+    } catch {
+      throw ParquetError("\(path): row group \(rowGroup): \(error.description)")
+    }
+  }
+
+  /// The Split Block Bloom Filter of a column chunk, if the writer stored one.
+  public func bloomFilter(rowGroup: Int, column: Int) throws(ParquetError) -> SplitBlockBloomFilter? {
+    guard rowGroup >= 0, rowGroup < metadata.rowGroups.count, column >= 0, column < metadata.columns.count else {
+      return nil
+    }
+    let chunk = metadata.rowGroups[rowGroup].columns[column]
+    guard let offset = chunk.bloomFilterOffset else { return nil }
+    guard offset >= 4, offset < Int64(size) else {
+      throw ParquetError("\(path): bloom filter offset \(offset) outside the file")
+    }
+    do {
+      return try SplitBlockBloomFilter.read(bytes, at: Int(offset))
+    } catch {
+      throw ParquetError("\(path): row group \(rowGroup) column \(metadata.columns[column].name): \(error.description)")
+    }
+  }
+}

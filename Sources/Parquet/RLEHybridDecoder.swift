@@ -1,0 +1,65 @@
+/// Decodes the RLE / bit-packing hybrid (encoding 3): definition levels and dictionary indices.
+///
+/// Bounds-checked throughout; bit-packed runs may be longer than the values wanted (the last
+/// group of a page is padded), and the padding is ignored.
+enum RLEHybridDecoder {
+  /// Appends `count` values of `bitWidth` bits read from `bytes` to `out`.
+  static func decode(
+    _ bytes: UnsafeRawBufferPointer, bitWidth: Int, count: Int, into out: inout [UInt32]
+  ) throws(ParquetError) {
+    guard bitWidth >= 0 && bitWidth <= 32 else { throw ParquetError("corrupt page: bit width \(bitWidth)") }
+    out.reserveCapacity(out.count + count)
+    if bitWidth == 0 {
+      out.append(contentsOf: repeatElement(0, count: count))
+      return
+    }
+    var p = 0
+    var left = count
+    let valueBytes = (bitWidth + 7) / 8
+    let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
+    while left > 0 {
+      var header: UInt64 = 0
+      var shift: UInt64 = 0
+      while true {
+        guard p < bytes.count else { throw ParquetError("corrupt page: RLE data ends after \(count - left) of \(count) values") }
+        let b = bytes[p]
+        p += 1
+        header |= UInt64(b & 0x7F) << shift
+        if b & 0x80 == 0 { break }
+        shift += 7
+        guard shift < 64 else { throw ParquetError("corrupt page: RLE header too long") }
+      }
+      if header & 1 == 0 {
+        let run = header >> 1
+        guard run > 0 else { throw ParquetError("corrupt page: empty RLE run") }
+        guard bytes.count - p >= valueBytes else { throw ParquetError("corrupt page: RLE value cut short") }
+        var v: UInt64 = 0
+        for k in 0..<valueBytes { v |= UInt64(bytes[p + k]) << (8 * UInt64(k)) }
+        p += valueBytes
+        let n = Int(min(run, UInt64(left)))
+        out.append(contentsOf: repeatElement(UInt32(truncatingIfNeeded: v & mask), count: n))
+        left -= n
+      } else {
+        let groups = header >> 1
+        guard groups > 0, groups <= UInt64(bytes.count - p) else {
+          throw ParquetError("corrupt page: bit-packed run of \(groups) groups exceeds the page")
+        }
+        let groupBytes = Int(groups) * bitWidth
+        guard bytes.count - p >= groupBytes else { throw ParquetError("corrupt page: bit-packed run cut short") }
+        let n = min(Int(groups) * 8, left)
+        var bitPos = 0
+        for _ in 0..<n {
+          // Read up to 5 bytes spanning the value; LSB first.
+          let byteIndex = p + bitPos >> 3
+          var word: UInt64 = 0
+          let end = min(byteIndex + 5, p + groupBytes)
+          for k in byteIndex..<end { word |= UInt64(bytes[k]) << (8 * UInt64(k - byteIndex)) }
+          out.append(UInt32(truncatingIfNeeded: (word >> UInt64(bitPos & 7)) & mask))
+          bitPos += bitWidth
+        }
+        p += groupBytes
+        left -= n
+      }
+    }
+  }
+}
