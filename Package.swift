@@ -23,7 +23,8 @@ let package = Package(
       name: "Presign", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "CloudTrail", dependencies: ["LogBytes", "Presign"]),
     .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
-    .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards"]),
+    .target(name: "Manifest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
@@ -36,7 +37,8 @@ let package = Package(
     .testTarget(name: "CloudTrailTests", dependencies: ["CloudTrail", "LogBytes"]),
     .testTarget(name: "LogInputTests", dependencies: ["LogInput", "CZstd", "CZlib"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "AccessLog"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CZstd", "CZlib"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
+    .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
   ]
 )
 

@@ -35,7 +35,9 @@ public enum InputDiscovery {
     switch st.st_mode & S_IFMT {
     case S_IFREG:
       files.append(
-        InputFile(path: path, size: Int64(st.st_size), modifiedSeconds: Int64(st.st_mtim.tv_sec)))
+        InputFile(
+          path: path, size: Int64(st.st_size),
+          modifiedNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
     case S_IFDIR:
       let id = DirectoryID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
       guard visited.insert(id).inserted else {

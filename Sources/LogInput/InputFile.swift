@@ -6,12 +6,14 @@
 public struct InputFile: Sendable, Equatable {
   public var path: String
   public var size: Int64
-  public var modifiedSeconds: Int64
+  /// Modification time in nanoseconds since the epoch: with the size, how a rerun tells an
+  /// input it has already indexed.
+  public var modifiedNanos: Int64
 
-  public init(path: String, size: Int64, modifiedSeconds: Int64) {
+  public init(path: String, size: Int64, modifiedNanos: Int64) {
     self.path = path
     self.size = size
-    self.modifiedSeconds = modifiedSeconds
+    self.modifiedNanos = modifiedNanos
   }
 }
 

@@ -29,6 +29,10 @@ public struct FileReadResult: Sendable {
   /// Set when the file could not be read to its end; the content before the problem was delivered
   /// in line mode, and nothing was delivered in whole mode.
   public var problem: InputProblem?
+  /// Stored bytes handed to `onStored` (all of the range, unless reading stopped early).
+  public var storedBytes: Int64 = 0
+  /// Size of the file when it was opened (it may differ from what discovery saw).
+  public var fileSize: Int64 = 0
 }
 
 /// Reads plain, gzip and zstd files, as lines with their byte offsets or as one buffer.
@@ -60,6 +64,8 @@ public final class LineReader {
   public typealias LineHandler = (_ line: UnsafeRawBufferPointer, _ offset: Int64) -> Void
   public typealias OverlongHandler = (_ offset: Int64) -> Void
   public typealias WholeHandler = (_ content: UnsafeRawBufferPointer) -> Void
+  /// Sees the stored (possibly compressed) bytes of the range read, in order: for content hashes.
+  public typealias StoredHandler = (_ stored: UnsafeRawBufferPointer) -> Void
 
   /// Reads `path` line by line; `accept` sees the first bytes and returns a reason to skip, or nil.
   public func read(
@@ -77,7 +83,7 @@ public final class LineReader {
   /// that starts inside runs to its end), so several readers can share one large file.
   public func read(
     path: String, range: Range<Int64>? = nil, decide: (UnsafeRawBufferPointer) -> ContentMode,
-    onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler
+    onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler, onStored: StoredHandler = { _ in }
   ) -> FileReadResult {
     var result = FileReadResult()
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -92,6 +98,7 @@ public final class LineReader {
       return result
     }
     let size = Int(st.st_size)
+    result.fileSize = Int64(size)
     var head = [UInt8](repeating: 0, count: 4)
     let headCount = pread(fd, &head, 4, 0)
     result.compression = head.withUnsafeBytes {
@@ -100,7 +107,7 @@ public final class LineReader {
     if result.compression == .none {
       readPlain(
         fd: fd, size: size, range: range, path: path, decide: decide, result: &result, onLine: onLine,
-        onOverlong: onOverlong, onWhole: onWhole)
+        onOverlong: onOverlong, onWhole: onWhole, onStored: onStored)
       return result
     }
     // The sink only lives for this call, so the handlers do not really escape.
@@ -114,9 +121,9 @@ public final class LineReader {
             maxWholeBytes: options.maxWholeBytes, decide: decide)
           defer { sink.release() }
           if result.compression == .gzip {
-            readGzip(fd: fd, path: path, sink: &sink, result: &result)
+            readGzip(fd: fd, path: path, sink: &sink, result: &result, onStored: onStored)
           } else {
-            readZstd(fd: fd, path: path, sink: &sink, result: &result)
+            readZstd(fd: fd, path: path, sink: &sink, result: &result, onStored: onStored)
           }
           result.mode = sink.mode ?? .lines
           if result.skipReason != nil { return }
@@ -145,7 +152,8 @@ public final class LineReader {
 
   private func readPlain(
     fd: Int32, size: Int, range: Range<Int64>?, path: String, decide: (UnsafeRawBufferPointer) -> ContentMode,
-    result: inout FileReadResult, onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler
+    result: inout FileReadResult, onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler,
+    onStored: StoredHandler
   ) {
     let rangeStart = Int(min(range?.lowerBound ?? 0, Int64(size)))
     let rangeEnd = Int(min(range?.upperBound ?? Int64(size), Int64(size)))
@@ -161,6 +169,8 @@ public final class LineReader {
     defer { munmap(map, size) }
     _ = madvise(map, size, MADV_SEQUENTIAL)
     let all = UnsafeRawBufferPointer(start: map, count: size)
+    onStored(UnsafeRawBufferPointer(rebasing: all[rangeStart..<rangeEnd]))
+    result.storedBytes = Int64(rangeEnd - rangeStart)
     let mode = decide(UnsafeRawBufferPointer(rebasing: all[0..<min(size, 4096)]))
     result.mode = mode
     switch mode {
@@ -218,7 +228,9 @@ public final class LineReader {
 
   // MARK: gzip
 
-  private func readGzip(fd: Int32, path: String, sink: inout ContentSink, result: inout FileReadResult) {
+  private func readGzip(
+    fd: Int32, path: String, sink: inout ContentSink, result: inout FileReadResult, onStored: StoredHandler
+  ) {
     var stream = z_stream()
     // 15 + 32: zlib or gzip header, detected automatically.
     guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -243,6 +255,8 @@ public final class LineReader {
           stream.next_in = inputBlock.assumingMemoryBound(to: Bytef.self)
           stream.avail_in = uInt(n)
           compressedOffset += Int64(n)
+          onStored(UnsafeRawBufferPointer(start: inputBlock, count: n))
+          result.storedBytes += Int64(n)
         }
       }
       if inputEOF && stream.avail_in == 0 {
@@ -280,7 +294,9 @@ public final class LineReader {
 
   // MARK: zstd
 
-  private func readZstd(fd: Int32, path: String, sink: inout ContentSink, result: inout FileReadResult) {
+  private func readZstd(
+    fd: Int32, path: String, sink: inout ContentSink, result: inout FileReadResult, onStored: StoredHandler
+  ) {
     if zstdContext == nil { zstdContext = ZSTD_createDCtx() }
     guard let ctx = zstdContext else {
       result.problem = InputProblem(path: path, reason: "zstd initialisation failed")
@@ -306,6 +322,8 @@ public final class LineReader {
         }
         input = ZSTD_inBuffer(src: inputBlock, size: n, pos: 0)
         compressedOffset += Int64(n)
+        onStored(UnsafeRawBufferPointer(start: inputBlock, count: n))
+        result.storedBytes += Int64(n)
       }
       let space = sink.freeSpace()
       var output = ZSTD_outBuffer(dst: sink.writePointer, size: space, pos: 0)

@@ -21,6 +21,8 @@ struct EncodedColumnChunk {
   var usedDictionary = false
   var dataPageCount = 0
   var statistics = ColumnStatistics()
+  /// For columns that ask for one: every non-null value of the chunk.
+  var bloomFilter: SplitBlockBloomFilter?
 }
 
 public struct WriterOptions: Sendable {
@@ -35,6 +37,8 @@ public struct WriterOptions: Sendable {
   public var dictionaryByteLimit = 1 << 20
   /// ...and holds at most this share of the chunk's non-null values.
   public var dictionaryMaxRatio = 0.5
+  /// False-positive rate of the bloom filters of columns that ask for one.
+  public var bloomFilterFPP = 0.01
   /// Written as `FileMetaData.created_by`; must parse as "<app> version <x.y.z> (build <sha>)".
   public var createdBy = "sigtrail version 0.0.0 (build unknown)"
 
@@ -236,6 +240,11 @@ struct ColumnChunkEncoder {
           }
         }
         chunk.statistics.setStringRange(min: entry(minEntry), max: entry(maxEntry))
+        if descriptor.bloomFilter {
+          var filter = SplitBlockBloomFilter(distinctValues: builder.count, fpp: options.bloomFilterFPP)
+          for i in 0..<builder.count { filter.insert(hash: XXHash64.hash(entry(i))) }
+          chunk.bloomFilter = filter
+        }
       }
       try flushPage(type: .dictionaryPage, valueCount: builder.count, encoding: .plain)
       try writeDictionaryDataPages(
@@ -245,9 +254,14 @@ struct ColumnChunkEncoder {
     // PLAIN for the whole chunk.
     var minRow = -1
     var maxRow = -1
+    var filter =
+      descriptor.bloomFilter ? SplitBlockBloomFilter(distinctValues: nonNullCount, fpp: options.bloomFilterFPP) : nil
     try b.bytes.withUnsafeBytes { arena in
       func value(_ row: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: arena[b.range(row)])
+      }
+      if filter != nil {
+        for r in rows where !b.isNull[Int(r)] { filter!.insert(hash: XXHash64.hash(value(Int(r)))) }
       }
       for range in pageRanges(rows, valueSize: { b.range($0).count + 4 }) {
         let pageRows = rows[range]
@@ -274,6 +288,7 @@ struct ColumnChunkEncoder {
       }
       if minRow >= 0 { chunk.statistics.setStringRange(min: value(minRow), max: value(maxRow)) }
     }
+    chunk.bloomFilter = filter
   }
 
   /// Unsigned byte-wise order, the TYPE_ORDER of STRING / BYTE_ARRAY.

@@ -237,7 +237,9 @@ struct ColumnChunkReader {
     case 5: dictionary = .doubles(try cursor.fixed(count, width: 8).map { Double(bitPattern: $0) })
     default:
       var d = ByteArrayValues()
-      for _ in 0..<count { d.append(try cursor.byteArray(fixedLength: leaf.physicalType == 7 ? Int(leaf.typeLength) : nil)) }
+      for _ in 0..<count {
+        d.append(try cursor.byteArray(fixedLength: leaf.physicalType == 7 ? Int(leaf.typeLength) : nil))
+      }
       dictionary = .bytes(d)
     }
   }
@@ -401,7 +403,8 @@ struct PlainCursor {
       n = fixedLength
     } else {
       guard bytes.count - position >= 4 else { throw ParquetError("corrupt page: value length cut short") }
-      n = Int(bytes[position]) | Int(bytes[position + 1]) << 8 | Int(bytes[position + 2]) << 16
+      n =
+        Int(bytes[position]) | Int(bytes[position + 1]) << 8 | Int(bytes[position + 2]) << 16
         | Int(bytes[position + 3]) << 24
       position += 4
     }
@@ -426,19 +429,18 @@ struct PageHeader {
     var h = PageHeader()
     try r.readStruct { r, id, t throws(ParquetError) in
       switch id {
-      case 1: try r.expect(t, .i32, field: id); h.type = try r.i32()
-      case 2: try r.expect(t, .i32, field: id); h.uncompressedSize = Int(try r.i32())
-      case 3: try r.expect(t, .i32, field: id); h.compressedSize = Int(try r.i32())
+      case 1: h.type = try r.i32(t, id)
+      case 2: h.uncompressedSize = Int(try r.i32(t, id))
+      case 3: h.compressedSize = Int(try r.i32(t, id))
       case 5, 7, 8:
         try r.expect(t, .structure, field: id)
         try r.readStruct { r, f, t throws(ParquetError) in
           switch (id, f) {
-          case (_, 1): try r.expect(t, .i32, field: f); h.valueCount = Int(try r.i32())
-          case (5, 2), (8, 4): try r.expect(t, .i32, field: f); h.encoding = try r.i32()
-          case (7, 2): try r.expect(t, .i32, field: f)
-            _ = try r.i32()
-          case (8, 5): try r.expect(t, .i32, field: f); h.definitionLevelBytes = Int(try r.i32())
-          case (8, 6): try r.expect(t, .i32, field: f); h.repetitionLevelBytes = Int(try r.i32())
+          case (_, 1): h.valueCount = Int(try r.i32(t, f))
+          case (5, 2), (8, 4): h.encoding = try r.i32(t, f)
+          case (7, 2): _ = try r.i32(t, f)
+          case (8, 5): h.definitionLevelBytes = Int(try r.i32(t, f))
+          case (8, 6): h.repetitionLevelBytes = Int(try r.i32(t, f))
           case (8, 7): h.isCompressed = try r.bool(t)
           default: try r.skip(t)
           }

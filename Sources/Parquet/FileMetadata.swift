@@ -93,12 +93,12 @@ extension FileMetadata {
     var orders = 0
     try r.readStruct { r, id, t throws(ParquetError) in
       switch id {
-      case 1: try r.expect(t, .i32, field: id); m.version = try r.i32()
+      case 1: m.version = try r.i32(t, id)
       case 2:
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
         for _ in 0..<n { elements.append(try decodeSchemaElement(&r)) }
-      case 3: try r.expect(t, .i64, field: id); m.rows = try r.i64()
+      case 3: m.rows = try r.i64(t, id)
       case 4:
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
@@ -118,7 +118,7 @@ extension FileMetadata {
           }
           m.keyValue.append((key, value))
         }
-      case 6: try r.expect(t, .binary, field: id); m.createdBy = try r.string()
+      case 6: m.createdBy = try r.string(t, id)
       case 7:
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
@@ -152,7 +152,9 @@ extension FileMetadata {
     func walk(_ children: Int, prefix: String, nested: Bool, depth: Int) throws(ParquetError) {
       guard depth < 64 else { throw ParquetError("corrupt metadata: schema nested too deeply") }
       for _ in 0..<children {
-        guard index < elements.count else { throw ParquetError("corrupt metadata: schema has fewer elements than its groups declare") }
+        guard index < elements.count else {
+          throw ParquetError("corrupt metadata: schema has fewer elements than its groups declare")
+        }
         let e = elements[index]
         index += 1
         let name = prefix.isEmpty ? e.name : prefix + "." + e.name
@@ -168,7 +170,9 @@ extension FileMetadata {
       }
     }
     try walk(Int(max(0, root.children ?? 0)), prefix: "", nested: false, depth: 0)
-    guard index == elements.count else { throw ParquetError("corrupt metadata: schema has elements outside its groups") }
+    guard index == elements.count else {
+      throw ParquetError("corrupt metadata: schema has elements outside its groups")
+    }
     return result
   }
 
@@ -195,13 +199,13 @@ extension FileMetadata {
     var e = RawSchemaElement()
     try r.readStruct { r, id, t throws(ParquetError) in
       switch id {
-      case 1: try r.expect(t, .i32, field: id); e.type = try r.i32()
-      case 2: try r.expect(t, .i32, field: id); e.typeLength = try r.i32()
-      case 3: try r.expect(t, .i32, field: id); e.repetition = try r.i32()
-      case 4: try r.expect(t, .binary, field: id); e.name = try r.string()
-      case 5: try r.expect(t, .i32, field: id); e.children = try r.i32()
-      case 6: try r.expect(t, .i32, field: id); e.converted = try r.i32()
-      case 9: try r.expect(t, .i32, field: id); e.fieldId = try r.i32()
+      case 1: e.type = try r.i32(t, id)
+      case 2: e.typeLength = try r.i32(t, id)
+      case 3: e.repetition = try r.i32(t, id)
+      case 4: e.name = try r.string(t, id)
+      case 5: e.children = try r.i32(t, id)
+      case 6: e.converted = try r.i32(t, id)
+      case 9: e.fieldId = try r.i32(t, id)
       case 10:
         try r.expect(t, .structure, field: id)
         try r.readStruct { r, member, t throws(ParquetError) in
@@ -238,8 +242,8 @@ extension FileMetadata {
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
         for _ in 0..<n { g.columns.append(try decodeColumnChunk(&r)) }
-      case 2: try r.expect(t, .i64, field: id); g.totalBytes = try r.i64()
-      case 3: try r.expect(t, .i64, field: id); g.rows = try r.i64()
+      case 2: g.totalBytes = try r.i64(t, id)
+      case 3: g.rows = try r.i64(t, id)
       case 4:
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
@@ -276,7 +280,7 @@ extension FileMetadata {
       dataPageOffset: -1)
     try r.readStruct { r, id, t throws(ParquetError) in
       switch id {
-      case 1: try r.expect(t, .i32, field: id); c.physicalType = try r.i32()
+      case 1: c.physicalType = try r.i32(t, id)
       case 2:
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
@@ -285,12 +289,12 @@ extension FileMetadata {
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
         for _ in 0..<n { c.path.append(try r.string()) }
-      case 4: try r.expect(t, .i32, field: id); c.codec = try r.i32()
-      case 5: try r.expect(t, .i64, field: id); c.valueCount = try r.i64()
-      case 6: try r.expect(t, .i64, field: id); c.uncompressedBytes = try r.i64()
-      case 7: try r.expect(t, .i64, field: id); c.compressedBytes = try r.i64()
-      case 9: try r.expect(t, .i64, field: id); c.dataPageOffset = try r.i64()
-      case 11: try r.expect(t, .i64, field: id); c.dictionaryPageOffset = try r.i64()
+      case 4: c.codec = try r.i32(t, id)
+      case 5: c.valueCount = try r.i64(t, id)
+      case 6: c.uncompressedBytes = try r.i64(t, id)
+      case 7: c.compressedBytes = try r.i64(t, id)
+      case 9: c.dataPageOffset = try r.i64(t, id)
+      case 11: c.dictionaryPageOffset = try r.i64(t, id)
       case 12:
         try r.expect(t, .structure, field: id)
         var s = ColumnChunkStatistics()
@@ -313,8 +317,8 @@ extension FileMetadata {
           s.max = legacyMax
         }
         c.statistics = s
-      case 14: try r.expect(t, .i64, field: id); c.bloomFilterOffset = try r.i64()
-      case 15: try r.expect(t, .i32, field: id); c.bloomFilterLength = try r.i32()
+      case 14: c.bloomFilterOffset = try r.i64(t, id)
+      case 15: c.bloomFilterLength = try r.i32(t, id)
       default: try r.skip(t)
       }
     }

@@ -4,6 +4,7 @@ enum FooterEncoder {
     var descriptor: ColumnDescriptor
     var fileOffset: Int
     var chunk: EncodedColumnChunk
+    var bloomFilter: (offset: Int, length: Int)?
   }
 
   struct RowGroupInfo {
@@ -143,6 +144,10 @@ enum FooterEncoder {
         w.field(2, i32: encoding.rawValue)
         w.field(3, i32: Int32(count))
         w.endListStruct()
+      }
+      if let bloom = info.bloomFilter {
+        w.field(14, i64: Int64(bloom.offset))
+        w.field(15, i32: Int32(bloom.length))
       }
       w.endStruct()
       w.endListStruct()

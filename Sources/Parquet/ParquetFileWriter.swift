@@ -22,6 +22,7 @@ public final class ParquetFileWriter {
     var descriptor: ColumnDescriptor
     var fileOffset: Int
     var chunk: EncodedColumnChunk
+    var bloomFilter: (offset: Int, length: Int)?
   }
 
   private struct RowGroupRecord {
@@ -69,6 +70,14 @@ public final class ParquetFileWriter {
       try writeAll(chunk.bytes)
       records.append(ChunkRecord(descriptor: schema.columns[i], fileOffset: start, chunk: chunk))
     }
+    // Bloom filters follow their row group (arrow-rs's AfterRowGroup): readers seek by offset.
+    for i in records.indices {
+      guard let filter = records[i].chunk.bloomFilter else { continue }
+      let bytes = filter.serialized()
+      records[i].bloomFilter = (offset, bytes.count)
+      records[i].chunk.bloomFilter = nil
+      try writeAll(bytes)
+    }
     rowGroups.append(RowGroupRecord(chunks: records, rows: rows, sortedByColumn: sortedByColumn))
     totalRows += rows
   }
@@ -81,7 +90,8 @@ public final class ParquetFileWriter {
         FooterEncoder.RowGroupInfo(
           rows: group.rows, sortedByColumn: group.sortedByColumn,
           chunks: group.chunks.map {
-            FooterEncoder.ChunkInfo(descriptor: $0.descriptor, fileOffset: $0.fileOffset, chunk: $0.chunk)
+            FooterEncoder.ChunkInfo(
+              descriptor: $0.descriptor, fileOffset: $0.fileOffset, chunk: $0.chunk, bloomFilter: $0.bloomFilter)
           })
       }, totalRows: totalRows, keyValueMetadata: keyValueMetadata, createdBy: options.createdBy)
     try writeAll(footer)

@@ -21,7 +21,9 @@ enum RLEHybridDecoder {
       var header: UInt64 = 0
       var shift: UInt64 = 0
       while true {
-        guard p < bytes.count else { throw ParquetError("corrupt page: RLE data ends after \(count - left) of \(count) values") }
+        guard p < bytes.count else {
+          throw ParquetError("corrupt page: RLE data ends after \(count - left) of \(count) values")
+        }
         let b = bytes[p]
         p += 1
         header |= UInt64(b & 0x7F) << shift

@@ -26,11 +26,15 @@ public struct ColumnDescriptor: Sendable {
   public var nullable: Bool
   /// Stable id written as `SchemaElement.field_id`, so Iceberg-style readers can map columns.
   public var fieldId: Int32
+  /// Store a Split Block Bloom Filter per chunk (byte-array columns), for equality lookups on
+  /// high-cardinality values that min/max cannot prune.
+  public var bloomFilter: Bool
 
   public init(
     name: String, physicalType: PhysicalType, logicalType: LogicalType = .none,
-    nullable: Bool = true, fieldId: Int32
+    nullable: Bool = true, fieldId: Int32, bloomFilter: Bool = false
   ) {
+    self.bloomFilter = bloomFilter
     self.name = name
     self.physicalType = physicalType
     self.logicalType = logicalType

@@ -82,7 +82,7 @@ public struct SplitBlockBloomFilter: Sendable {
     var known = (algorithm: false, hash: false, compression: false)
     try r.readStruct { r, id, t throws(ParquetError) in
       switch id {
-      case 1: try r.expect(t, .i32, field: id); numBytes = Int(try r.i32())
+      case 1: numBytes = Int(try r.i32(t, id))
       case 2, 3, 4:
         try r.expect(t, .structure, field: id)
         try r.readStruct { r, member, t throws(ParquetError) in

@@ -136,6 +136,22 @@ struct ThriftCompactReader {
     throw error("field \(field) has wire type \(type), expected \(wanted.rawValue)")
   }
 
+  /// A field's value, after checking its wire type.
+  mutating func i32(_ type: UInt8, _ field: Int16) throws(ParquetError) -> Int32 {
+    try expect(type, .i32, field: field)
+    return try i32()
+  }
+
+  mutating func i64(_ type: UInt8, _ field: Int16) throws(ParquetError) -> Int64 {
+    try expect(type, .i64, field: field)
+    return try i64()
+  }
+
+  mutating func string(_ type: UInt8, _ field: Int16) throws(ParquetError) -> String {
+    try expect(type, .binary, field: field)
+    return try string()
+  }
+
   /// Skips one value of wire type `type`.
   mutating func skip(_ type: UInt8) throws(ParquetError) {
     switch type {

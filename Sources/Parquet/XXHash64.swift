@@ -20,7 +20,9 @@ enum XXHash64 {
     let n = data.count
     var p = 0
     var h: UInt64
-    @inline(__always) func u64(_ i: Int) -> UInt64 { data.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian }
+    @inline(__always) func u64(_ i: Int) -> UInt64 {
+      data.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+    }
     @inline(__always) func u32(_ i: Int) -> UInt64 {
       UInt64(data.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian)
     }

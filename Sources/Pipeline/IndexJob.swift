@@ -2,6 +2,7 @@ import AccessLog
 import CloudTrail
 import Dispatch
 import LogInput
+import Manifest
 import Shards
 import Synchronization
 
@@ -27,6 +28,9 @@ public struct IndexOptions: Sendable {
   /// This process's slice of the inputs, for a fleet of `of` independent processes (Kubernetes
   /// indexed jobs, AWS Batch or Slurm arrays): a file belongs to slice `hash(path) % of`.
   public var slice: (index: Int, of: Int) = (0, 1)
+  /// Each worker commits its finished inputs and their parts to the manifest after about this
+  /// much content: a killed run loses at most this much work per worker.
+  public var checkpointBytes: Int64 = 1 << 30
 
   public init(inputs: [String], outputDirectory: String, runID: String) {
     self.inputs = inputs
@@ -75,6 +79,10 @@ public struct IndexJob: Sendable {
 
   public func run(observer: some IndexObserver) throws -> IndexSummary {
     var summary = IndexSummary()
+    let store = ManifestStore(outputDirectory: options.outputDirectory)
+    store.removeTemporaries()
+    let state = try store.load()
+    summary.interruptedPartsRemoved = OrphanSweep(options: options, state: state).run()
     let (found, problems) = InputDiscovery.discover(options.inputs)
     let files =
       options.slice.of > 1
@@ -85,6 +93,37 @@ public struct IndexJob: Sendable {
       summary.fileProblems.append(note)
       observer.fileNote(note, skipped: false)
     }
+    // What the manifest already holds: unchanged files are not read again, interrupted ones
+    // resume where their committed pieces end, changed ones lose their old rows first.
+    var plannedRanges: [Int: [Range<Int64>]] = [:]
+    var changed: [String] = []
+    var touches: [ManifestEntry] = []
+    for (i, file) in files.enumerated() {
+      guard let known = state.inputs[file.path] else { continue }
+      if known.size == file.size && known.modifiedNanos == file.modifiedNanos {
+        let missing = known.missingRanges()
+        if missing.isEmpty {
+          summary.filesUnchanged += 1
+          plannedRanges[i] = []
+        } else {
+          summary.filesResumed += 1
+          plannedRanges[i] = missing
+        }
+      } else if known.size == file.size, let hash = known.contentHash,
+        ContentHasher.hash(path: file.path, range: 0..<file.size) == hash
+      {
+        summary.filesUnchanged += 1
+        plannedRanges[i] = []
+        touches.append(.touch(path: file.path, size: file.size, modifiedNanos: file.modifiedNanos))
+      } else {
+        summary.filesChanged += 1
+        changed.append(file.path)
+      }
+    }
+    if !touches.isEmpty { try store.commit(touches, tag: "\(options.runID)-touch") }
+    if !changed.isEmpty {
+      summary.rowsRetracted = try Retraction(options: options, state: state, store: store).retract(changed)
+    }
     var units: [[Item]] = []
     var current: [Item] = []
     var currentBytes: Int64 = 0
@@ -94,6 +133,18 @@ public struct IndexJob: Sendable {
         summary.filesSkipped.append(note)
         summary.inputBytes += file.size
         observer.fileNote(note, skipped: true)
+        continue
+      }
+      if let ranges = plannedRanges[i] {
+        // Resuming: only the ranges no committed piece covers (whole files are one range).
+        for range in ranges {
+          var start = range.lowerBound
+          repeat {
+            let end = min(range.upperBound, start + options.splitBytes)
+            units.append([Item(file: i, range: range == 0..<file.size && !Self.isPlain(file.path) ? nil : start..<end)])
+            start = end
+          } while start < range.upperBound
+        }
         continue
       }
       if file.size > options.splitBytes && Self.isPlain(file.path) {
@@ -115,7 +166,7 @@ public struct IndexJob: Sendable {
     }
     if !current.isEmpty { units.append(current) }
 
-    let shared = SharedRun(filesTotal: files.count - summary.filesSkipped.count)
+    let shared = SharedRun(filesTotal: files.count - summary.filesSkipped.count - summary.filesUnchanged)
     let workers = max(1, min(options.threads, units.count))
     let job = self
     let plan = units
@@ -124,8 +175,9 @@ public struct IndexJob: Sendable {
       do {
         while let next = shared.nextUnit(), next < plan.count, !shared.failed {
           for item in plan[next] { try worker.process(item) }
+          try worker.checkpointIfDue()
         }
-        try worker.finish()
+        try worker.commit()
       } catch {
         shared.fail(error)
       }
@@ -137,6 +189,12 @@ public struct IndexJob: Sendable {
     summary.filesSkipped.sort { $0.path < $1.path }
     summary.fileProblems.sort { $0.path < $1.path }
     return summary
+  }
+
+  /// `path` relative to the output directory (parts are recorded so, so the directory can move).
+  static func relativePath(_ path: String, to output: String) -> String {
+    let prefix = output.hasSuffix("/") ? output : output + "/"
+    return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
   }
 
   /// The slice a path belongs to: FNV-1a of its bytes, so every worker of a fleet agrees
@@ -224,5 +282,8 @@ extension IndexSummary {
     for (k, v) in o.cloudTrail.recordsSkipped { cloudTrail.recordsSkipped[k, default: 0] += v }
     parts += o.parts
     outputBytes += o.outputBytes
+    filesUnchanged += o.filesUnchanged
+    filesChanged += o.filesChanged
+    filesResumed += o.filesResumed
   }
 }

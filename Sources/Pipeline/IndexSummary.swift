@@ -32,6 +32,16 @@ public struct IndexSummary: Sendable, Codable {
 
   public var filesFound = 0
   public var filesRead = 0
+  /// Files the manifest says were indexed already, with the same size and time (or content).
+  public var filesUnchanged = 0
+  /// Files whose content changed since they were indexed: their old rows were removed first.
+  public var filesChanged = 0
+  /// Files an interrupted run had only partly committed: the rest was indexed.
+  public var filesResumed = 0
+  /// Rows removed from parts because their input changed.
+  public var rowsRetracted: Int64 = 0
+  /// Parts of an interrupted run that were never committed, removed before this run.
+  public var interruptedPartsRemoved = 0
   public var filesSkipped: [FileNote] = []
   public var fileProblems: [FileNote] = []
   /// Bytes of the input files as stored (compressed or not).

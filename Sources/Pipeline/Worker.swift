@@ -1,6 +1,7 @@
 import AccessLog
 import CloudTrail
 import LogInput
+import Manifest
 import Shards
 
 /// One indexing thread: its own reader, tokenizer state and shard writers, so the hot path
@@ -17,12 +18,18 @@ final class Worker {
   private var accessRecord = AccessLogRecord()
   private var trailRecord = CloudTrailRecord()
   private(set) var summary = IndexSummary()
+  private let index: Int
+  /// Pieces finished since the last commit, and how much content they held.
+  private var pending: [InputPiece] = []
+  private var contentSinceCommit: Int64 = 0
+  private var commits = 0
 
   init(job: IndexJob, index: Int, files: [InputFile], observer: any IndexObserver, shared: SharedRun) {
     self.job = job
     self.files = files
     self.observer = observer
     self.shared = shared
+    self.index = index
     let o = job.options
     reader = LineReader(options: o.lineReader)
     var shardOptions = o.shards
@@ -54,9 +61,10 @@ final class Worker {
     let file = files[item.file]
     let before = (
       summary.contentBytes, summary.rowsIndexed + summary.cloudTrail.recordsIndexed,
-      summary.linesRejected + summary.cloudTrail.recordsRejected
+      summary.linesRejected + summary.cloudTrail.recordsRejected, summary.cloudTrail.recordsRead
     )
     if item.isFirstShare { summary.inputBytes += file.size }
+    var hasher = ContentHasher()
     let pathBytes = Array(file.path.utf8)
     var documentSkip: String?
     var isCloudTrail = false
@@ -102,7 +110,8 @@ final class Worker {
         onWhole: { content in
           isCloudTrail = true
           documentSkip = indexCloudTrail(content, path: file.path, pathBytes: path, writeError: &writeError)
-        })
+        },
+        onStored: { hasher.update($0) })
     }
     if let writeError { throw writeError }
     summary.linesRead += result.lines
@@ -122,6 +131,7 @@ final class Worker {
       summary.fileProblems.append(note)
       observer.fileNote(note, skipped: false)
     }
+    record(item, file: file, result: result, hasher: hasher, skip: result.skipReason ?? documentSkip, before: before)
     let progress = shared.advance(
       files: item.isFirstShare ? 1 : 0, bytes: summary.contentBytes - before.0,
       rows: summary.rowsIndexed + summary.cloudTrail.recordsIndexed - before.1,
@@ -187,13 +197,53 @@ final class Worker {
     return nil
   }
 
-  /// Writes every part still buffered.
-  func finish() throws {
+  /// Notes the finished piece for the next commit; a file that could not even be opened is left
+  /// out, so the next run tries it again.
+  private func record(
+    _ item: IndexJob.Item, file: InputFile, result: FileReadResult, hasher: ContentHasher, skip: String?,
+    before: (Int64, Int64, Int64, Int64)
+  ) {
+    if result.problem != nil && result.mode == nil && result.storedBytes == 0 { return }
+    let range = item.range.map { $0.clamped(to: 0..<max($0.lowerBound, result.fileSize)) } ?? 0..<result.fileSize
+    let complete = hasher.bytes == range.count
+    let status = skip != nil ? "skipped" : result.problem != nil ? "damaged" : "indexed"
+    pending.append(
+      InputPiece(
+        path: file.path, size: result.fileSize, modifiedNanos: file.modifiedNanos, range: range,
+        contentHash: complete ? hasher.finalize() : nil, status: status,
+        note: skip ?? result.problem?.description ?? "",
+        lines: result.mode == .lines ? result.lines : summary.cloudTrail.recordsRead - before.3,
+        rows: summary.rowsIndexed + summary.cloudTrail.recordsIndexed - before.1,
+        rejected: summary.linesRejected + summary.cloudTrail.recordsRejected - before.2))
+    contentSinceCommit += result.contentBytes
+  }
+
+  /// Commits when enough content has been indexed since the last commit.
+  func checkpointIfDue() throws {
+    if contentSinceCommit >= job.options.checkpointBytes { try commit() }
+  }
+
+  /// Writes every part still buffered, then commits the finished pieces and their parts to the
+  /// manifest: after a crash, the next run keeps exactly what was committed.
+  func commit() throws {
+    var entries = pending.map(ManifestEntry.input)
     for part in try accessLogs.finish() + cloudTrail.finish() + rejects.finish() {
       summary.parts.append(
         IndexSummary.Part(
           table: part.table, partition: part.partition, path: part.path, rows: part.rows, bytes: part.bytes))
       summary.outputBytes += Int64(part.bytes)
+      entries.append(
+        .part(
+          PartRecord(
+            table: part.table, partition: part.partition,
+            path: IndexJob.relativePath(part.path, to: job.options.outputDirectory), rows: Int64(part.rows),
+            bytes: Int64(part.bytes))))
     }
+    pending = []
+    contentSinceCommit = 0
+    guard !entries.isEmpty else { return }
+    commits += 1
+    try ManifestStore(outputDirectory: job.options.outputDirectory).commit(
+      entries, tag: "\(job.options.runID)-w\(index)-\(commits)")
   }
 }

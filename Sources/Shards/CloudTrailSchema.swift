@@ -35,9 +35,17 @@ public enum CloudTrailSchema {
     ]
   }()
 
+  /// High-cardinality columns hunted by equality: each chunk gets a bloom filter.
+  public static let bloomFilterColumns: Set<String> = [
+    "event_id", "source_ip", "request_id", "access_key_id", "credential_akid", "issued_access_key_id",
+    "issued_session_token_sha256",
+  ]
+
   public static let schema = Schema(
     name: "cloudtrail",
     columns: columnList.enumerated().map { i, c in
-      ColumnDescriptor(name: c.0, physicalType: c.1, logicalType: c.2, nullable: c.3, fieldId: Int32(i + 1))
+      ColumnDescriptor(
+        name: c.0, physicalType: c.1, logicalType: c.2, nullable: c.3, fieldId: Int32(i + 1),
+        bloomFilter: bloomFilterColumns.contains(c.0))
     })
 }

@@ -38,6 +38,59 @@ public enum PartitionLayout {
   }
 }
 
+extension PartitionLayout {
+  public static func syncDirectory(_ path: String) throws {
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw ShardError("cannot open \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw ShardError("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+  }
+
+  /// The tables an output directory holds.
+  public static let tables = ["s3_access", "cloudtrail", "rejects"]
+
+  /// `part-<runID>-...parquet` (or its hidden temporary form) → the run id, whose last
+  /// component may name a fleet slice (`-s<I>of<N>`).
+  public static func runID(ofPart name: String) -> String? {
+    var n = Substring(name)
+    if n.hasPrefix(".") { n = n.dropFirst() }
+    guard n.hasPrefix("part-") else { return nil }
+    n = n.dropFirst(5)
+    // <stamp>-<pid>[-s<I>of<N>]-w<k>-<seq>.parquet or -r<seq> for rewrites
+    let fields = n.split(separator: "-")
+    guard fields.count >= 4 else { return nil }
+    var runFields = fields.prefix(2)
+    if fields.count >= 5, fields[2].hasPrefix("s"), fields[2].contains("of") { runFields = fields.prefix(3) }
+    return runFields.joined(separator: "-")
+  }
+
+  /// Every file under `OUT/<table>/dt=*/`, relative to `output`.
+  public static func listPartFiles(output: String) -> [String] {
+    var result: [String] = []
+    for table in tables {
+      for partition in listDirectory("\(output)/\(table)") where partition.hasPrefix("dt=") {
+        for name in listDirectory("\(output)/\(table)/\(partition)") where name.contains("part-") {
+          result.append("\(table)/\(partition)/\(name)")
+        }
+      }
+    }
+    return result.sorted()
+  }
+
+  static func listDirectory(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if name != ".", name != ".." { names.append(name) }
+    }
+    return names
+  }
+}
+
 public struct ShardError: Error, CustomStringConvertible, Sendable {
   public var description: String
   public init(_ description: String) { self.description = description }

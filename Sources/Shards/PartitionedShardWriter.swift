@@ -63,10 +63,13 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     }
   }
 
+  /// Writes every partition still buffered and returns the parts written since the last call,
+  /// so a caller can commit them (a checkpoint) and go on appending.
   func finish() throws -> [WrittenPart] {
     for day in batches.keys.sorted() {
       if let batch = batches.removeValue(forKey: day) { try write(batch, day: day) }
     }
+    defer { parts = [] }
     return parts
   }
 
@@ -134,6 +137,9 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
       guard rename(temporaryPath, finalPath) == 0 else {
         throw ShardError("cannot rename \(temporaryPath) to \(finalPath): \(String(cString: strerror(errno)))")
       }
+      // The rename is durable only once the directory is synced; the manifest commit that
+      // follows must never name a part a power cut could take away.
+      try PartitionLayout.syncDirectory(directory)
       parts.append(
         WrittenPart(
           table: Batch.tableName, partition: "dt=\(PartitionLayout.dateString(day: day))",

@@ -19,6 +19,11 @@ public enum S3AccessSchema {
     case sourceFile, sourceOffset
   }
 
+  /// High-cardinality columns hunted by equality: each chunk gets a bloom filter.
+  public static let bloomFilterColumns: Set<String> = [
+    "remote_ip", "request_id", "key", "credential_akid", "security_token_sha256", "signature_sha256",
+  ]
+
   public static let schema: Schema = {
     func s(_ name: String) -> (String, PhysicalType, LogicalType, Bool) { (name, .byteArray, .string, true) }
     func i64(_ name: String) -> (String, PhysicalType, LogicalType, Bool) { (name, .int64, .none, true) }
@@ -48,7 +53,8 @@ public enum S3AccessSchema {
       name: "s3_access",
       columns: columns.enumerated().map { i, c in
         ColumnDescriptor(
-          name: c.0, physicalType: c.1, logicalType: c.2, nullable: c.3, fieldId: Int32(i + 1))
+          name: c.0, physicalType: c.1, logicalType: c.2, nullable: c.3, fieldId: Int32(i + 1),
+          bloomFilter: bloomFilterColumns.contains(c.0))
       })
   }()
 }

@@ -70,6 +70,12 @@ struct Index: ParsableCommand {
   @Option(help: "Plain files larger than this many MiB are cut into line-aligned shares read in parallel.")
   var splitMib = 64
 
+  @Option(
+    help:
+      "Each worker commits its finished inputs to the manifest after about this many MiB of content; a killed run redoes at most this much per worker."
+  )
+  var checkpointMib = 1024
+
   @Option(help: "This process's slice of the inputs (0-based), with --workers: for a fleet of indexers.")
   var worker = 0
 
@@ -91,6 +97,7 @@ struct Index: ParsableCommand {
   func validate() throws {
     guard (1...19).contains(zstdLevel) else { throw ValidationError("--zstd-level must be 1...19") }
     if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be 1...1024") }
+    guard checkpointMib >= 1 else { throw ValidationError("--checkpoint-mib must be at least 1") }
     guard splitMib >= 1 else { throw ValidationError("--split-mib must be at least 1") }
     guard workers >= 1, (0..<workers).contains(worker) else {
       throw ValidationError("--worker must be in 0..<--workers (got \(worker) of \(workers))")
@@ -109,6 +116,7 @@ struct Index: ParsableCommand {
     options.runStartMicros = Int64(started.timeIntervalSince1970 * 1_000_000)
     options.threads = threads ?? IndexOptions.defaultThreads
     options.splitBytes = Int64(splitMib) << 20
+    options.checkpointBytes = Int64(checkpointMib) << 20
     options.shards.zstdLevel = zstdLevel
     options.shards.partRows = partRows
     options.shards.rowGroupRows = rowGroupRows
@@ -116,15 +124,17 @@ struct Index: ParsableCommand {
     options.lineReader.maxWholeBytes = maxJsonMib << 20
     let observer = ConsoleObserver(
       showRejections: showRejections, showProgress: !quiet && !json && isatty(STDERR_FILENO) == 1)
-    let lock: OutputLock
+    var locks: [OutputLock] = []
     do {
-      lock = try OutputLock(
-        directory: out, name: workers > 1 ? ".sigtrail-\(worker)of\(workers).lock" : ".sigtrail.lock")
+      // A fleet worker shares the main lock with its peers and holds its slice's alone; a
+      // whole-tree run holds the main lock alone, so the two never overlap.
+      if workers > 1 { locks.append(try OutputLock(directory: out, name: OutputLock.mainLockName, shared: true)) }
+      locks.append(try OutputLock(directory: out, name: OutputLock.lockName(slice: (worker, workers))))
     } catch {
       Self.printError("sigtrail: \(error)")
       throw ExitCode.failure
     }
-    defer { lock.release() }
+    defer { for lock in locks { lock.release() } }
     var summary: IndexSummary
     do {
       summary = try IndexJob(options: options).run(observer: observer)
@@ -169,6 +179,16 @@ struct Index: ParsableCommand {
     )
     lines.append(
       "access-log lines: \(s.linesRead) read = \(s.rowsIndexed) indexed + \(s.linesRejected) rejected")
+    var manifest: [String] = []
+    if s.filesUnchanged > 0 { manifest.append("\(s.filesUnchanged) unchanged since the last run (not read again)") }
+    if s.filesResumed > 0 { manifest.append("\(s.filesResumed) resumed after an interrupted run") }
+    if s.filesChanged > 0 {
+      manifest.append("\(s.filesChanged) changed since indexed (\(s.rowsRetracted) old rows removed, then re-indexed)")
+    }
+    if s.interruptedPartsRemoved > 0 {
+      manifest.append("\(s.interruptedPartsRemoved) uncommitted parts of an interrupted run removed")
+    }
+    if !manifest.isEmpty { lines.append("manifest: " + manifest.joined(separator: "; ")) }
     let ct = s.cloudTrail
     if ct.files > 0 {
       let skipped = ct.recordsSkipped.values.reduce(0, +)

@@ -1,0 +1,43 @@
+import Crypto
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// SHA-256 of an input's stored bytes, fed as the reader goes (about 1.7 GB/s a core with SHA
+/// extensions, a few percent of an indexing run): the manifest's record of what was indexed,
+/// and how a rerun tells a touched file from a changed one.
+public struct ContentHasher {
+  private var hash = SHA256()
+  public private(set) var bytes: Int64 = 0
+
+  public init() {}
+
+  public mutating func update(_ chunk: UnsafeRawBufferPointer) {
+    hash.update(bufferPointer: chunk)
+    bytes += Int64(chunk.count)
+  }
+
+  public func finalize() -> String {
+    "sha256:" + hash.finalize().map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
+  }
+
+  /// Hashes `range` of the file at `path` (nil if it cannot be read in full).
+  public static func hash(path: String, range: Range<Int64>) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var hasher = ContentHasher()
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var offset = range.lowerBound
+    while offset < range.upperBound {
+      let want = Int(min(Int64(buffer.count), range.upperBound - offset))
+      let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { return nil }
+      buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+      offset += Int64(n)
+    }
+    return hasher.finalize()
+  }
+}

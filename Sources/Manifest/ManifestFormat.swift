@@ -1,0 +1,128 @@
+/// The text form of manifest segments: one entry per line, tab-separated fields, with `\`, tab,
+/// newline and carriage return escaped so any path round-trips. Plain text on purpose: a
+/// responder can read, grep and diff it with nothing but a shell.
+public enum ManifestFormat {
+  public static let header = "sigtrail-manifest 1"
+
+  public static func encode(_ entries: [ManifestEntry]) -> String {
+    var out = header + "\n"
+    for e in entries {
+      let fields: [String]
+      switch e {
+      case .input(let p):
+        fields = [
+          "input", p.path, String(p.size), String(p.modifiedNanos), String(p.range.lowerBound),
+          String(p.range.upperBound), p.contentHash ?? "-", p.status, String(p.lines), String(p.rows),
+          String(p.rejected), p.note,
+        ]
+      case .part(let p):
+        fields = ["part", p.table, p.partition, p.path, String(p.rows), String(p.bytes)]
+      case .replace(let old, let new):
+        fields = ["replace", old, new ?? "-"]
+      case .retract(let path):
+        fields = ["retract", path]
+      case .touch(let path, let size, let mtime):
+        fields = ["touch", path, String(size), String(mtime)]
+      }
+      out += fields.map(escape).joined(separator: "\t") + "\n"
+    }
+    return out
+  }
+
+  public static func decode(_ text: String, name: String) throws -> [ManifestEntry] {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard lines.first == Substring(header) else {
+      throw ManifestError("\(name): not a sigtrail manifest segment (first line is not '\(header)')")
+    }
+    if lines.last == "" { lines.removeLast() }
+    var entries: [ManifestEntry] = []
+    for (n, line) in lines.enumerated().dropFirst() {
+      let f = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape(String($0)) }
+      func int(_ i: Int) throws -> Int64 {
+        guard i < f.count, let v = Int64(f[i]) else {
+          throw ManifestError("\(name): line \(n + 1): field \(i + 1) is not a number")
+        }
+        return v
+      }
+      func need(_ count: Int) throws {
+        guard f.count >= count else {
+          throw ManifestError("\(name): line \(n + 1): \(f.count) fields, expected \(count)")
+        }
+      }
+      switch f.first {
+      case "input":
+        try need(12)
+        let start = try int(4)
+        let end = try int(5)
+        guard start <= end else { throw ManifestError("\(name): line \(n + 1): empty range") }
+        entries.append(
+          .input(
+            InputPiece(
+              path: f[1], size: try int(2), modifiedNanos: try int(3), range: start..<end,
+              contentHash: f[6] == "-" ? nil : f[6], status: f[7], note: f[11], lines: try int(8), rows: try int(9),
+              rejected: try int(10))))
+      case "part":
+        try need(6)
+        entries.append(
+          .part(PartRecord(table: f[1], partition: f[2], path: f[3], rows: try int(4), bytes: try int(5))))
+      case "replace":
+        try need(3)
+        entries.append(.replace(old: f[1], new: f[2] == "-" ? nil : f[2]))
+      case "retract":
+        try need(2)
+        entries.append(.retract(path: f[1]))
+      case "touch":
+        try need(4)
+        entries.append(.touch(path: f[1], size: try int(2), modifiedNanos: try int(3)))
+      default:
+        throw ManifestError("\(name): line \(n + 1): unknown entry '\(f.first ?? "")'")
+      }
+    }
+    return entries
+  }
+
+  static func escape(_ s: String) -> String {
+    guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) || s == "-" else {
+      return s
+    }
+    if s == "-" { return "\\-" }
+    var out = String.UnicodeScalarView()
+    for c in s.unicodeScalars {
+      switch c {
+      case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+      case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+      case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+      case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+      default: out.append(c)
+      }
+    }
+    return String(out)
+  }
+
+  static func unescape(_ s: String) -> String {
+    guard s.contains("\\") else { return s }
+    var out = String.UnicodeScalarView()
+    var escaped = false
+    for c in s.unicodeScalars {
+      if escaped {
+        switch c {
+        case "t": out.append("\t")
+        case "n": out.append("\n")
+        case "r": out.append("\r")
+        default: out.append(c)
+        }
+        escaped = false
+      } else if c == "\\" {
+        escaped = true
+      } else {
+        out.append(c)
+      }
+    }
+    return String(out)
+  }
+}
+
+public struct ManifestError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

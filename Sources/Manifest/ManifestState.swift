@@ -1,0 +1,88 @@
+/// What the manifest says now: the replay of every committed segment in order.
+public struct ManifestState: Sendable {
+  public struct Input: Sendable {
+    public var size: Int64
+    public var modifiedNanos: Int64
+    public var pieces: [InputPiece]
+    /// Parts holding this input's rows (and its rejects).
+    public var parts: Set<String>
+
+    /// The pieces cover the whole file as it was when they were read.
+    public var isComplete: Bool { missingRanges().isEmpty }
+
+    /// Byte ranges of the file not yet covered by a piece.
+    public func missingRanges() -> [Range<Int64>] {
+      var missing: [Range<Int64>] = []
+      var at: Int64 = 0
+      for r in pieces.map(\.range).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+        if r.lowerBound > at { missing.append(at..<r.lowerBound) }
+        at = max(at, r.upperBound)
+      }
+      if at < size || (size == 0 && pieces.isEmpty) { missing.append(at..<max(at, size)) }
+      return missing
+    }
+
+    /// The hash of the whole file, when one piece covered it.
+    public var contentHash: String? {
+      pieces.count == 1 && pieces[0].range == 0..<size ? pieces[0].contentHash : nil
+    }
+  }
+
+  public private(set) var inputs: [String: Input] = [:]
+  public private(set) var parts: [String: PartRecord] = [:]
+  private var inputsOfPart: [String: Set<String>] = [:]
+  public private(set) var segments = 0
+
+  public init() {}
+
+  public mutating func apply(_ segment: [ManifestEntry]) {
+    segments += 1
+    var touchedInputs: Set<String> = []
+    var newParts: [String] = []
+    for entry in segment {
+      switch entry {
+      case .input(let piece):
+        var input =
+          inputs[piece.path] ?? Input(size: piece.size, modifiedNanos: piece.modifiedNanos, pieces: [], parts: [])
+        if input.size != piece.size || input.modifiedNanos != piece.modifiedNanos {
+          // Pieces of another version of the file are stale.
+          input = Input(size: piece.size, modifiedNanos: piece.modifiedNanos, pieces: [], parts: input.parts)
+        }
+        input.pieces.removeAll { $0.range == piece.range }
+        input.pieces.append(piece)
+        inputs[piece.path] = input
+        touchedInputs.insert(piece.path)
+      case .part(let part):
+        parts[part.path] = part
+        newParts.append(part.path)
+      case .replace(let old, let new):
+        parts.removeValue(forKey: old)
+        let owners = inputsOfPart.removeValue(forKey: old) ?? []
+        for path in owners {
+          inputs[path]?.parts.remove(old)
+          if let new { inputs[path]?.parts.insert(new) }
+        }
+        if let new { inputsOfPart[new, default: []].formUnion(owners) }
+      case .retract(let path):
+        if let input = inputs.removeValue(forKey: path) {
+          for part in input.parts { inputsOfPart[part]?.remove(path) }
+        }
+      case .touch(let path, let size, let mtime):
+        inputs[path]?.size = size
+        inputs[path]?.modifiedNanos = mtime
+        if let pieces = inputs[path]?.pieces {
+          inputs[path]?.pieces = pieces.map {
+            var p = $0
+            p.size = size
+            p.modifiedNanos = mtime
+            return p
+          }
+        }
+      }
+    }
+    for path in touchedInputs {
+      inputs[path]?.parts.formUnion(newParts)
+      for part in newParts { inputsOfPart[part, default: []].insert(path) }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The manifest of an output directory: `OUT/_manifest/*.tsv`, one file per commit.
+///
+/// A commit is written under a hidden temporary name, fsynced, renamed and its directory fsynced,
+/// so a segment is either all there or absent. Segments are replayed in name order (a commit
+/// timestamp leads the name), and never rewritten, so several fleet workers can commit into one
+/// directory without coordination: their names differ by run id.
+public struct ManifestStore: Sendable {
+  public let outputDirectory: String
+  public var directory: String { outputDirectory + "/_manifest" }
+
+  public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
+
+  /// Replays every committed segment.
+  public func load() throws -> ManifestState {
+    var state = ManifestState()
+    for name in try segmentNames() {
+      let path = directory + "/" + name
+      guard let text = readFile(path) else { throw ManifestError("cannot read \(path): \(errnoText())") }
+      state.apply(try ManifestFormat.decode(text, name: path))
+    }
+    return state
+  }
+
+  func segmentNames() throws -> [String] {
+    guard let dir = opendir(directory) else {
+      if errno == ENOENT { return [] }
+      throw ManifestError("cannot open \(directory): \(errnoText())")
+    }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if !name.hasPrefix("."), name.hasSuffix(".tsv") { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  /// Commits one segment atomically; `tag` makes its name unique (run id, worker, sequence).
+  @discardableResult
+  public func commit(_ entries: [ManifestEntry], tag: String) throws -> String {
+    try makeDirectory(directory)
+    var t = timespec()
+    clock_gettime(CLOCK_REALTIME, &t)
+    let stamp = String(Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec))
+    let name = "\(String(repeating: "0", count: max(0, 20 - stamp.count)))\(stamp)-\(tag).tsv"
+    let final = directory + "/" + name
+    let temporary = directory + "/." + name + ".tmp"
+    try writeDurably(temporary, ManifestFormat.encode(entries))
+    guard rename(temporary, final) == 0 else {
+      let message = errnoText()
+      unlink(temporary)
+      throw ManifestError("cannot rename \(temporary): \(message)")
+    }
+    try syncDirectory(directory)
+    return name
+  }
+
+  /// Removes temporary segments a killed run left behind.
+  public func removeTemporaries() {
+    guard let dir = opendir(directory) else { return }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if name.hasPrefix("."), name.hasSuffix(".tmp") { unlink(directory + "/" + name) }
+    }
+  }
+}
+
+func errnoText() -> String { String(cString: strerror(errno)) }
+
+func readFile(_ path: String) -> String? {
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  guard fd >= 0 else { return nil }
+  defer { close(fd) }
+  var bytes: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = read(fd, &chunk, chunk.count)
+    if n < 0 {
+      if errno == EINTR { continue }
+      return nil
+    }
+    if n == 0 { break }
+    bytes.append(contentsOf: chunk[0..<n])
+  }
+  return String(decoding: bytes, as: UTF8.self)
+}
+
+func writeDurably(_ path: String, _ text: String) throws {
+  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+  guard fd >= 0 else { throw ManifestError("cannot create \(path): \(errnoText())") }
+  defer { close(fd) }
+  let bytes = Array(text.utf8)
+  var done = 0
+  while done < bytes.count {
+    let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      throw ManifestError("cannot write \(path): \(errnoText())")
+    }
+    done += n
+  }
+  guard fsync(fd) == 0 else { throw ManifestError("cannot fsync \(path): \(errnoText())") }
+}
+
+/// fsync on a directory makes a rename in it durable.
+public func syncDirectory(_ path: String) throws {
+  let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  guard fd >= 0 else { throw ManifestError("cannot open \(path): \(errnoText())") }
+  defer { close(fd) }
+  guard fsync(fd) == 0 else { throw ManifestError("cannot fsync \(path): \(errnoText())") }
+}
+
+func makeDirectory(_ path: String) throws {
+  if mkdir(path, 0o750) == 0 || errno == EEXIST { return }
+  throw ManifestError("cannot create \(path): \(errnoText())")
+}

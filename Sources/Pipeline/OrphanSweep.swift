@@ -1,0 +1,40 @@
+import Manifest
+import Shards
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Removes what a killed run left: parts it renamed into place but never committed to the
+/// manifest, and its temporary files. Only parts of runs that are certainly dead are touched:
+/// a run is alive while it holds its lock, and a concurrent fleet worker's lock is tested, not
+/// assumed.
+struct OrphanSweep {
+  let options: IndexOptions
+  let state: ManifestState
+
+  /// Returns how many uncommitted parts were removed.
+  func run() -> Int {
+    var removed = 0
+    var deadRuns: [String: Bool] = [:]
+    for relative in PartitionLayout.listPartFiles(output: options.outputDirectory) {
+      let name = String(relative.split(separator: "/").last ?? "")
+      let temporary = name.hasPrefix(".") && name.hasSuffix(".tmp")
+      guard temporary || (name.hasSuffix(".parquet") && state.parts[relative] == nil) else { continue }
+      guard let run = PartitionLayout.runID(ofPart: name), run != options.runID else { continue }
+      let dead = deadRuns[run] ?? isDead(run: run)
+      deadRuns[run] = dead
+      guard dead else { continue }
+      if unlink("\(options.outputDirectory)/\(relative)") == 0 && !temporary { removed += 1 }
+    }
+    return removed
+  }
+
+  /// A run is dead if its lock can be taken, or if it is our own lock (which we hold).
+  private func isDead(run: String) -> Bool {
+    let lock = OutputLock.lockName(forRunID: run)
+    if lock == OutputLock.lockName(slice: options.slice) { return true }
+    if lock == OutputLock.mainLockName { return true }  // excluded by our shared or exclusive hold
+    return !OutputLock.isHeld(directory: options.outputDirectory, name: lock)
+  }
+}
