@@ -65,6 +65,7 @@ if Context.environment["SIGTRAIL_FUZZ"] != nil {
   package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport"))
   for (name, dependencies) in [
     ("FuzzAccessLog", ["AccessLog"]), ("FuzzCloudTrail", ["CloudTrail"]), ("FuzzQueryString", ["Presign"]),
+    ("FuzzParquet", ["Parquet"]),
   ] as [(String, [Target.Dependency])] {
     package.targets.append(
       .executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], path: "Tests/Fuzz/\(name)"))

@@ -31,8 +31,10 @@ public struct FileReadResult: Sendable {
   public var problem: InputProblem?
   /// Stored bytes handed to `onStored` (all of the range, unless reading stopped early).
   public var storedBytes: Int64 = 0
-  /// Size of the file when it was opened (it may differ from what discovery saw).
+  /// Size and modification time of the file when it was opened (a file that grows or is
+  /// rewritten during a run differs from what discovery saw).
   public var fileSize: Int64 = 0
+  public var modifiedNanos: Int64 = 0
 }
 
 /// Reads plain, gzip and zstd files, as lines with their byte offsets or as one buffer.
@@ -99,6 +101,7 @@ public final class LineReader {
     }
     let size = Int(st.st_size)
     result.fileSize = Int64(size)
+    result.modifiedNanos = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     var head = [UInt8](repeating: 0, count: 4)
     let headCount = pread(fd, &head, 4, 0)
     result.compression = head.withUnsafeBytes {

@@ -209,7 +209,7 @@ final class Worker {
     let status = skip != nil ? "skipped" : result.problem != nil ? "damaged" : "indexed"
     pending.append(
       InputPiece(
-        path: file.path, size: result.fileSize, modifiedNanos: file.modifiedNanos, range: range,
+        path: file.path, size: result.fileSize, modifiedNanos: result.modifiedNanos, range: range,
         contentHash: complete ? hasher.finalize() : nil, status: status,
         note: skip ?? result.problem?.description ?? "",
         lines: result.mode == .lines ? result.lines : summary.cloudTrail.recordsRead - before.3,

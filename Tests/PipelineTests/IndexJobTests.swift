@@ -89,3 +89,70 @@ final class RecordingObserver: IndexObserver {
     }
   }
 }
+
+/// Changes the input tree the first time the run reports progress: the files it names are
+/// then already discovered but not yet read.
+final class MeddlingObserver: IndexObserver {
+  let done = Mutex(false)
+  let meddle: @Sendable () -> Void
+  let notes = Mutex<[IndexSummary.FileNote]>([])
+
+  init(_ meddle: @escaping @Sendable () -> Void) { self.meddle = meddle }
+
+  func rejected(_ r: Rejection) {}
+  func fileNote(_ note: IndexSummary.FileNote, skipped: Bool) { notes.withLock { $0.append(note) } }
+  func progress(_ progress: IndexProgress) {
+    let first = done.withLock { d in
+      defer { d = true }
+      return !d
+    }
+    if first { meddle() }
+  }
+}
+
+@Suite struct HostileTreeTests {
+  @Test func vanishingGrowingHugeEmptyAndLoopingInputsAreReportedAndTheRunGoesOn() throws {
+    let root = NSTemporaryDirectory() + "sigtrail-hostile-\(getpid())"
+    let input = root + "/in"
+    let output = root + "/out"
+    let fm = FileManager.default
+    try fm.createDirectory(atPath: input + "/dir", withIntermediateDirectories: true)
+    defer { try? fm.removeItem(atPath: root) }
+    let line = IndexJobTests.good + "\n"
+    fm.createFile(atPath: input + "/a.log", contents: Data(line.utf8))
+    fm.createFile(atPath: input + "/empty.log", contents: Data())
+    // 50 MB without a newline: one overlong line, rejected at offset 0.
+    fm.createFile(
+      atPath: input + "/huge.log",
+      contents: Data(IndexJobTests.good.utf8) + Data(repeating: UInt8(ascii: "x"), count: 50 << 20))
+    try fm.createSymbolicLink(atPath: input + "/dir/loop", withDestinationPath: input + "/dir")
+    fm.createFile(atPath: input + "/y-grow.log", contents: Data(line.utf8))
+    fm.createFile(atPath: input + "/z-vanish.log", contents: Data(line.utf8))
+
+    let observer = MeddlingObserver {
+      unlink(input + "/z-vanish.log")
+      if let h = FileHandle(forWritingAtPath: input + "/y-grow.log") {
+        h.seekToEndOfFile()
+        h.write(Data((line + line).utf8))
+        h.closeFile()
+      }
+    }
+    var options = IndexOptions(inputs: [input], outputDirectory: output, runID: "20260101T000000Z-1")
+    options.threads = 1
+    let summary = try IndexJob(options: options).run(observer: observer)
+    #expect(summary.fileProblems.contains { $0.path == input + "/z-vanish.log" && $0.reason.contains("cannot open") })
+    #expect(summary.fileProblems.contains { $0.path.hasPrefix(input + "/dir/loop") && $0.reason.contains("loop") })
+    #expect(summary.rejectionsByReason["line_too_long"] == 1)
+    // The grown file is read as it is when opened: three lines.
+    #expect(summary.rowsIndexed == 1 + 3)
+    #expect(summary.reconciles)
+
+    // The manifest holds what was read, so the next night reads nothing again; the vanished
+    // file was never recorded.
+    let rerun = try IndexJob(
+      options: IndexOptions(inputs: [input], outputDirectory: output, runID: "20260101T000001Z-2")
+    ).run(observer: RecordingObserver())
+    #expect(rerun.filesUnchanged == 4)
+    #expect(rerun.rowsIndexed == 0 && rerun.parts.isEmpty)
+  }
+}

@@ -157,6 +157,11 @@ def test_no_planted_secret_reaches_any_output_byte(run):
         needles.add(s.encode())
         needles.add(urllib.parse.quote(s, safe="").encode())
     blobs = [run["stdout"], run["stderr"]]
+    # Every file of the output directory: parts, the manifest, the lock.
+    for directory, _, names in os.walk(run["out"]):
+        for name in names:
+            blobs.append(open(os.path.join(directory, name), "rb").read())
+    assert any(os.path.basename(d) == "_manifest" for d, _, _ in os.walk(run["out"]))
     for path in run["parts"]:
         raw = open(path, "rb").read()
         blobs.append(raw)
