@@ -23,6 +23,8 @@ public enum ManifestFormat {
         fields = ["retract", path]
       case .touch(let path, let size, let mtime):
         fields = ["touch", path, String(size), String(mtime)]
+      case .begin(let run):
+        fields = ["begin", run]
       }
       out += fields.map(escape).joined(separator: "\t") + "\n"
     }
@@ -71,6 +73,9 @@ public enum ManifestFormat {
       case "retract":
         try need(2)
         entries.append(.retract(path: f[1]))
+      case "begin":
+        try need(2)
+        entries.append(.begin(run: f[1]))
       case "touch":
         try need(4)
         entries.append(.touch(path: f[1], size: try int(2), modifiedNanos: try int(3)))

@@ -61,4 +61,7 @@ public enum ManifestEntry: Sendable, Equatable {
   case retract(path: String)
   /// An input's size or time changed but its content hash did not.
   case touch(path: String, size: Int64, modifiedNanos: Int64)
+  /// A run that may write parts starts: committed before its first part, so that the next run
+  /// can tell this run's uncommitted parts (safe to remove) from files it knows nothing about.
+  case begin(run: String)
 }

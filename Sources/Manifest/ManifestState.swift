@@ -32,6 +32,8 @@ public struct ManifestState: Sendable {
   public private(set) var parts: [String: PartRecord] = [:]
   private var inputsOfPart: [String: Set<String>] = [:]
   public private(set) var segments = 0
+  /// Runs that announced themselves before writing parts.
+  public private(set) var runs: Set<String> = []
 
   public init() {}
 
@@ -67,6 +69,8 @@ public struct ManifestState: Sendable {
         if let input = inputs.removeValue(forKey: path) {
           for part in input.parts { inputsOfPart[part]?.remove(path) }
         }
+      case .begin(let run):
+        runs.insert(run)
       case .touch(let path, let size, let mtime):
         inputs[path]?.size = size
         inputs[path]?.modifiedNanos = mtime

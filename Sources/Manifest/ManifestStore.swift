@@ -119,7 +119,13 @@ public func syncDirectory(_ path: String) throws {
   guard fsync(fd) == 0 else { throw ManifestError("cannot fsync \(path): \(errnoText())") }
 }
 
+/// `mkdir -p`.
 func makeDirectory(_ path: String) throws {
-  if mkdir(path, 0o750) == 0 || errno == EEXIST { return }
-  throw ManifestError("cannot create \(path): \(errnoText())")
+  var current = path.hasPrefix("/") ? "" : "."
+  for component in path.split(separator: "/") {
+    current += "/" + component
+    if mkdir(current, 0o750) != 0 && errno != EEXIST {
+      throw ManifestError("cannot create \(current): \(errnoText())")
+    }
+  }
 }

@@ -121,9 +121,6 @@ public struct IndexJob: Sendable {
       }
     }
     if !touches.isEmpty { try store.commit(touches, tag: "\(options.runID)-touch") }
-    if !changed.isEmpty {
-      summary.rowsRetracted = try Retraction(options: options, state: state, store: store).retract(changed)
-    }
     var units: [[Item]] = []
     var current: [Item] = []
     var currentBytes: Int64 = 0
@@ -165,6 +162,12 @@ public struct IndexJob: Sendable {
       }
     }
     if !current.isEmpty { units.append(current) }
+    if !units.isEmpty || !changed.isEmpty {
+      try store.commit([.begin(run: options.runID)], tag: "\(options.runID)-begin")
+    }
+    if !changed.isEmpty {
+      summary.rowsRetracted = try Retraction(options: options, state: state, store: store).retract(changed)
+    }
 
     let shared = SharedRun(filesTotal: files.count - summary.filesSkipped.count - summary.filesUnchanged)
     let workers = max(1, min(options.threads, units.count))

@@ -6,9 +6,10 @@ import Shards
 #endif
 
 /// Removes what a killed run left: parts it renamed into place but never committed to the
-/// manifest, and its temporary files. Only parts of runs that are certainly dead are touched:
-/// a run is alive while it holds its lock, and a concurrent fleet worker's lock is tested, not
-/// assumed.
+/// manifest, and its temporary files. Only parts of runs the manifest knows (they commit a
+/// `begin` before writing) and that are certainly dead are touched: a run is alive while it
+/// holds its lock, and a concurrent fleet worker's lock is tested, not assumed. Part files of
+/// unknown runs (copied in, or older than the manifest) are left alone.
 struct OrphanSweep {
   let options: IndexOptions
   let state: ManifestState
@@ -21,7 +22,9 @@ struct OrphanSweep {
       let name = String(relative.split(separator: "/").last ?? "")
       let temporary = name.hasPrefix(".") && name.hasSuffix(".tmp")
       guard temporary || (name.hasSuffix(".parquet") && state.parts[relative] == nil) else { continue }
-      guard let run = PartitionLayout.runID(ofPart: name), run != options.runID else { continue }
+      guard let run = PartitionLayout.runID(ofPart: name), run != options.runID, state.runs.contains(run) else {
+        continue
+      }
       let dead = deadRuns[run] ?? isDead(run: run)
       deadRuns[run] = dead
       guard dead else { continue }

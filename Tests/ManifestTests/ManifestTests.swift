@@ -22,7 +22,7 @@ import Testing
           table: "s3_access", partition: "dt=2024-01-01", path: "s3_access/dt=2024-01-01/p.parquet", rows: 5, bytes: 900
         )),
       .replace(old: "a.parquet", new: nil), .replace(old: "b.parquet", new: "c.parquet"), .retract(path: weird),
-      .touch(path: weird, size: 9, modifiedNanos: 10),
+      .touch(path: weird, size: 9, modifiedNanos: 10), .begin(run: "20260101T000000Z-42-s1of3"),
     ]
     let text = ManifestFormat.encode(entries)
     #expect(text.split(separator: "\n").count == entries.count + 1)
