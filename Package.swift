@@ -28,7 +28,7 @@ let package = Package(
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards",
+        "Pipeline", "Shards", "Parquet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),

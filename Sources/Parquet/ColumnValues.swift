@@ -29,6 +29,38 @@ public enum ColumnValues: Sendable {
   }
 }
 
+extension ColumnValues {
+  /// Appends `other`'s rows (of the same type; a mismatch is a programming error).
+  public mutating func append(contentsOf other: ColumnValues) {
+    switch (self, other) {
+    case (.boolean(var v, var n), .boolean(let v2, let n2)):
+      v += v2
+      n += n2
+      self = .boolean(values: v, isNull: n)
+    case (.int32(var v, var n), .int32(let v2, let n2)):
+      v += v2
+      n += n2
+      self = .int32(values: v, isNull: n)
+    case (.int64(var v, var n), .int64(let v2, let n2)):
+      v += v2
+      n += n2
+      self = .int64(values: v, isNull: n)
+    case (.double(var v, var n), .double(let v2, let n2)):
+      v += v2
+      n += n2
+      self = .double(values: v, isNull: n)
+    case (.byteArray(var b), .byteArray(let b2)):
+      let base = UInt32(b.bytes.count)
+      b.bytes += b2.bytes
+      b.ends += b2.ends.map { $0 + base }
+      b.isNull += b2.isNull
+      self = .byteArray(b)
+    default:
+      preconditionFailure("appending columns of different types")
+    }
+  }
+}
+
 /// Variable-length values packed into one arena: value `i` is `bytes[ends[i-1] ..< ends[i]]`.
 public struct ByteArrayValues: Sendable {
   public var bytes: [UInt8]

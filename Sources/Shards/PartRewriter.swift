@@ -64,6 +64,51 @@ public enum PartRewriter {
     return Result(newPath: relative, rowsRemoved: removed, rows: kept, bytes: bytes)
   }
 
+  /// Merges `parts` (relative paths, one table and partition) into one part named `newName`,
+  /// sorted by time (the first column of every table) with `rowGroupRows` rows per row group.
+  public static func merge(
+    _ parts: [String], output: String, newName: String, options: ShardOptions, version: String
+  ) throws -> Result {
+    var merged: [ColumnValues]?
+    var table: String?
+    var schema: Schema?
+    for part in parts {
+      let file = try ParquetFile(path: "\(output)/\(part)")
+      let m = file.metadata
+      guard let t = m.value(forKey: "sigtrail.table"), let s = Self.schema(ofTable: t),
+        s.columns.map(\.name) == m.columns.map(\.name), table == nil || table == t
+      else { throw ShardError("\(part): not a part of the same sigtrail table and schema") }
+      table = t
+      schema = s
+      for g in 0..<m.rowGroups.count {
+        let columns = try (0..<m.columns.count).map { try file.read(rowGroup: g, column: $0).materialized() }
+        if merged == nil {
+          merged = columns
+        } else {
+          for c in columns.indices { merged![c].append(contentsOf: columns[c]) }
+        }
+      }
+    }
+    guard let merged, let table, let schema, case .int64(let times, _) = merged[0] else {
+      throw ShardError("nothing to merge")
+    }
+    let order = timeOrder(times)
+    let directory = parts[0].split(separator: "/").dropLast().joined(separator: "/")
+    let relative = "\(directory)/\(newName)"
+    let bytes = try writePart(
+      relative, output: output, schema: schema, options: options, version: version, table: table
+    ) {
+      writer in
+      var start = 0
+      while start < order.count {
+        let end = min(order.count, start + options.rowGroupRows)
+        try writer.writeRowGroup(merged, order: Array(order[start..<end]), sortedByColumn: 0)
+        start = end
+      }
+    }
+    return Result(newPath: relative, rowsRemoved: 0, rows: order.count, bytes: bytes)
+  }
+
   /// Row numbers whose source file is not being dropped; dictionary entries are tested once each.
   static func keptRows(_ column: DecodedColumn, dropping sourceFiles: Set<String>) -> [Int32] {
     var keep: [Int32] = []

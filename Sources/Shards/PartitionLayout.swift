@@ -56,11 +56,14 @@ extension PartitionLayout {
     if n.hasPrefix(".") { n = n.dropFirst() }
     guard n.hasPrefix("part-") else { return nil }
     n = n.dropFirst(5)
-    // <stamp>-<pid>[-s<I>of<N>]-w<k>-<seq>.parquet or -r<seq> for rewrites
+    // <stamp>-<pid>[-s<I>of<N>]-w<k>-<seq>.parquet, or -r<seq> / -c<seq> for rewrites.
     let fields = n.split(separator: "-")
-    guard fields.count >= 4 else { return nil }
+    guard fields.count >= 3 else { return nil }
     var runFields = fields.prefix(2)
-    if fields.count >= 5, fields[2].hasPrefix("s"), fields[2].contains("of") { runFields = fields.prefix(3) }
+    let third = fields[2]
+    if fields.count >= 4, third.hasPrefix("s"), third.contains("of"), third.dropFirst().first?.isNumber == true {
+      runFields = fields.prefix(3)
+    }
     return runFields.joined(separator: "-")
   }
 

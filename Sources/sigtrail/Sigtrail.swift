@@ -5,7 +5,7 @@ import Shards
 struct Sigtrail: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sigtrail",
-    abstract: "Index S3 server access logs into Parquet shards for presigned-URL hunting.",
+    abstract: "Index S3 server access logs and CloudTrail into Parquet shards for presigned-URL hunting.",
     discussion: """
       Attackers who reach an AWS workload can mint presigned S3 URLs. Minting is never logged; \
       only use is, in S3 server access logs. sigtrail turns those logs into compact, \
@@ -17,5 +17,5 @@ struct Sigtrail: ParsableCommand {
       their SHA-256 fingerprint before any byte is written.
       """,
     version: BuildInfo.version,
-    subcommands: [Index.self])
+    subcommands: [Index.self, Compact.self, Inspect.self, DDL.self])
 }

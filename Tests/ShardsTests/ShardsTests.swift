@@ -45,3 +45,17 @@ import Testing
     }
   }
 }
+
+@Suite struct PartNameTests {
+  @Test func runIDsAndLocksFollowFromPartNames() {
+    #expect(PartitionLayout.runID(ofPart: "part-20260101T000000Z-42-w0-00001.parquet") == "20260101T000000Z-42")
+    #expect(PartitionLayout.runID(ofPart: ".part-20260101T000000Z-42-w3-00007.parquet.tmp") == "20260101T000000Z-42")
+    #expect(
+      PartitionLayout.runID(ofPart: "part-20260101T000000Z-42-s1of3-w0-00001.parquet") == "20260101T000000Z-42-s1of3")
+    #expect(PartitionLayout.runID(ofPart: "part-20260101T000000Z-42-r00001.parquet") == "20260101T000000Z-42")
+    #expect(PartitionLayout.runID(ofPart: "part-20260101T000000Z-42-c00002.parquet") == "20260101T000000Z-42")
+    #expect(PartitionLayout.runID(ofPart: "data.parquet") == nil)
+    #expect(OutputLock.lockName(forRunID: "20260101T000000Z-42") == ".sigtrail.lock")
+    #expect(OutputLock.lockName(forRunID: "20260101T000000Z-42-s1of3") == ".sigtrail-1of3.lock")
+  }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Shards
+
+struct DDL: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ddl",
+    abstract: "Print CREATE TABLE statements for the shard tables (s3_access, cloudtrail, rejects).",
+    discussion: """
+      The statements come from the schemas the writer uses, with the dt=YYYY-MM-DD partition:
+        athena  external tables with partition projection (no crawler, no MSCK REPAIR)
+        trino   Hive-connector tables, then sync_partition_metadata (timestamps follow the
+                catalog's hive.timestamp-precision)
+        spark   USING PARQUET tables, then MSCK REPAIR TABLE
+        duckdb  views over read_parquet with hive partitioning (new parts show up at once)
+
+      Examples:
+        sigtrail ddl --engine duckdb --location out | duckdb hunt.db
+        sigtrail ddl --engine athena --location s3://my-bucket/sigtrail --database security
+      """)
+
+  @Option(help: "Target engine: \(TableDDL.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var engine: String
+
+  @Option(help: "Where the output directory lives: a local path or a URI (s3://bucket/prefix).")
+  var location = "out"
+
+  @Option(help: "Database (schema) for Athena, Trino and Spark tables.")
+  var database = "sigtrail"
+
+  func validate() throws {
+    guard TableDDL.Engine(rawValue: engine) != nil else {
+      throw ValidationError(
+        "--engine must be one of \(TableDDL.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+  }
+
+  func run() throws {
+    print(
+      TableDDL.statements(engine: TableDDL.Engine(rawValue: engine)!, location: location, database: database),
+      terminator: "")
+  }
+}
