@@ -60,6 +60,9 @@ public struct IndexProgress: Sendable {
   public var contentBytes: Int64 = 0
   public var rows: Int64 = 0
   public var rejected: Int64 = 0
+  /// Stored (possibly compressed) bytes read so far and planned in all: the basis of an ETA.
+  public var storedBytes: Int64 = 0
+  public var storedBytesTotal: Int64 = 0
 }
 
 /// The indexing run: discover inputs, cut them into work units, and let `threads` workers read
@@ -169,7 +172,11 @@ public struct IndexJob: Sendable {
       summary.rowsRetracted = try Retraction(options: options, state: state, store: store).retract(changed)
     }
 
-    let shared = SharedRun(filesTotal: files.count - summary.filesSkipped.count - summary.filesUnchanged)
+    let plannedBytes = units.joined().reduce(Int64(0)) { total, item in
+      total + (item.range.map { $0.upperBound - $0.lowerBound } ?? files[item.file].size)
+    }
+    let shared = SharedRun(
+      filesTotal: files.count - summary.filesSkipped.count - summary.filesUnchanged, storedBytesTotal: plannedBytes)
     let workers = max(1, min(options.threads, units.count))
     let job = self
     let plan = units
@@ -228,8 +235,8 @@ final class SharedRun: Sendable {
   private let results = Mutex<[Int: IndexSummary]>([:])
   let progressState: Mutex<IndexProgress>
 
-  init(filesTotal: Int) {
-    progressState = Mutex(IndexProgress(filesTotal: filesTotal))
+  init(filesTotal: Int, storedBytesTotal: Int64) {
+    progressState = Mutex(IndexProgress(filesTotal: filesTotal, storedBytesTotal: storedBytesTotal))
   }
 
   func nextUnit() -> Int? {
@@ -255,9 +262,10 @@ final class SharedRun: Sendable {
     results.withLock { r in r.keys.sorted().map { r[$0]! } }
   }
 
-  func advance(files: Int, bytes: Int64, rows: Int64, rejected: Int64) -> IndexProgress {
+  func advance(files: Int, bytes: Int64, stored: Int64, rows: Int64, rejected: Int64) -> IndexProgress {
     progressState.withLock { p in
       p.filesDone += files
+      p.storedBytes += stored
       p.contentBytes += bytes
       p.rows += rows
       p.rejected += rejected

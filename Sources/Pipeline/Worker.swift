@@ -134,6 +134,7 @@ final class Worker {
     record(item, file: file, result: result, hasher: hasher, skip: result.skipReason ?? documentSkip, before: before)
     let progress = shared.advance(
       files: item.isFirstShare ? 1 : 0, bytes: summary.contentBytes - before.0,
+      stored: item.range.map { $0.upperBound - $0.lowerBound } ?? file.size,
       rows: summary.rowsIndexed + summary.cloudTrail.recordsIndexed - before.1,
       rejected: summary.linesRejected + summary.cloudTrail.recordsRejected - before.2)
     observer.progress(progress)

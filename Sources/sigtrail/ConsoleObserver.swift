@@ -9,6 +9,8 @@ final class ConsoleObserver: IndexObserver {
   private let showProgress: Bool
   private let state = Mutex(State())
 
+  private let started = DispatchTime.now().uptimeNanoseconds
+
   private struct State {
     var listed = 0
     var lastDraw: UInt64 = 0
@@ -47,8 +49,14 @@ final class ConsoleObserver: IndexObserver {
     }
     guard draw else { return }
     let mb = Double(p.contentBytes) / 1_048_576
+    let seconds = max(0.001, Double(now - started) / 1e9)
+    var eta = ""
+    if p.storedBytes > 0 && p.storedBytesTotal > p.storedBytes {
+      let left = Double(p.storedBytesTotal - p.storedBytes) / (Double(p.storedBytes) / seconds)
+      eta = left >= 60 ? ", ETA \(Int(left) / 60) min \(Int(left) % 60) s" : ", ETA \(Int(left.rounded(.up))) s"
+    }
     write(
-      "\r\(p.filesDone)/\(p.filesTotal) files, \(String(format: "%.1f", mb)) MB, \(p.rows) rows, \(p.rejected) rejected\u{1B}[K"
+      "\r\(p.filesDone)/\(p.filesTotal) files, \(String(format: "%.1f", mb)) MB (\(String(format: "%.0f", mb / seconds)) MB/s), \(p.rows) rows, \(p.rejected) rejected\(eta)\u{1B}[K"
     )
   }
 
