@@ -23,12 +23,13 @@ let package = Package(
       name: "Presign", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "CloudTrail", dependencies: ["LogBytes", "Presign"]),
     .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
+    .target(name: "Query", dependencies: ["Parquet", "LogBytes"]),
     .target(name: "Manifest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards", "Parquet",
+        "Pipeline", "Shards", "Parquet", "Query",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),

@@ -1,0 +1,104 @@
+import Parquet
+
+/// A literal typed for the column it meets, in the column's stored form.
+enum TypedLiteral: Hashable, Sendable {
+  case int(Int64)
+  case double(Double)
+  case bytes([UInt8])
+  case bool(Bool)
+}
+
+/// A predicate bound to one file's schema: column positions and typed literals.
+indirect enum CompiledPredicate: Sendable {
+  case and([CompiledPredicate])
+  case or([CompiledPredicate])
+  case not(CompiledPredicate)
+  case atom(column: Int, test: AtomTest)
+  case constant(Bool)
+
+  enum AtomTest: Sendable {
+    case compare(Predicate.CompareOp, TypedLiteral)
+    case isIn([TypedLiteral])
+    case startsWith([UInt8])
+    case endsWith([UInt8])
+    case contains([UInt8])
+    case within([CIDR])
+    case isNull
+  }
+
+  var columns: Set<Int> {
+    switch self {
+    case .and(let ps), .or(let ps): return ps.reduce(into: Set()) { $0.formUnion($1.columns) }
+    case .not(let p): return p.columns
+    case .atom(let c, _): return [c]
+    case .constant: return []
+    }
+  }
+
+  static func compile(_ p: Predicate, metadata m: FileMetadata, now: Int64) throws -> CompiledPredicate {
+    func column(_ name: String) throws -> (Int, LeafColumn) {
+      guard let i = m.columnIndex(named: name) else { throw QueryError("no column '\(name)'") }
+      return (i, m.columns[i])
+    }
+    func literal(_ text: String, _ leaf: LeafColumn) throws -> TypedLiteral {
+      switch leaf.kind {
+      case .timestamp(let units):
+        guard let micros = TimeLiteral.parse(text, now: now) else {
+          throw QueryError("'\(text)' is not a time for \(leaf.name) (try 2024-03-01T07:10:27Z or 7d)")
+        }
+        return .int(units == 1_000_000 ? micros : units == 1000 ? micros / 1000 : micros &* 1000)
+      case .date:
+        guard let micros = TimeLiteral.parse(text, now: now) else { throw QueryError("'\(text)' is not a date") }
+        return .int(micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1)
+      case .integer:
+        guard let v = Int64(text) else { throw QueryError("'\(text)' is not an integer for \(leaf.name)") }
+        return .int(v)
+      case .double:
+        guard let v = Double(text) else { throw QueryError("'\(text)' is not a number for \(leaf.name)") }
+        return .double(v)
+      case .boolean:
+        guard let v = Bool(text.lowercased()) else { throw QueryError("'\(text)' is not true or false") }
+        return .bool(v)
+      case .string, .bytes:
+        return .bytes(Array(text.utf8))
+      case .unsupported(let what):
+        throw QueryError("column \(leaf.name) has an unsupported type (\(what))")
+      }
+    }
+    func text(_ name: String, _ leaf: LeafColumn) throws {
+      guard leaf.kind == .string || leaf.kind == .bytes else {
+        throw QueryError("\(name) is not a text column")
+      }
+    }
+    switch p {
+    case .always: return .constant(true)
+    case .and(let ps): return .and(try ps.map { try compile($0, metadata: m, now: now) })
+    case .or(let ps): return .or(try ps.map { try compile($0, metadata: m, now: now) })
+    case .not(let q): return .not(try compile(q, metadata: m, now: now))
+    case .compare(let name, let op, let value):
+      let (i, leaf) = try column(name)
+      return .atom(column: i, test: .compare(op, try literal(value, leaf)))
+    case .isIn(let name, let values):
+      let (i, leaf) = try column(name)
+      return .atom(column: i, test: .isIn(try values.map { try literal($0, leaf) }))
+    case .startsWith(let name, let v):
+      let (i, leaf) = try column(name)
+      try text(name, leaf)
+      return .atom(column: i, test: .startsWith(Array(v.utf8)))
+    case .endsWith(let name, let v):
+      let (i, leaf) = try column(name)
+      try text(name, leaf)
+      return .atom(column: i, test: .endsWith(Array(v.utf8)))
+    case .contains(let name, let v):
+      let (i, leaf) = try column(name)
+      try text(name, leaf)
+      return .atom(column: i, test: .contains(Array(v.utf8)))
+    case .within(let name, let cidrs):
+      let (i, leaf) = try column(name)
+      try text(name, leaf)
+      return .atom(column: i, test: .within(cidrs))
+    case .isNull(let name):
+      return .atom(column: try column(name).0, test: .isNull)
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import Parquet
+
+/// Evaluates a compiled predicate over one row group's decoded columns, column at a time.
+/// Byte-array tests on dictionary-coded chunks run once per dictionary entry.
+enum Evaluation {
+  static func mask(_ p: CompiledPredicate, columns: [Int: DecodedColumn], rows: Int) -> [Bool] {
+    switch p {
+    case .constant(let v): return [Bool](repeating: v, count: rows)
+    case .not(let q): return mask(q, columns: columns, rows: rows).map { !$0 }
+    case .and(let ps):
+      var m = [Bool](repeating: true, count: rows)
+      for q in ps {
+        let n = mask(q, columns: columns, rows: rows)
+        for r in 0..<rows where !n[r] { m[r] = false }
+      }
+      return m
+    case .or(let ps):
+      var m = [Bool](repeating: false, count: rows)
+      for q in ps {
+        let n = mask(q, columns: columns, rows: rows)
+        for r in 0..<rows where n[r] { m[r] = true }
+      }
+      return m
+    case .atom(let c, let test):
+      guard let column = columns[c] else { return [Bool](repeating: false, count: rows) }
+      return atom(test, column, rows: rows)
+    }
+  }
+
+  static func atom(_ test: CompiledPredicate.AtomTest, _ column: DecodedColumn, rows: Int) -> [Bool] {
+    if case .isNull = test {
+      return (0..<rows).map { isNull(column, $0) }
+    }
+    switch column {
+    case .dictionary(let dictionary, let codes, let nulls):
+      let entries = dictionary.bytes.withUnsafeBytes { raw in
+        (0..<dictionary.count).map { bytesTest(test, UnsafeRawBufferPointer(rebasing: raw[dictionary.range($0)])) }
+      }
+      return (0..<rows).map { !nulls[$0] && entries[Int(codes[$0])] }
+    case .values(let values):
+      switch values {
+      case .byteArray(let b):
+        return b.bytes.withUnsafeBytes { raw in
+          (0..<rows).map { !b.isNull[$0] && bytesTest(test, UnsafeRawBufferPointer(rebasing: raw[b.range($0)])) }
+        }
+      case .int64(let v, let n): return (0..<rows).map { !n[$0] && intTest(test, v[$0]) }
+      case .int32(let v, let n): return (0..<rows).map { !n[$0] && intTest(test, Int64(v[$0])) }
+      case .double(let v, let n): return (0..<rows).map { !n[$0] && doubleTest(test, v[$0]) }
+      case .boolean(let v, let n): return (0..<rows).map { !n[$0] && boolTest(test, v[$0]) }
+      }
+    }
+  }
+
+  static func isNull(_ column: DecodedColumn, _ row: Int) -> Bool {
+    switch column {
+    case .dictionary(_, _, let nulls): return nulls[row]
+    case .values(let v): return v.isNull(row)
+    }
+  }
+
+  static func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+    let n = min(a.count, b.count)
+    for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+    return a.count == b.count ? 0 : a.count < b.count ? -1 : 1
+  }
+
+  static func holds(_ op: Predicate.CompareOp, _ order: Int) -> Bool {
+    switch op {
+    case .eq: return order == 0
+    case .ne: return order != 0
+    case .lt: return order < 0
+    case .le: return order <= 0
+    case .gt: return order > 0
+    case .ge: return order >= 0
+    }
+  }
+
+  static func bytesTest(_ test: CompiledPredicate.AtomTest, _ v: UnsafeRawBufferPointer) -> Bool {
+    switch test {
+    case .compare(let op, .bytes(let lit)): return holds(op, compare(v, lit))
+    case .isIn(let lits):
+      for case .bytes(let lit) in lits where compare(v, lit) == 0 { return true }
+      return false
+    case .startsWith(let p):
+      return v.count >= p.count && compare(UnsafeRawBufferPointer(rebasing: v[0..<p.count]), p) == 0
+    case .endsWith(let p):
+      return v.count >= p.count && compare(UnsafeRawBufferPointer(rebasing: v[(v.count - p.count)...]), p) == 0
+    case .contains(let p):
+      guard !p.isEmpty else { return true }
+      guard v.count >= p.count else { return false }
+      for start in 0...(v.count - p.count) where v[start] == p[0] {
+        if compare(UnsafeRawBufferPointer(rebasing: v[start..<start + p.count]), p) == 0 { return true }
+      }
+      return false
+    case .within(let cidrs):
+      guard let address = IPAddress.parse(v) else { return false }
+      return cidrs.contains { $0.contains(address) }
+    default: return false
+    }
+  }
+
+  static func intTest(_ test: CompiledPredicate.AtomTest, _ v: Int64) -> Bool {
+    switch test {
+    case .compare(let op, .int(let lit)): return holds(op, v < lit ? -1 : v > lit ? 1 : 0)
+    case .isIn(let lits): return lits.contains(.int(v))
+    default: return false
+    }
+  }
+
+  static func doubleTest(_ test: CompiledPredicate.AtomTest, _ v: Double) -> Bool {
+    switch test {
+    case .compare(let op, .double(let lit)): return holds(op, v < lit ? -1 : v > lit ? 1 : 0)
+    case .isIn(let lits): return lits.contains(.double(v))
+    default: return false
+    }
+  }
+
+  static func boolTest(_ test: CompiledPredicate.AtomTest, _ v: Bool) -> Bool {
+    switch test {
+    case .compare(.eq, .bool(let lit)): return v == lit
+    case .compare(.ne, .bool(let lit)): return v != lit
+    case .isIn(let lits): return lits.contains(.bool(v))
+    default: return false
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import Dispatch
+import Parquet
+import Synchronization
+
+/// What to read: files, a filter, the columns wanted, and an optional time window on the
+/// table's time column (also used to skip whole `dt=` partitions by their directory name).
+public struct ScanRequest: Sendable {
+  public var files: [String]
+  public var predicate: Predicate = .always
+  public var columns: [String]
+  public var timeColumn: String?
+  public var since: Int64?
+  public var until: Int64?
+  public var threads = 2
+  public var now = TimeLiteral.nowMicros()
+
+  public init(files: [String], columns: [String]) {
+    self.files = files
+    self.columns = columns
+  }
+}
+
+/// How much of the data a scan touched: the `--explain` report.
+public struct ScanStatistics: Sendable, Codable {
+  public var files = 0
+  public var filesSkippedByPartition = 0
+  public var rowGroups = 0
+  public var rowGroupsRead = 0
+  public var rowGroupsSkippedByStatistics = 0
+  public var rowGroupsSkippedByBloomFilter = 0
+  public var rowsRead: Int64 = 0
+  public var rowsMatched: Int64 = 0
+  public var bytesRead: Int64 = 0
+
+  mutating func add(_ o: ScanStatistics) {
+    files += o.files
+    filesSkippedByPartition += o.filesSkippedByPartition
+    rowGroups += o.rowGroups
+    rowGroupsRead += o.rowGroupsRead
+    rowGroupsSkippedByStatistics += o.rowGroupsSkippedByStatistics
+    rowGroupsSkippedByBloomFilter += o.rowGroupsSkippedByBloomFilter
+    rowsRead += o.rowsRead
+    rowsMatched += o.rowsMatched
+    bytesRead += o.bytesRead
+  }
+}
+
+/// Reads the matching rows of many Parquet files: partitions outside the time window are not
+/// opened, row groups are skipped by min/max and bloom filters, only the columns the filter and
+/// the output need are decoded, and row groups are read in parallel.
+public enum Scanner {
+  /// Calls `onRows` (from worker threads, one call per row group with matches) with the values
+  /// of `request.columns` for every matching row.
+  public static func scan(
+    _ request: ScanRequest, onRows: @Sendable ([[Value]]) -> Void
+  ) throws -> ScanStatistics {
+    var predicate = request.predicate
+    if let time = request.timeColumn {
+      var window: [Predicate] = [predicate]
+      if let since = request.since { window.append(.compare(time, .ge, Value.iso8601(since))) }
+      if let until = request.until { window.append(.compare(time, .lt, Value.iso8601(until))) }
+      predicate = Predicate.all(window)
+    }
+    let sinceDay = request.since.map { $0 >= 0 ? $0 / 86_400_000_000 : ($0 + 1) / 86_400_000_000 - 1 }
+    let untilDay = request.until.map { $0 >= 0 ? $0 / 86_400_000_000 : ($0 + 1) / 86_400_000_000 - 1 }
+
+    var stats = ScanStatistics()
+    var candidates: [String] = []
+    for path in request.files {
+      stats.files += 1
+      if let day = partitionDay(path), (sinceDay.map { day < $0 } ?? false) || (untilDay.map { day > $0 } ?? false) {
+        stats.filesSkippedByPartition += 1
+        continue
+      }
+      candidates.append(path)
+    }
+    // Open every file (footers) in parallel, then plan the row groups.
+    let opened = Mutex<[Int: Result<ParquetFile, ParquetError>]>([:])
+    let paths = candidates
+    DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+      let result: Result<ParquetFile, ParquetError>
+      do throws(ParquetError) { result = .success(try ParquetFile(path: paths[i])) } catch {
+        result = .failure(error)
+      }
+      opened.withLock { $0[i] = result }
+    }
+    struct Task: Sendable {
+      var file: ParquetFile
+      var group: Int
+      var predicate: CompiledPredicate
+      var output: [Int]
+    }
+    var tasks: [Task] = []
+    let files = opened.withLock { $0 }
+    for i in 0..<candidates.count {
+      let file = try files[i]!.get()
+      let m = file.metadata
+      let compiled = try CompiledPredicate.compile(predicate, metadata: m, now: request.now)
+      let output = try request.columns.map { name in
+        guard let c = m.columnIndex(named: name) else { throw QueryError("\(file.path): no column '\(name)'") }
+        return c
+      }
+      for g in 0..<m.rowGroups.count {
+        stats.rowGroups += 1
+        switch Pruning.verdict(compiled, file: file, group: g) {
+        case .read: tasks.append(Task(file: file, group: g, predicate: compiled, output: output))
+        case .skipByStatistics: stats.rowGroupsSkippedByStatistics += 1
+        case .skipByBloomFilter: stats.rowGroupsSkippedByBloomFilter += 1
+        }
+      }
+    }
+    let shared = Mutex((stats: ScanStatistics(), error: ParquetError?.none))
+    let next = Mutex(0)
+    let plan = tasks
+    DispatchQueue.concurrentPerform(iterations: max(1, min(request.threads, plan.count))) { _ in
+      while true {
+        let k = next.withLock { n in
+          defer { n += 1 }
+          return n
+        }
+        guard k < plan.count, shared.withLock({ $0.error == nil }) else { return }
+        let task = plan[k]
+        do throws(ParquetError) {
+          let local = try readGroup(task.file, task.group, task.predicate, task.output, onRows)
+          shared.withLock { $0.stats.add(local) }
+        } catch {
+          shared.withLock { if $0.error == nil { $0.error = error } }
+        }
+      }
+    }
+    let result = shared.withLock { $0 }
+    if let error = result.error { throw error }
+    stats.add(result.stats)
+    return stats
+  }
+
+  private static func readGroup(
+    _ file: ParquetFile, _ g: Int, _ predicate: CompiledPredicate, _ output: [Int],
+    _ onRows: ([[Value]]) -> Void
+  ) throws(ParquetError) -> ScanStatistics {
+    var s = ScanStatistics()
+    let m = file.metadata
+    let rows = Int(m.rowGroups[g].rows)
+    s.rowGroupsRead = 1
+    s.rowsRead = Int64(rows)
+    var columns: [Int: DecodedColumn] = [:]
+    for c in predicate.columns {
+      columns[c] = try file.read(rowGroup: g, column: c)
+      s.bytesRead += m.rowGroups[g].columns[c].compressedBytes
+    }
+    let mask = Evaluation.mask(predicate, columns: columns, rows: rows)
+    let selected = (0..<rows).filter { mask[$0] }
+    s.rowsMatched = Int64(selected.count)
+    guard !selected.isEmpty else { return s }
+    for c in output where columns[c] == nil {
+      columns[c] = try file.read(rowGroup: g, column: c)
+      s.bytesRead += m.rowGroups[g].columns[c].compressedBytes
+    }
+    let cells = output.map { c in ValueReader(columns[c]!, m.columns[c]) }
+    onRows(selected.map { r in cells.map { $0.value(r) } })
+    return s
+  }
+
+  /// The day of a `dt=YYYY-MM-DD` directory in a path, if any.
+  static func partitionDay(_ path: String) -> Int64? {
+    guard let component = path.split(separator: "/").last(where: { $0.hasPrefix("dt=") }) else { return nil }
+    let text = String(component.dropFirst(3).prefix(10)) + "T00:00:00Z"
+    return TimeLiteral.parse(text).map { $0 / 86_400_000_000 }
+  }
+}
+
+/// Turns a decoded column's cells into values of the column's kind.
+struct ValueReader {
+  let column: DecodedColumn
+  let leaf: LeafColumn
+
+  init(_ column: DecodedColumn, _ leaf: LeafColumn) {
+    self.column = column
+    self.leaf = leaf
+  }
+
+  func value(_ r: Int) -> Value {
+    switch column {
+    case .dictionary(let d, let codes, let nulls):
+      return nulls[r] ? .null : .string(String(decoding: d.bytes[d.range(Int(codes[r]))], as: UTF8.self))
+    case .values(let v):
+      if v.isNull(r) { return .null }
+      switch v {
+      case .byteArray(let b): return .string(String(decoding: b.bytes[b.range(r)], as: UTF8.self))
+      case .boolean(let x, _): return .bool(x[r])
+      case .double(let x, _): return .double(x[r])
+      case .int32(let x, _): return typed(Int64(x[r]))
+      case .int64(let x, _): return typed(x[r])
+      }
+    }
+  }
+
+  private func typed(_ v: Int64) -> Value {
+    switch leaf.kind {
+    case .timestamp(let units):
+      return .timestamp(units == 1_000_000 ? v : units == 1000 ? v &* 1000 : v / 1000)
+    case .date: return .date(v)
+    default: return .int(v)
+    }
+  }
+}

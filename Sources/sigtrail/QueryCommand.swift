@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Parquet
+import Query
+
+struct QueryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "query",
+    abstract: "Filter and aggregate shards: where, select, group by, order by, limit.",
+    discussion: """
+      PATH is an output directory of `sigtrail index` (its --table is read, s3_access by default) \
+      or Parquet files and directories (any flat Parquet: pyarrow's, DuckDB's, Spark's).
+
+      --where grammar: comparisons (= != < <= > >=), COL in (a, b), COL not in (...), \
+      COL startswith / endswith / contains 'text', COL within 10.0.0.0/8, 2001:db8::/32 (CIDR, \
+      IPv4 and IPv6), COL is [not] null, combined with and, or, not and parentheses. Values are \
+      'quoted' or bare; a time column takes ISO-8601 (2024-03-01, 2024-03-01T07:10:27Z) or an age \
+      (7d, 12h, 30m: that long ago). An atom is false on null.
+
+      --select takes columns or aggregates: count(), count(distinct COL), sum(COL), min(COL), \
+      max(COL); with --group-by, the default is the group columns and count().
+
+      Row groups are skipped by min/max statistics and, for equality on high-cardinality columns \
+      (access keys, fingerprints, IPs, request and event ids), by bloom filters; --explain says \
+      how many. Output is an aligned table on a terminal and JSON Lines in a pipe (--format).
+
+      Examples:
+        sigtrail query out --where "credential_akid = 'ASIA5FLZVX4OPVKKVBMX'" --select request_time,remote_ip,key
+        sigtrail query out --since 7d --where "presign_version is not null and not remote_ip within 10.0.0.0/8" \\
+          --group-by remote_ip --select "remote_ip,count(),count(distinct key)" --order-by "count desc"
+        sigtrail query out --table cloudtrail --where "event_name in (TerminateInstances, StopInstances)" \\
+          --select event_time,target_instance_ids --format csv
+      """)
+
+  @Argument(help: "Output directory, or Parquet files and directories.")
+  var paths: [String]
+
+  @Option(help: "Table of an output directory: s3_access, cloudtrail or rejects.")
+  var table = "s3_access"
+
+  @Option(name: .customLong("where"), help: "Filter (see above).")
+  var filter: String?
+
+  @Option(help: "Only rows at or after this time (ISO-8601 or an age like 7d), on the table's time column.")
+  var since: String?
+
+  @Option(help: "Only rows before this time.")
+  var until: String?
+
+  @Option(help: "Time column for --since/--until when reading plain Parquet files.")
+  var timeColumn: String?
+
+  @Option(help: "Columns and aggregates, comma-separated.")
+  var select: String?
+
+  @Option(help: "Group by these columns, comma-separated.")
+  var groupBy: String?
+
+  @Option(help: "Sort by selected columns or aggregates: \"count desc, remote_ip\".")
+  var orderBy: String?
+
+  @Option(help: "At most this many rows.")
+  var limit: Int?
+
+  @Option(help: "table, csv, json or jsonl (default: table on a terminal, jsonl otherwise).")
+  var format: String?
+
+  @Flag(help: "Report files and row groups read and skipped (on standard error).")
+  var explain = false
+
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+
+  func validate() throws {
+    if let format, ResultFormat(rawValue: format) == nil {
+      throw ValidationError("--format must be table, csv, json or jsonl")
+    }
+    if let limit, limit < 0 { throw ValidationError("--limit must be positive") }
+  }
+
+  func run() throws {
+    do {
+      let source = try ShardSource.resolve(paths, table: table)
+      guard !source.files.isEmpty else { throw SourceError("no Parquet files under \(paths.joined(separator: " "))") }
+      var request = ScanRequest(files: source.files, columns: [])
+      request.predicate = try PredicateParser.parse(filter ?? "")
+      request.timeColumn = timeColumn ?? source.timeColumn
+      if let since {
+        guard let t = TimeLiteral.parse(since) else { throw SourceError("--since: '\(since)' is not a time or age") }
+        request.since = t
+      }
+      if let until {
+        guard let t = TimeLiteral.parse(until) else { throw SourceError("--until: '\(until)' is not a time or age") }
+        request.until = t
+      }
+      if (request.since != nil || request.until != nil) && request.timeColumn == nil {
+        throw SourceError("--since/--until need --time-column when reading plain Parquet files")
+      }
+      request.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+      let defaults = try Self.columnNames(source.files[0])
+      let spec = try QuerySpec(
+        select: select, groupBy: groupBy, orderBy: orderBy, limit: limit, defaultColumns: defaults)
+      let result = try QueryRunner.run(request, spec: spec)
+      let chosen = format.flatMap(ResultFormat.init) ?? .automatic
+      ResultWriter.write(header: result.header, rows: result.rows, format: chosen)
+      if explain { ResultWriter.explain(result.statistics, json: chosen == .json || chosen == .jsonl) }
+    } catch let error as ExitCode {
+      throw error
+    } catch {
+      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
+
+  static func columnNames(_ file: String) throws -> [String] {
+    try Parquet.ParquetFile(path: file).metadata.columns.map(\.name)
+  }
+}
