@@ -24,12 +24,13 @@ let package = Package(
     .target(name: "CloudTrail", dependencies: ["LogBytes", "Presign"]),
     .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
     .target(name: "Query", dependencies: ["Parquet", "LogBytes"]),
+    .target(name: "Hunts", dependencies: ["Query"]),
     .target(name: "Manifest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards", "Parquet", "Query",
+        "Pipeline", "Shards", "Parquet", "Query", "Hunts",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),

@@ -32,7 +32,9 @@ public struct ScanStatistics: Sendable, Codable {
   public var rowsMatched: Int64 = 0
   public var bytesRead: Int64 = 0
 
-  mutating func add(_ o: ScanStatistics) {
+  public init() {}
+
+  public mutating func add(_ o: ScanStatistics) {
     files += o.files
     filesSkippedByPartition += o.filesSkippedByPartition
     rowGroups += o.rowGroups

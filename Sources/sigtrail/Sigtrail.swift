@@ -17,5 +17,5 @@ struct Sigtrail: ParsableCommand {
       their SHA-256 fingerprint before any byte is written.
       """,
     version: BuildInfo.version,
-    subcommands: [Index.self, QueryCommand.self, Compact.self, Inspect.self, DDL.self])
+    subcommands: [Index.self, HuntCommand.self, QueryCommand.self, Compact.self, Inspect.self, DDL.self])
 }

@@ -1,0 +1,247 @@
+import Query
+import Synchronization
+
+/// One use of a presigned URL, from an access-log line or a CloudTrail data event.
+public struct PresignedUse: Sendable {
+  public var source: String
+  /// `request_id` (access logs) or `event_id` (CloudTrail): how duplicates are told apart.
+  public var id: String
+  public var time: Int64
+  public var ip: String
+  public var principal: String
+  public var userAgent: String
+  public var operation: String
+  public var method: String
+  public var bucket: String
+  /// Object key, percent-decoded (access logs log it encoded; CloudTrail does not).
+  public var key: String
+  public var status: Int64?
+  public var errorCode: String
+  public var bytes: Int64
+  public var akid: String
+  public var keyKind: String
+  public var version: String
+  public var signedAt: Int64?
+  public var expiresSeconds: Int64?
+  public var expiresAt: Int64?
+  public var signature: String
+
+  /// The URL: the same signer, signing time, validity and object make the same URL in both
+  /// sources (CloudTrail does not log the signature).
+  public var urlID: String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    let text =
+      "\(akid)\n\(signedAt.map { String($0 / 1_000_000) } ?? "")\n\(expiresSeconds.map(String.init) ?? "")\n\(bucket)\n\(key)"
+    for b in text.utf8 {
+      h ^= UInt64(b)
+      h = h &* 0x0000_0100_0000_01b3
+    }
+    let hex = String(h, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+
+  public var object: String { "\(bucket)/\(key)" }
+  public var denied: Bool { status == 403 || errorCode == "AccessDenied" }
+  public var succeeded: Bool { (status.map { $0 < 400 } ?? true) && errorCode.isEmpty }
+}
+
+/// A temporary credential CloudTrail saw issued, and to whom.
+public struct IssuedKey: Sendable {
+  public var akid: String
+  public var issuedAt: Int64
+  public var expiresAt: Int64?
+  public var eventName: String
+  public var roleARN: String
+  public var sessionName: String
+  public var instanceID: String
+  public var invokedBy: String
+}
+
+/// An instance stopped or terminated.
+public struct InstanceEnd: Sendable {
+  public var instanceID: String
+  public var time: Int64
+  public var eventName: String
+}
+
+/// Reads what the hunts need from an output directory's tables.
+public struct HuntData: Sendable {
+  public var accessLogFiles: [String]
+  public var cloudTrailFiles: [String]
+  public var since: Int64?
+  public var until: Int64?
+  public var threads = 2
+  public private(set) var statistics = ScanStatistics()
+
+  public init(accessLogFiles: [String], cloudTrailFiles: [String]) {
+    self.accessLogFiles = accessLogFiles
+    self.cloudTrailFiles = cloudTrailFiles
+  }
+
+  static let accessColumns = [
+    "request_id", "request_time", "remote_ip", "requester", "user_agent", "operation", "http_method", "bucket", "key",
+    "http_status", "error_code", "bytes_sent", "credential_akid", "key_kind", "presign_version", "signed_at",
+    "expires_seconds", "expires_at", "signature_sha256",
+  ]
+  static let trailColumns = [
+    "event_id", "event_time", "source_ip", "identity_arn", "user_agent", "event_name", "bucket", "object_key",
+    "error_code", "bytes_out", "bytes_in", "credential_akid", "key_kind", "presign_version", "signed_at",
+    "expires_seconds", "expires_at",
+  ]
+
+  /// Presigned uses matching `accessFilter` / `trailFilter` (plus "is presigned"), one per
+  /// request or event however often it was delivered.
+  public mutating func presignedUses(
+    accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil
+  ) throws -> [PresignedUse] {
+    let found = Mutex<[String: PresignedUse]>([:])
+    if !accessLogFiles.isEmpty {
+      var request = ScanRequest(files: accessLogFiles, columns: Self.accessColumns)
+      let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
+      request.predicate = alsoAccess.map { .or([presigned, $0]) } ?? presigned
+      request.timeColumn = "request_time"
+      request.since = since
+      request.until = until
+      request.threads = threads
+      statistics.add(
+        try Scanner.scan(request) { rows in
+          let uses = rows.map(Self.accessUse)
+          found.withLock { for u in uses { $0["s3_access/\(u.id)/\(u.time)"] = u } }
+        })
+    }
+    if !cloudTrailFiles.isEmpty {
+      var request = ScanRequest(files: cloudTrailFiles, columns: Self.trailColumns)
+      request.predicate = Predicate.all([.not(.isNull("presign_version")), trailFilter])
+      request.timeColumn = "event_time"
+      request.since = since
+      request.until = until
+      request.threads = threads
+      statistics.add(
+        try Scanner.scan(request) { rows in
+          let uses = rows.map(Self.trailUse)
+          found.withLock { for u in uses { $0["cloudtrail/\(u.id)"] = u } }
+        })
+    }
+    return found.withLock { $0.values.sorted { ($0.time, $0.source, $0.id) < ($1.time, $1.source, $1.id) } }
+  }
+
+  /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window.
+  public mutating func issuedKeys() throws -> [IssuedKey] {
+    guard !cloudTrailFiles.isEmpty else { return [] }
+    var request = ScanRequest(
+      files: cloudTrailFiles,
+      columns: [
+        "issued_access_key_id", "event_time", "issued_expiration", "event_name", "role_arn", "role_session_name",
+        "instance_id", "invoked_by", "event_id",
+      ])
+    request.predicate = .not(.isNull("issued_access_key_id"))
+    request.threads = threads
+    let found = Mutex<[String: IssuedKey]>([:])
+    statistics.add(
+      try Scanner.scan(request) { rows in
+        found.withLock { all in
+          for r in rows {
+            let key = IssuedKey(
+              akid: r[0].text, issuedAt: Self.micros(r[1]) ?? 0, expiresAt: Self.micros(r[2]), eventName: r[3].text,
+              roleARN: r[4].text, sessionName: r[5].text, instanceID: r[6].text, invokedBy: r[7].text)
+            all[key.akid] = key
+          }
+        }
+      })
+    return found.withLock { $0.values.sorted { $0.issuedAt < $1.issuedAt } }
+  }
+
+  /// Successful StopInstances and TerminateInstances, per instance.
+  public mutating func instanceEnds() throws -> [InstanceEnd] {
+    guard !cloudTrailFiles.isEmpty else { return [] }
+    var request = ScanRequest(files: cloudTrailFiles, columns: ["event_time", "event_name", "target_instance_ids"])
+    request.predicate = .and([
+      .isIn("event_name", ["TerminateInstances", "StopInstances"]), .isNull("error_code"),
+      .not(.isNull("target_instance_ids")),
+    ])
+    request.threads = threads
+    let found = Mutex<[InstanceEnd]>([])
+    statistics.add(
+      try Scanner.scan(request) { rows in
+        var ends: [InstanceEnd] = []
+        for r in rows {
+          for id in r[2].text.split(separator: ",") {
+            ends.append(InstanceEnd(instanceID: String(id), time: Self.micros(r[0]) ?? 0, eventName: r[1].text))
+          }
+        }
+        found.withLock { $0 += ends }
+      })
+    return found.withLock { $0.sorted { ($0.time, $0.instanceID) < ($1.time, $1.instanceID) } }
+  }
+
+  static func micros(_ v: Value) -> Int64? {
+    if case .timestamp(let t) = v { return t }
+    return nil
+  }
+
+  static func int(_ v: Value) -> Int64? {
+    if case .int(let i) = v { return i }
+    return nil
+  }
+
+  static func accessUse(_ r: [Value]) -> PresignedUse {
+    PresignedUse(
+      source: "s3_access", id: r[0].text, time: micros(r[1]) ?? 0, ip: r[2].text, principal: r[3].text,
+      userAgent: r[4].text, operation: r[5].text, method: r[6].text, bucket: r[7].text,
+      key: percentDecoded(r[8].text), status: int(r[9]), errorCode: r[10].text, bytes: int(r[11]) ?? 0,
+      akid: r[12].text, keyKind: r[13].text, version: r[14].text, signedAt: micros(r[15]), expiresSeconds: int(r[16]),
+      expiresAt: micros(r[17]), signature: r[18].text)
+  }
+
+  static func trailUse(_ r: [Value]) -> PresignedUse {
+    let error = r[8].text
+    let name = r[5].text
+    return PresignedUse(
+      source: "cloudtrail", id: r[0].text, time: micros(r[1]) ?? 0, ip: r[2].text, principal: r[3].text,
+      userAgent: r[4].text, operation: name, method: method(ofEvent: name), bucket: r[6].text, key: r[7].text,
+      status: error.isEmpty ? 200 : error == "AccessDenied" ? 403 : nil, errorCode: error,
+      bytes: (int(r[9]) ?? 0) + (int(r[10]) ?? 0), akid: r[11].text, keyKind: r[12].text, version: r[13].text,
+      signedAt: micros(r[14]), expiresSeconds: int(r[15]), expiresAt: micros(r[16]), signature: "")
+  }
+
+  /// The HTTP method behind an S3 data event name.
+  static func method(ofEvent name: String) -> String {
+    if name.hasPrefix("Put") || name == "UploadPart" || name == "CopyObject" || name == "UploadPartCopy" {
+      return "PUT"
+    }
+    if name.hasPrefix("Delete") { return name == "DeleteObjects" ? "POST" : "DELETE" }
+    if name == "PostObject" || name == "CreateMultipartUpload" || name == "CompleteMultipartUpload"
+      || name == "RestoreObject" || name == "SelectObjectContent"
+    {
+      return "POST"
+    }
+    if name.hasPrefix("Head") { return "HEAD" }
+    return "GET"
+  }
+
+  static func percentDecoded(_ s: String) -> String {
+    guard s.contains("%") else { return s }
+    var out: [UInt8] = []
+    let bytes = Array(s.utf8)
+    var i = 0
+    while i < bytes.count {
+      if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
+        out.append(h << 4 | l)
+        i += 3
+      } else {
+        out.append(bytes[i])
+        i += 1
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  private static func hex(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: return c - 0x30
+    case 0x61...0x66: return c - 0x61 + 10
+    case 0x41...0x46: return c - 0x41 + 10
+    default: return nil
+    }
+  }
+}

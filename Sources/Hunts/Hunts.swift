@@ -1,0 +1,276 @@
+import Query
+
+/// The canned hunts. Each reads only what it needs (presigned rows, credential lineage,
+/// instance stops) and joins in memory; every use is counted once however often it was delivered.
+public enum Hunts {
+  // MARK: 1. presigned
+
+  /// Every presigned URL with its signer, validity, first and last use, and who used it how.
+  public static func presigned(_ data: inout HuntData) throws -> HuntResult {
+    summarize(try data.presignedUses(), minimumIPs: 0, minimumAgents: 0)
+  }
+
+  static func summarize(_ uses: [PresignedUse], minimumIPs: Int, minimumAgents: Int) -> HuntResult {
+    var byURL: [String: [PresignedUse]] = [:]
+    for u in uses { byURL[u.urlID, default: []].append(u) }
+    var rows: [[Value]] = []
+    for (url, group) in byURL {
+      let ips = Set(group.map(\.ip))
+      let agents = Set(group.map(\.userAgent))
+      guard ips.count >= minimumIPs || (minimumAgents > 0 && agents.count >= minimumAgents) else { continue }
+      let first = group.min { $0.time < $1.time }!
+      let last = group.max { $0.time < $1.time }!
+      let objects = Set(group.map(\.object)).sorted()
+      rows.append([
+        .string(url), HuntResult.text(first.akid), HuntResult.text(first.keyKind), HuntResult.text(first.principal),
+        first.signedAt.map(Value.timestamp) ?? .null, first.expiresAt.map(Value.timestamp) ?? .null,
+        .timestamp(first.time), .timestamp(last.time), .int(Int64(group.count)), .int(Int64(ips.count)),
+        .int(Int64(agents.count)), .string(objects.prefix(5).joined(separator: " ") + (objects.count > 5 ? " …" : "")),
+        .int(group.reduce(0) { $0 + $1.bytes }), .string(Set(group.map(\.operation)).sorted().joined(separator: " ")),
+        .string(Set(group.map(\.source)).sorted().joined(separator: " ")),
+        .string(first.signature.isEmpty ? (group.first { !$0.signature.isEmpty }?.signature ?? "") : first.signature),
+      ])
+    }
+    rows.sort { ($0[6], $0[0]) < ($1[6], $1[0]) }
+    return HuntResult(
+      header: [
+        "url_id", "signer_akid", "key_kind", "principal", "signed_at", "expires_at", "first_use", "last_use", "uses",
+        "distinct_ips", "distinct_user_agents", "objects", "bytes", "operations", "sources", "signature_sha256",
+      ], rows: rows)
+  }
+
+  // MARK: 2. outside
+
+  /// Presigned uses from outside the allowed networks (a non-address source, such as an AWS
+  /// service name, counts as outside).
+  public static func outside(_ data: inout HuntData, allow: [CIDR]) throws -> HuntResult {
+    let uses = try data.presignedUses(
+      accessFilter: .not(.within("remote_ip", allow)), trailFilter: .not(.within("source_ip", allow)))
+    return HuntResult(header: HuntResult.useHeader, rows: uses.map(HuntResult.useRow))
+  }
+
+  // MARK: 3. after-termination
+
+  /// Presigned uses after the signing instance was stopped or terminated: the signing key is
+  /// joined to the instance-profile session CloudTrail saw issue it, and that instance's end.
+  /// The manual form takes the instance and the time, and matches uses whose principal is that
+  /// instance's role session (`.../i-…`) or whose key CloudTrail saw issued to it.
+  public static func afterTermination(
+    _ data: inout HuntData, instance: String? = nil, at: Int64? = nil
+  ) throws -> HuntResult {
+    let issued = try data.issuedKeys()
+    var ends: [String: InstanceEnd] = [:]
+    if let instance, let at {
+      ends[instance] = InstanceEnd(instanceID: instance, time: at, eventName: "given")
+    } else {
+      for e in try data.instanceEnds() where ends[e.instanceID] == nil { ends[e.instanceID] = e }
+    }
+    var keyInstance: [String: String] = [:]
+    for k in issued where !k.instanceID.isEmpty { keyInstance[k.akid] = k.instanceID }
+    let uses = try data.presignedUses()
+    var rows: [[Value]] = []
+    var notes: [String] = []
+    if instance == nil && ends.isEmpty {
+      notes.append(
+        "no StopInstances or TerminateInstances events in the CloudTrail shards; give --instance and --at instead")
+    }
+    for u in uses {
+      var owner = keyInstance[u.akid]
+      if owner == nil, let instance, u.principal.hasSuffix("/" + instance) { owner = instance }
+      guard let id = owner, let end = ends[id], u.time > end.time else { continue }
+      rows.append(
+        HuntResult.useRow(u) + [
+          .string(id), .string(end.eventName), .timestamp(end.time), .int((u.time - end.time) / 1_000_000),
+        ])
+    }
+    return HuntResult(
+      header: HuntResult.useHeader + ["instance_id", "ended_by", "ended_at", "seconds_after_end"], rows: rows,
+      notes: notes)
+  }
+
+  // MARK: 4. after-revocation
+
+  /// Uses at or after a revocation time by sessions of `role` issued before it (the
+  /// `aws:TokenIssueTime` test a revocation policy applies), split into succeeded and denied.
+  public static func afterRevocation(_ data: inout HuntData, role: String, at: Int64) throws -> HuntResult {
+    let issued = try data.issuedKeys()
+    var issueTime: [String: IssuedKey] = [:]
+    for k in issued where k.roleARN == role { issueTime[k.akid] = k }
+    let roleName = role.split(separator: "/").last.map(String.init) ?? role
+    let account = role.split(separator: ":").dropFirst(4).first.map(String.init) ?? ""
+    let sessionPrefix = "arn:aws:sts::\(account):assumed-role/\(roleName)/"
+    let uses = try data.presignedUses(
+      accessFilter: .compare("request_time", .ge, Value.iso8601(at)),
+      trailFilter: .compare("event_time", .ge, Value.iso8601(at)))
+    var rows: [[Value]] = []
+    var unknown = 0
+    for u in uses where issueTime[u.akid] != nil || u.principal.hasPrefix(sessionPrefix) {
+      let key = issueTime[u.akid]
+      if let key, key.issuedAt >= at { continue }
+      if key == nil { unknown += 1 }
+      rows.append(
+        [.string(u.succeeded ? "succeeded" : "denied")] + HuntResult.useRow(u) + [
+          key.map { .timestamp($0.issuedAt) } ?? .null
+        ])
+    }
+    rows.sort { ($0[0], $0[1]) < ($1[0], $1[1]) }
+    var notes: [String] = []
+    if unknown > 0 {
+      notes.append(
+        "\(unknown) uses are by sessions of the role whose issue CloudTrail did not show; they are listed as issued before"
+      )
+    }
+    return HuntResult(header: ["outcome"] + HuntResult.useHeader + ["session_issued_at"], rows: rows, notes: notes)
+  }
+
+  // MARK: 5. long-lived
+
+  /// URLs whose effective validity exceeds `over` (microseconds): X-Amz-Expires, capped by how
+  /// long the signing credential lives (its expiration when CloudTrail saw it issued, else the
+  /// longest its kind allows); SigV2 URLs by their absolute Expires.
+  public static func longLived(_ data: inout HuntData, over: Int64) throws -> HuntResult {
+    let issued = try data.issuedKeys()
+    var keys: [String: IssuedKey] = [:]
+    for k in issued { keys[k.akid] = k }
+    var byURL: [String: PresignedUse] = [:]
+    var lastUse: [String: Int64] = [:]
+    for u in try data.presignedUses() {
+      if byURL[u.urlID] == nil { byURL[u.urlID] = u }
+      lastUse[u.urlID] = max(lastUse[u.urlID] ?? u.time, u.time)
+    }
+    var rows: [[Value]] = []
+    for (url, u) in byURL {
+      var validity: Int64
+      var basis: String
+      if u.version == "SigV2" {
+        guard let expires = u.expiresAt else { continue }
+        validity = expires - u.time
+        basis = "SigV2 Expires, counted from first use"
+      } else {
+        guard let signed = u.signedAt, let seconds = u.expiresSeconds else { continue }
+        validity = seconds * 1_000_000
+        basis = "X-Amz-Expires"
+        if let key = keys[u.akid], let credentialEnd = key.expiresAt {
+          if credentialEnd - signed < validity {
+            validity = max(0, credentialEnd - signed)
+            basis = "credential expiration (\(key.eventName))"
+          }
+        } else if u.keyKind == "ASIA" {
+          // Unknown session: the longest any temporary credential lives (36 h, GetSessionToken).
+          let cap: Int64 = 36 * 3_600_000_000
+          if cap < validity {
+            validity = cap
+            basis = "temporary credential, session unknown (36 h at most)"
+          }
+        }
+      }
+      guard validity > over else { continue }
+      rows.append([
+        .string(url), HuntResult.text(u.akid), HuntResult.text(u.keyKind), HuntResult.text(u.version),
+        u.signedAt.map(Value.timestamp) ?? .null, u.expiresSeconds.map(Value.int) ?? .null,
+        u.expiresAt.map(Value.timestamp) ?? .null, .int(validity / 1_000_000), .string(basis), .string(u.object),
+        .timestamp(lastUse[url]!),
+      ])
+    }
+    rows.sort { ($0[7], $0[0]) > ($1[7], $1[0]) }
+    return HuntResult(
+      header: [
+        "url_id", "signer_akid", "key_kind", "version", "signed_at", "expires_seconds", "expires_at",
+        "effective_validity_seconds", "basis", "object", "last_use",
+      ], rows: rows)
+  }
+
+  // MARK: 6. writes
+
+  /// PUT, POST and DELETE requests made through presigned URLs.
+  public static func writes(_ data: inout HuntData) throws -> HuntResult {
+    let uses = try data.presignedUses().filter { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) }
+    return HuntResult(header: HuntResult.useHeader, rows: uses.map(HuntResult.useRow))
+  }
+
+  // MARK: 7. spread
+
+  /// URLs used from at least `minimumIPs` addresses (or `minimumAgents` user agents).
+  public static func spread(_ data: inout HuntData, minimumIPs: Int, minimumAgents: Int) throws -> HuntResult {
+    summarize(try data.presignedUses(), minimumIPs: minimumIPs, minimumAgents: minimumAgents)
+  }
+
+  // MARK: 8. denied
+
+  /// Bursts of denied presigned requests per address and signer (requests less than `gap`
+  /// apart), with the browser's `favicon.ico` side request told apart: opening a presigned URL
+  /// in a browser makes it ask the same host for /favicon.ico, unsigned, which S3 denies.
+  public static func denied(_ data: inout HuntData, gap: Int64 = 300_000_000) throws -> HuntResult {
+    let favicon = Predicate.and([.endsWith("key", "favicon.ico"), .compare("http_status", .eq, "403")])
+    let uses = try data.presignedUses(alsoAccess: favicon).filter { $0.denied }
+    var bursts: [[PresignedUse]] = []
+    var open: [String: Int] = [:]
+    for u in uses {
+      let isFavicon = u.key.hasSuffix("favicon.ico") && u.version.isEmpty
+      let key = "\(u.ip)\n\(isFavicon ? "favicon" : u.akid)"
+      if let i = open[key], u.time - bursts[i].last!.time <= gap {
+        bursts[i].append(u)
+      } else {
+        open[key] = bursts.count
+        bursts.append([u])
+      }
+    }
+    let rows: [[Value]] = bursts.map { b in
+      let isFavicon = b.allSatisfy { $0.key.hasSuffix("favicon.ico") && $0.version.isEmpty }
+      return [
+        .string(isFavicon ? "browser favicon.ico side request" : "denied presigned requests"),
+        .timestamp(b.first!.time), .timestamp(b.last!.time), .int(Int64(b.count)), HuntResult.text(b[0].ip),
+        HuntResult.text(isFavicon ? "" : b[0].akid), .string(Set(b.map(\.errorCode)).sorted().joined(separator: " ")),
+        .string(Set(b.map(\.object)).sorted().prefix(5).joined(separator: " ")),
+        HuntResult.text(Set(b.map(\.userAgent)).sorted().first ?? ""),
+      ]
+    }
+    return HuntResult(
+      header: [
+        "kind", "first", "last", "requests", "remote_ip", "signer_akid", "error_codes", "objects", "user_agent",
+      ],
+      rows: rows)
+  }
+
+  // MARK: 9. revoke-policy
+
+  /// The deny policy AWS attaches to revoke a role's sessions ("Revoke active sessions"), with
+  /// `aws:TokenIssueTime` before `before`, and the sessions the evidence shows it would cut off.
+  public static func revokePolicy(_ data: inout HuntData, role: String, before: Int64) throws -> (
+    policy: String, evidence: HuntResult
+  ) {
+    let issued = try data.issuedKeys().filter { $0.roleARN == role }
+    let uses = try data.presignedUses()
+    var rows: [[Value]] = []
+    for k in issued {
+      let mine = uses.filter { $0.akid == k.akid }
+      rows.append([
+        .string(k.akid), .timestamp(k.issuedAt), k.expiresAt.map(Value.timestamp) ?? .null,
+        HuntResult.text(k.instanceID), .int(Int64(mine.count)), mine.last.map { .timestamp($0.time) } ?? .null,
+        .string(k.issuedAt < before ? "revoked" : "kept (issued after the cut-off)"),
+      ])
+    }
+    let policy = """
+      {
+        "Version": "2012-10-17",
+        "Statement": [
+          {
+            "Sid": "RevokeSessionsIssuedBefore\(Value.iso8601(before).filter { $0.isNumber })",
+            "Effect": "Deny",
+            "Action": ["*"],
+            "Resource": ["*"],
+            "Condition": {
+              "DateLessThan": {"aws:TokenIssueTime": "\(Value.iso8601(before))"}
+            }
+          }
+        ]
+      }
+      """
+    return (
+      policy,
+      HuntResult(
+        header: ["session_akid", "issued_at", "expires_at", "instance_id", "presigned_uses", "last_use", "effect"],
+        rows: rows)
+    )
+  }
+}

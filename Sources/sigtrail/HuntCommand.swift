@@ -1,0 +1,265 @@
+import ArgumentParser
+import Foundation
+import Hunts
+import Query
+
+/// Options every hunt takes.
+struct HuntOptions: ParsableArguments {
+  @Argument(help: "Output directory of `sigtrail index` (its s3_access and cloudtrail tables are read).")
+  var out: String
+
+  @Option(help: "Only uses at or after this time (ISO-8601 or an age like 30d).")
+  var since: String?
+
+  @Option(help: "Only uses before this time.")
+  var until: String?
+
+  @Option(help: "table, csv, json or jsonl (default: table on a terminal, jsonl otherwise).")
+  var format: String?
+
+  @Flag(help: "Report files and row groups read and skipped (on standard error).")
+  var explain = false
+
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+
+  func validate() throws {
+    if let format, ResultFormat(rawValue: format) == nil {
+      throw ValidationError("--format must be table, csv, json or jsonl")
+    }
+  }
+
+  func data() throws -> HuntData {
+    let access = try ShardSource.resolve([out], table: "s3_access")
+    let trail = try ShardSource.resolve([out], table: "cloudtrail")
+    guard access.timeColumn != nil || trail.timeColumn != nil else {
+      throw SourceError("\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
+    }
+    var d = HuntData(
+      accessLogFiles: access.timeColumn == nil ? [] : access.files,
+      cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
+    if let since {
+      guard let t = TimeLiteral.parse(since) else { throw SourceError("--since: '\(since)' is not a time or age") }
+      d.since = t
+    }
+    if let until {
+      guard let t = TimeLiteral.parse(until) else { throw SourceError("--until: '\(until)' is not a time or age") }
+      d.until = t
+    }
+    d.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+    return d
+  }
+
+  /// Runs a hunt body, prints its result, and turns errors into messages and exit 1.
+  func run(_ body: (inout HuntData) throws -> HuntResult) throws {
+    do {
+      var d = try data()
+      let result = try body(&d)
+      let chosen = format.flatMap(ResultFormat.init) ?? .automatic
+      ResultWriter.write(header: result.header, rows: result.rows, format: chosen)
+      for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+      if explain { ResultWriter.explain(d.statistics, json: chosen == .json || chosen == .jsonl) }
+    } catch {
+      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
+}
+
+func parseTime(_ text: String, _ option: String) throws -> Int64 {
+  guard let t = TimeLiteral.parse(text) else { throw ValidationError("\(option): '\(text)' is not a time") }
+  return t
+}
+
+struct HuntCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hunt",
+    abstract: "Canned hunts for presigned-URL abuse over the shards.",
+    discussion: """
+      Each hunt reads both tables (s3_access and cloudtrail) of an output directory, counts every \
+      request or event once however often it was delivered, and prints a table on a terminal or \
+      JSON Lines in a pipe. A URL is identified by its signer, signing time, validity and object \
+      (url_id), the same in access logs and CloudTrail data events.
+
+        presigned          every presigned URL: signer, principal, validity, first/last use, uses, IPs, agents
+        outside            presigned uses from outside --allow networks
+        after-termination  uses after the signing instance was stopped or terminated (the seed article's case)
+        after-revocation   uses by a role's sessions issued before a revocation time, succeeded vs denied
+        long-lived         URLs whose effective validity exceeds --over
+        writes             PUT, POST and DELETE through presigned URLs
+        spread             URLs used from several IPs or user agents
+        denied             bursts of denied presigned requests, browser favicon.ico side requests told apart
+        revoke-policy      the IAM deny policy that revokes a role's older sessions, with the evidence
+
+      Example: sigtrail hunt after-termination out
+      """,
+    subcommands: [
+      Presigned.self, Outside.self, AfterTermination.self, AfterRevocation.self, LongLived.self, Writes.self,
+      Spread.self, Denied.self, RevokePolicy.self,
+    ])
+
+  struct Presigned: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Every presigned URL with signer, principal, signed_at, expires_at, first/last use and usage.")
+    @OptionGroup var options: HuntOptions
+    func run() throws { try options.run { try Hunts.presigned(&$0) } }
+  }
+
+  struct Outside: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Presigned uses from outside the allowed networks.",
+      discussion: "Example: sigtrail hunt outside out --allow 10.0.0.0/8 --allow 203.0.113.0/24 --allow 2001:db8::/32")
+    @OptionGroup var options: HuntOptions
+    @Option(help: "An allowed network (CIDR or address, IPv4 or IPv6); repeatable.")
+    var allow: [String] = []
+    func validate() throws {
+      guard !allow.isEmpty else { throw ValidationError("give at least one --allow CIDR") }
+      for a in allow where CIDR(a) == nil { throw ValidationError("--allow: '\(a)' is not an address or CIDR") }
+    }
+    func run() throws { try options.run { try Hunts.outside(&$0, allow: allow.compactMap(CIDR.init)) } }
+  }
+
+  struct AfterTermination: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "after-termination",
+      abstract: "Presigned uses after the signing instance was stopped or terminated.",
+      discussion: """
+        Joins each signing key to the instance-profile session CloudTrail saw issue it (AssumeRole \
+        by ec2.amazonaws.com, session name = instance id) and that instance's StopInstances or \
+        TerminateInstances. Without CloudTrail management events, give the instance and the time \
+        it ended: uses whose principal is that instance's role session (…/assumed-role/ROLE/i-…) \
+        after --at are listed.
+
+        Examples:
+          sigtrail hunt after-termination out
+          sigtrail hunt after-termination out --instance i-0317f6c6b66ae9c40 --at 2024-03-01T07:10:00Z
+        """)
+    @OptionGroup var options: HuntOptions
+    @Option(help: "Instance id, for the manual form (with --at).")
+    var instance: String?
+    @Option(help: "When the instance ended, for the manual form.")
+    var at: String?
+    func validate() throws {
+      guard (instance == nil) == (at == nil) else { throw ValidationError("--instance and --at go together") }
+      if let at { _ = try parseTime(at, "--at") }
+    }
+    func run() throws {
+      let time = try at.map { try parseTime($0, "--at") }
+      try options.run { try Hunts.afterTermination(&$0, instance: instance, at: time) }
+    }
+  }
+
+  struct AfterRevocation: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "after-revocation",
+      abstract: "Uses at or after a revocation by a role's sessions issued before it, succeeded vs denied.",
+      discussion: """
+        A session is issued before the revocation when CloudTrail shows its AssumeRole earlier \
+        (aws:TokenIssueTime); sessions of the role whose issue is not in the shards are listed too, \
+        with an empty session_issued_at.
+
+        Example: sigtrail hunt after-revocation out --role arn:aws:iam::123456789012:role/web --at 2024-03-01T12:00:00Z
+        """)
+    @OptionGroup var options: HuntOptions
+    @Option(help: "Role ARN (arn:aws:iam::ACCOUNT:role/NAME).")
+    var role: String
+    @Option(help: "Revocation time.")
+    var at: String
+    func run() throws {
+      let time = try parseTime(at, "--at")
+      try options.run { try Hunts.afterRevocation(&$0, role: role, at: time) }
+    }
+  }
+
+  struct LongLived: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "long-lived",
+      abstract: "URLs whose effective validity exceeds a duration.",
+      discussion: """
+        Effective validity = min(X-Amz-Expires, how long the signing credential still lived): its \
+        expiration when CloudTrail saw it issued, else 36 h for an unknown temporary (ASIA) key; \
+        long-term (AKIA) keys keep X-Amz-Expires (up to 7 days). SigV2 URLs use their absolute \
+        Expires, counted from first use, which catches far-future URLs.
+
+        Example: sigtrail hunt long-lived out --over 12h
+        """)
+    @OptionGroup var options: HuntOptions
+    @Option(help: "Duration: 90m, 12h, 7d, 1h30m.")
+    var over: String
+    func validate() throws {
+      guard Duration.parse(over) != nil else { throw ValidationError("--over: '\(over)' is not a duration like 12h") }
+    }
+    func run() throws { try options.run { try Hunts.longLived(&$0, over: Duration.parse(over)!) } }
+  }
+
+  struct Writes: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "PUT, POST and DELETE made through presigned URLs.")
+    @OptionGroup var options: HuntOptions
+    func run() throws { try options.run { try Hunts.writes(&$0) } }
+  }
+
+  struct Spread: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "URLs used from several IPs (or user agents).",
+      discussion: "Example: sigtrail hunt spread out --min-ips 3")
+    @OptionGroup var options: HuntOptions
+    @Option(help: "At least this many distinct remote IPs.")
+    var minIps = 2
+    @Option(help: "Or at least this many distinct user agents (0: not used).")
+    var minAgents = 0
+    func run() throws { try options.run { try Hunts.spread(&$0, minimumIPs: minIps, minimumAgents: minAgents) } }
+  }
+
+  struct Denied: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Bursts of denied presigned requests, with browser favicon.ico side requests told apart.",
+      discussion: """
+        Requests from one address with one signing key less than --gap apart form a burst. Opening a \
+        presigned URL in a browser makes it fetch /favicon.ico from the same host, unsigned, which \
+        S3 denies: those are reported as such, not as probing.
+        """)
+    @OptionGroup var options: HuntOptions
+    @Option(help: "Largest pause inside a burst (duration).")
+    var gap = "5m"
+    func validate() throws {
+      guard Duration.parse(gap) != nil else { throw ValidationError("--gap: '\(gap)' is not a duration") }
+    }
+    func run() throws { try options.run { try Hunts.denied(&$0, gap: Duration.parse(gap)!) } }
+  }
+
+  struct RevokePolicy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "revoke-policy",
+      abstract: "Print the IAM deny policy that revokes a role's sessions issued before a time.",
+      discussion: """
+        The policy is the one AWS attaches for "Revoke active sessions": deny everything when \
+        aws:TokenIssueTime is before --before (default: now). Presigned URLs signed with those \
+        sessions stop working too. The sessions the shards show for the role, and whether the \
+        policy cuts them off, go to standard error.
+
+        Example:
+          sigtrail hunt revoke-policy out --role arn:aws:iam::123456789012:role/web > deny.json
+          aws iam put-role-policy --role-name web --policy-name RevokeOlderSessions --policy-document file://deny.json
+        """)
+    @OptionGroup var options: HuntOptions
+    @Option(help: "Role ARN.")
+    var role: String
+    @Option(help: "Revoke sessions issued before this time (default: now).")
+    var before: String?
+    func run() throws {
+      let cutoff = try before.map { try parseTime($0, "--before") } ?? TimeLiteral.nowMicros()
+      do {
+        var d = try options.data()
+        let (policy, evidence) = try Hunts.revokePolicy(&d, role: role, before: cutoff)
+        print(policy)
+        var err = "sessions of \(role) in the shards:\n"
+        err += Table.align([evidence.header] + evidence.rows.map { $0.map { $0.isNull ? "-" : $0.text } }).joined(
+          separator: "\n")
+        FileHandle.standardError.write(Data((err + "\n").utf8))
+      } catch {
+        FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+        throw ExitCode.failure
+      }
+    }
+  }
+}
