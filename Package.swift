@@ -41,6 +41,7 @@ let package = Package(
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "AccessLog"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
+    .testTarget(name: "QueryTests", dependencies: ["Query"]),
   ]
 )
 
