@@ -27,17 +27,26 @@ public struct PresignedUse: Sendable {
   public var signature: String
 
   /// The URL: the same signer, signing time, validity and object make the same URL in both
-  /// sources (CloudTrail does not log the signature).
+  /// sources (CloudTrail does not log the signature). FNV-1a over the fields, newline-separated.
   public var urlID: String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    let text =
-      "\(akid)\n\(signedAt.map { String($0 / 1_000_000) } ?? "")\n\(expiresSeconds.map(String.init) ?? "")\n\(bucket)\n\(key)"
-    for b in text.utf8 {
-      h ^= UInt64(b)
-      h = h &* 0x0000_0100_0000_01b3
-    }
-    let hex = String(h, radix: 16)
+    let hex = String(urlHash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+
+  public var urlHash: UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    func feed(_ s: String) {
+      var s = s
+      s.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 } }
+      h = (h ^ 0x0A) &* 0x0000_0100_0000_01b3
+    }
+    feed(akid)
+    feed(signedAt.map { String($0 / 1_000_000) } ?? "")
+    feed(expiresSeconds.map(String.init) ?? "")
+    feed(bucket)
+    var last = key
+    last.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 } }
+    return h
   }
 
   public var object: String { "\(bucket)/\(key)" }
@@ -94,7 +103,7 @@ public struct HuntData: Sendable {
   public mutating func presignedUses(
     accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil
   ) throws -> [PresignedUse] {
-    let found = Mutex<[String: PresignedUse]>([:])
+    let found = Mutex<[PresignedUse]>([])
     if !accessLogFiles.isEmpty {
       var request = ScanRequest(files: accessLogFiles, columns: Self.accessColumns)
       let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
@@ -104,9 +113,9 @@ public struct HuntData: Sendable {
       request.until = until
       request.threads = threads
       statistics.add(
-        try Scanner.scan(request) { rows in
-          let uses = rows.map(Self.accessUse)
-          found.withLock { for u in uses { $0["s3_access/\(u.id)/\(u.time)"] = u } }
+        try Scanner.scan(request) { (batch: RowBatch) in
+          let uses = (0..<batch.count).map { Self.accessUse(batch, $0) }
+          found.withLock { $0 += uses }
         })
     }
     if !cloudTrailFiles.isEmpty {
@@ -117,12 +126,24 @@ public struct HuntData: Sendable {
       request.until = until
       request.threads = threads
       statistics.add(
-        try Scanner.scan(request) { rows in
-          let uses = rows.map(Self.trailUse)
-          found.withLock { for u in uses { $0["cloudtrail/\(u.id)"] = u } }
+        try Scanner.scan(request) { (batch: RowBatch) in
+          let uses = (0..<batch.count).map { Self.trailUse(batch, $0) }
+          found.withLock { $0 += uses }
         })
     }
-    return found.withLock { $0.values.sorted { ($0.time, $0.source, $0.id) < ($1.time, $1.source, $1.id) } }
+    var all = found.withLock { $0 }
+    all.sort { ($0.time, $0.source, $0.id) < ($1.time, $1.source, $1.id) }
+    // One use per request or event: CloudTrail (and, rarely, S3) delivers some twice; a
+    // CloudTrail duplicate carries the same time, so duplicates sort next to each other.
+    var unique: [PresignedUse] = []
+    unique.reserveCapacity(all.count)
+    var seen = Set<String>()
+    for u in all {
+      if let last = unique.last, last.time == u.time, last.id == u.id, last.source == u.source { continue }
+      if u.source == "cloudtrail" && !seen.insert(u.id).inserted { continue }
+      unique.append(u)
+    }
+    return unique
   }
 
   /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window.
@@ -184,24 +205,26 @@ public struct HuntData: Sendable {
     return nil
   }
 
-  static func accessUse(_ r: [Value]) -> PresignedUse {
-    PresignedUse(
-      source: "s3_access", id: r[0].text, time: micros(r[1]) ?? 0, ip: r[2].text, principal: r[3].text,
-      userAgent: r[4].text, operation: r[5].text, method: r[6].text, bucket: r[7].text,
-      key: percentDecoded(r[8].text), status: int(r[9]), errorCode: r[10].text, bytes: int(r[11]) ?? 0,
-      akid: r[12].text, keyKind: r[13].text, version: r[14].text, signedAt: micros(r[15]), expiresSeconds: int(r[16]),
-      expiresAt: micros(r[17]), signature: r[18].text)
+  static func accessUse(_ b: RowBatch, _ i: Int) -> PresignedUse {
+    func r(_ k: Int) -> Value { b.value(i, k) }
+    return PresignedUse(
+      source: "s3_access", id: r(0).text, time: micros(r(1)) ?? 0, ip: r(2).text, principal: r(3).text,
+      userAgent: r(4).text, operation: r(5).text, method: r(6).text, bucket: r(7).text,
+      key: percentDecoded(r(8).text), status: int(r(9)), errorCode: r(10).text, bytes: int(r(11)) ?? 0,
+      akid: r(12).text, keyKind: r(13).text, version: r(14).text, signedAt: micros(r(15)), expiresSeconds: int(r(16)),
+      expiresAt: micros(r(17)), signature: r(18).text)
   }
 
-  static func trailUse(_ r: [Value]) -> PresignedUse {
-    let error = r[8].text
-    let name = r[5].text
+  static func trailUse(_ b: RowBatch, _ i: Int) -> PresignedUse {
+    func r(_ k: Int) -> Value { b.value(i, k) }
+    let error = r(8).text
+    let name = r(5).text
     return PresignedUse(
-      source: "cloudtrail", id: r[0].text, time: micros(r[1]) ?? 0, ip: r[2].text, principal: r[3].text,
-      userAgent: r[4].text, operation: name, method: method(ofEvent: name), bucket: r[6].text, key: r[7].text,
+      source: "cloudtrail", id: r(0).text, time: micros(r(1)) ?? 0, ip: r(2).text, principal: r(3).text,
+      userAgent: r(4).text, operation: name, method: method(ofEvent: name), bucket: r(6).text, key: r(7).text,
       status: error.isEmpty ? 200 : error == "AccessDenied" ? 403 : nil, errorCode: error,
-      bytes: (int(r[9]) ?? 0) + (int(r[10]) ?? 0), akid: r[11].text, keyKind: r[12].text, version: r[13].text,
-      signedAt: micros(r[14]), expiresSeconds: int(r[15]), expiresAt: micros(r[16]), signature: "")
+      bytes: (int(r(9)) ?? 0) + (int(r(10)) ?? 0), akid: r(11).text, keyKind: r(12).text, version: r(13).text,
+      signedAt: micros(r(14)), expiresSeconds: int(r(15)), expiresAt: micros(r(16)), signature: "")
   }
 
   /// The HTTP method behind an S3 data event name.

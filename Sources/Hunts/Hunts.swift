@@ -11,10 +11,11 @@ public enum Hunts {
   }
 
   static func summarize(_ uses: [PresignedUse], minimumIPs: Int, minimumAgents: Int) -> HuntResult {
-    var byURL: [String: [PresignedUse]] = [:]
-    for u in uses { byURL[u.urlID, default: []].append(u) }
+    var byURL: [UInt64: [PresignedUse]] = [:]
+    for u in uses { byURL[u.urlHash, default: []].append(u) }
     var rows: [[Value]] = []
-    for (url, group) in byURL {
+    for group in byURL.values {
+      let url = group[0].urlID
       let ips = Set(group.map(\.ip))
       let agents = Set(group.map(\.userAgent))
       guard ips.count >= minimumIPs || (minimumAgents > 0 && agents.count >= minimumAgents) else { continue }
@@ -66,8 +67,19 @@ public enum Hunts {
       for e in try data.instanceEnds() where ends[e.instanceID] == nil { ends[e.instanceID] = e }
     }
     var keyInstance: [String: String] = [:]
-    for k in issued where !k.instanceID.isEmpty { keyInstance[k.akid] = k.instanceID }
-    let uses = try data.presignedUses()
+    for k in issued where !k.instanceID.isEmpty && ends[k.instanceID] != nil { keyInstance[k.akid] = k.instanceID }
+    // Only the signing keys of instances that ended (and the instance's session, in the manual
+    // form) are read: the bloom filters on the key columns skip the rest.
+    let keys = keyInstance.keys.sorted()
+    var accessFilter: [Predicate] = keys.isEmpty ? [] : [.isIn("credential_akid", keys)]
+    var trailFilter = accessFilter
+    if let instance {
+      accessFilter.append(.endsWith("requester", "/" + instance))
+      trailFilter.append(.endsWith("identity_arn", "/" + instance))
+    }
+    let uses =
+      accessFilter.isEmpty
+      ? [] : try data.presignedUses(accessFilter: .or(accessFilter), trailFilter: .or(trailFilter))
     var rows: [[Value]] = []
     var notes: [String] = []
     if instance == nil && ends.isEmpty {
@@ -99,9 +111,16 @@ public enum Hunts {
     let roleName = role.split(separator: "/").last.map(String.init) ?? role
     let account = role.split(separator: ":").dropFirst(4).first.map(String.init) ?? ""
     let sessionPrefix = "arn:aws:sts::\(account):assumed-role/\(roleName)/"
+    let keys = issueTime.keys.sorted()
     let uses = try data.presignedUses(
-      accessFilter: .compare("request_time", .ge, Value.iso8601(at)),
-      trailFilter: .compare("event_time", .ge, Value.iso8601(at)))
+      accessFilter: .and([
+        .compare("request_time", .ge, Value.iso8601(at)),
+        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), .startsWith("requester", sessionPrefix)]),
+      ]),
+      trailFilter: .and([
+        .compare("event_time", .ge, Value.iso8601(at)),
+        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), .startsWith("identity_arn", sessionPrefix)]),
+      ]))
     var rows: [[Value]] = []
     var unknown = 0
     for u in uses where issueTime[u.akid] != nil || u.principal.hasPrefix(sessionPrefix) {
@@ -134,7 +153,12 @@ public enum Hunts {
     for k in issued { keys[k.akid] = k }
     var byURL: [String: PresignedUse] = [:]
     var lastUse: [String: Int64] = [:]
-    for u in try data.presignedUses() {
+    // Effective validity never exceeds X-Amz-Expires: only longer URLs, and SigV2 ones, are read.
+    let seconds = String(over / 1_000_000)
+    let candidates = try data.presignedUses(
+      accessFilter: .or([.compare("expires_seconds", .gt, seconds), .compare("presign_version", .eq, "SigV2")]),
+      trailFilter: .or([.compare("expires_seconds", .gt, seconds), .compare("presign_version", .eq, "SigV2")]))
+    for u in candidates {
       if byURL[u.urlID] == nil { byURL[u.urlID] = u }
       lastUse[u.urlID] = max(lastUse[u.urlID] ?? u.time, u.time)
     }
@@ -184,7 +208,18 @@ public enum Hunts {
 
   /// PUT, POST and DELETE requests made through presigned URLs.
   public static func writes(_ data: inout HuntData) throws -> HuntResult {
-    let uses = try data.presignedUses().filter { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) }
+    let uses = try data.presignedUses(
+      accessFilter: .isIn("http_method", ["PUT", "POST", "DELETE"]),
+      trailFilter: .or([
+        .startsWith("event_name", "Put"), .startsWith("event_name", "Delete"),
+        .isIn(
+          "event_name",
+          [
+            "PostObject", "CopyObject", "UploadPart", "UploadPartCopy", "CreateMultipartUpload",
+            "CompleteMultipartUpload", "RestoreObject",
+          ]),
+      ])
+    ).filter { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) }
     return HuntResult(header: HuntResult.useHeader, rows: uses.map(HuntResult.useRow))
   }
 
@@ -202,7 +237,9 @@ public enum Hunts {
   /// in a browser makes it ask the same host for /favicon.ico, unsigned, which S3 denies.
   public static func denied(_ data: inout HuntData, gap: Int64 = 300_000_000) throws -> HuntResult {
     let favicon = Predicate.and([.endsWith("key", "favicon.ico"), .compare("http_status", .eq, "403")])
-    let uses = try data.presignedUses(alsoAccess: favicon).filter { $0.denied }
+    let uses = try data.presignedUses(
+      accessFilter: .compare("http_status", .eq, "403"), trailFilter: .not(.isNull("error_code")), alsoAccess: favicon
+    ).filter { $0.denied }
     var bursts: [[PresignedUse]] = []
     var open: [String: Int] = [:]
     for u in uses {

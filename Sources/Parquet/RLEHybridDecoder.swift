@@ -49,15 +49,24 @@ enum RLEHybridDecoder {
         let groupBytes = Int(groups) * bitWidth
         guard bytes.count - p >= groupBytes else { throw ParquetError("corrupt page: bit-packed run cut short") }
         let n = min(Int(groups) * 8, left)
-        var bitPos = 0
-        for _ in 0..<n {
-          // Read up to 5 bytes spanning the value; LSB first.
-          let byteIndex = p + bitPos >> 3
-          var word: UInt64 = 0
-          let end = min(byteIndex + 5, p + groupBytes)
-          for k in byteIndex..<end { word |= UInt64(bytes[k]) << (8 * UInt64(k - byteIndex)) }
-          out.append(UInt32(truncatingIfNeeded: (word >> UInt64(bitPos & 7)) & mask))
-          bitPos += bitWidth
+        // LSB-first bit stream through a 64-bit accumulator, refilled a byte at a time; the
+        // values go to a scratch buffer and join `out` in one append.
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + p
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { scratch in
+          var acc: UInt64 = 0
+          var bits = 0
+          var q = 0
+          for k in 0..<n {
+            while bits < bitWidth {
+              acc |= UInt64(base[q]) << UInt64(bits)
+              q += 1
+              bits += 8
+            }
+            scratch[k] = UInt32(truncatingIfNeeded: acc & mask)
+            acc >>= UInt64(bitWidth)
+            bits -= bitWidth
+          }
+          out.append(contentsOf: scratch)
         }
         p += groupBytes
         left -= n

@@ -35,15 +35,26 @@ public enum IPAddress {
     return (a.0, a.1 & ~(UInt64.max >> UInt64(prefix - 64)))
   }
 
-  /// Parses dotted IPv4 or IPv6 (with `::`, and an embedded IPv4 tail) from bytes; no allocation.
-  public static func parse(_ b: some Collection<UInt8>) -> (UInt64, UInt64)? {
-    let bytes = Array(b)
+  public static func parse(_ b: [UInt8]) -> (UInt64, UInt64)? {
+    b.withUnsafeBytes { parse($0) }
+  }
+
+  /// Parses dotted IPv4 or IPv6 (with `::`, and an embedded IPv4 tail) from bytes, in place.
+  public static func parse(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64)? {
+    if bytes.count > 45 { return nil }
     if !bytes.contains(UInt8(ascii: ":")) {
-      guard let v4 = parseV4(bytes[...]) else { return nil }
+      guard let v4 = parseV4(bytes) else { return nil }
       return (0, 0x0000_FFFF_0000_0000 | UInt64(v4))
     }
-    var groups: [UInt16] = []
+    var groups: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var count = 0
     var gap: Int?
+    func put(_ v: UInt16) -> Bool {
+      guard count < 8 else { return false }
+      withUnsafeMutableBytes(of: &groups) { $0.storeBytes(of: v, toByteOffset: count * 2, as: UInt16.self) }
+      count += 1
+      return true
+    }
     var i = 0
     if bytes.starts(with: [0x3A, 0x3A]) {
       gap = 0
@@ -52,11 +63,11 @@ public enum IPAddress {
     while i < bytes.count {
       var j = i
       while j < bytes.count, bytes[j] != UInt8(ascii: ":") { j += 1 }
-      let piece = bytes[i..<j]
+      let piece = UnsafeRawBufferPointer(rebasing: bytes[i..<j])
       if piece.contains(UInt8(ascii: ".")) {
-        guard j == bytes.count, let v4 = parseV4(piece) else { return nil }
-        groups.append(UInt16(v4 >> 16))
-        groups.append(UInt16(v4 & 0xFFFF))
+        guard j == bytes.count, let v4 = parseV4(piece), put(UInt16(v4 >> 16)), put(UInt16(v4 & 0xFFFF)) else {
+          return nil
+        }
         i = j
         break
       }
@@ -66,25 +77,29 @@ public enum IPAddress {
         guard let h = hex(c) else { return nil }
         v = v << 4 | UInt16(h)
       }
-      groups.append(v)
+      guard put(v) else { return nil }
       if j + 1 < bytes.count, bytes[j + 1] == UInt8(ascii: ":") {
         guard gap == nil else { return nil }
-        gap = groups.count
+        gap = count
         i = j + 2
       } else {
         i = j + 1
         if j + 1 == bytes.count && j < bytes.count { return nil }
       }
     }
+    var words = withUnsafeBytes(of: groups) { raw in (0..<8).map { raw.load(fromByteOffset: $0 * 2, as: UInt16.self) } }
     if let gap {
-      guard groups.count < 8 else { return nil }
-      groups.insert(contentsOf: [UInt16](repeating: 0, count: 8 - groups.count), at: gap)
+      guard count < 8 else { return nil }
+      let tail = Array(words[gap..<count])
+      for k in gap..<8 { words[k] = 0 }
+      for (n, w) in tail.enumerated() { words[8 - tail.count + n] = w }
+    } else {
+      guard count == 8 else { return nil }
     }
-    guard groups.count == 8 else { return nil }
     var hi: UInt64 = 0
     var lo: UInt64 = 0
-    for k in 0..<4 { hi = hi << 16 | UInt64(groups[k]) }
-    for k in 4..<8 { lo = lo << 16 | UInt64(groups[k]) }
+    for k in 0..<4 { hi = hi << 16 | UInt64(words[k]) }
+    for k in 4..<8 { lo = lo << 16 | UInt64(words[k]) }
     return (hi, lo)
   }
 
@@ -97,7 +112,7 @@ public enum IPAddress {
     }
   }
 
-  private static func parseV4(_ b: ArraySlice<UInt8>) -> UInt32? {
+  private static func parseV4(_ b: UnsafeRawBufferPointer) -> UInt32? {
     var result: UInt32 = 0
     var parts = 0
     var value: UInt32 = 0

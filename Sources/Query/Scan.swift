@@ -56,6 +56,15 @@ public enum Scanner {
   public static func scan(
     _ request: ScanRequest, onRows: @Sendable ([[Value]]) -> Void
   ) throws -> ScanStatistics {
+    try scan(request, onBatch: { onRows($0.rows) })
+  }
+
+  /// Like `scan(_:onRows:)`, handing over each row group's matches as a `RowBatch`, whose cells
+  /// are read on demand (no array per row).
+  public static func scan(
+    _ request: ScanRequest, onBatch: @Sendable (RowBatch) -> Void
+  ) throws -> ScanStatistics {
+    let onRows = onBatch
     var predicate = request.predicate
     if let time = request.timeColumn {
       var window: [Predicate] = [predicate]
@@ -138,7 +147,7 @@ public enum Scanner {
 
   private static func readGroup(
     _ file: ParquetFile, _ g: Int, _ predicate: CompiledPredicate, _ output: [Int],
-    _ onRows: ([[Value]]) -> Void
+    _ onRows: (RowBatch) -> Void
   ) throws(ParquetError) -> ScanStatistics {
     var s = ScanStatistics()
     let m = file.metadata
@@ -158,8 +167,7 @@ public enum Scanner {
       columns[c] = try file.read(rowGroup: g, column: c)
       s.bytesRead += m.rowGroups[g].columns[c].compressedBytes
     }
-    let cells = output.map { c in ValueReader(columns[c]!, m.columns[c]) }
-    onRows(selected.map { r in cells.map { $0.value(r) } })
+    onRows(RowBatch(readers: output.map { c in ValueReader(columns[c]!, m.columns[c]) }, selected: selected))
     return s
   }
 
@@ -171,24 +179,52 @@ public enum Scanner {
   }
 }
 
-/// Turns a decoded column's cells into values of the column's kind.
+/// The matching rows of one row group: `value(i, column)` is row `i`'s value of the scan's
+/// `column`-th output column.
+public struct RowBatch {
+  let readers: [ValueReader]
+  let selected: [Int]
+
+  public var count: Int { selected.count }
+
+  @inline(__always)
+  public func value(_ i: Int, _ column: Int) -> Value { readers[column].value(selected[i]) }
+
+  public var rows: [[Value]] { selected.map { r in readers.map { $0.value(r) } } }
+}
+
+/// Turns a decoded column's cells into values of the column's kind. A dictionary-coded column's
+/// strings are made once per dictionary entry, not once per row.
 struct ValueReader {
   let column: DecodedColumn
   let leaf: LeafColumn
+  private let entries: [Value]
 
   init(_ column: DecodedColumn, _ leaf: LeafColumn) {
     self.column = column
     self.leaf = leaf
+    if case .dictionary(let d, _, _) = column {
+      entries = d.bytes.withUnsafeBytes { raw in
+        (0..<d.count).map {
+          .string(String(decoding: UnsafeRawBufferPointer(rebasing: raw[d.range($0)]), as: UTF8.self))
+        }
+      }
+    } else {
+      entries = []
+    }
   }
 
   func value(_ r: Int) -> Value {
     switch column {
-    case .dictionary(let d, let codes, let nulls):
-      return nulls[r] ? .null : .string(String(decoding: d.bytes[d.range(Int(codes[r]))], as: UTF8.self))
+    case .dictionary(_, let codes, let nulls):
+      return nulls[r] ? .null : entries[Int(codes[r])]
     case .values(let v):
       if v.isNull(r) { return .null }
       switch v {
-      case .byteArray(let b): return .string(String(decoding: b.bytes[b.range(r)], as: UTF8.self))
+      case .byteArray(let b):
+        return b.bytes.withUnsafeBytes {
+          .string(String(decoding: UnsafeRawBufferPointer(rebasing: $0[b.range(r)]), as: UTF8.self))
+        }
       case .boolean(let x, _): return .bool(x[r])
       case .double(let x, _): return .double(x[r])
       case .int32(let x, _): return typed(Int64(x[r]))

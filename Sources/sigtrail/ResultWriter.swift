@@ -9,23 +9,65 @@ enum ResultFormat: String, CaseIterable {
 }
 
 enum ResultWriter {
+  /// Output is built as bytes and written in large blocks: result sets of a hunt can be long.
+  struct Output {
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 20) }
+
+    mutating func append(_ s: String) {
+      var s = s
+      s.withUTF8 { bytes.append(contentsOf: $0) }
+      flushIfLarge()
+    }
+
+    mutating func append(byte: UInt8) { bytes.append(byte) }
+
+    mutating func flushIfLarge() {
+      if bytes.count >= 1 << 20 { flush() }
+    }
+
+    mutating func flush() {
+      bytes.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+          let n = Glibc.write(STDOUT_FILENO, raw.baseAddress! + done, raw.count - done)
+          if n <= 0 {
+            if n < 0 && errno == EINTR { continue }
+            return
+          }
+          done += n
+        }
+      }
+      bytes.removeAll(keepingCapacity: true)
+    }
+  }
+
   static func write(header: [String], rows: [[Value]], format: ResultFormat) {
-    var out = ""
+    var out = Output()
     switch format {
     case .table:
       let cells = [header] + rows.map { $0.map { $0.isNull ? "-" : $0.text } }
-      out = Table.align(cells).joined(separator: "\n") + "\n"
-      out += "(\(rows.count) row\(rows.count == 1 ? "" : "s"))\n"
+      for line in Table.align(cells) { out.append(line + "\n") }
+      out.append("(\(rows.count) row\(rows.count == 1 ? "" : "s"))\n")
     case .csv:
-      out =
-        ([header.map(csv)] + rows.map { $0.map { csv($0.text) } }).map { $0.joined(separator: ",") }.joined(
-          separator: "\n") + "\n"
+      out.append(header.map(csv).joined(separator: ",") + "\n")
+      for row in rows { out.append(row.map { csv($0.text) }.joined(separator: ",") + "\n") }
     case .json:
-      out = "[" + rows.map { object(header, $0) }.joined(separator: ",\n ") + "]\n"
+      out.append("[")
+      for (i, row) in rows.enumerated() {
+        if i > 0 { out.append(",\n ") }
+        object(header, row, into: &out)
+      }
+      out.append("]\n")
     case .jsonl:
-      out = rows.map { object(header, $0) + "\n" }.joined()
+      for row in rows {
+        object(header, row, into: &out)
+        out.append(byte: 0x0A)
+        out.flushIfLarge()
+      }
     }
-    FileHandle.standardOutput.write(Data(out.utf8))
+    out.flush()
   }
 
   static func csv(_ s: String) -> String {
@@ -33,38 +75,44 @@ enum ResultWriter {
       ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 
-  static func object(_ header: [String], _ row: [Value]) -> String {
-    "{" + zip(header, row).map { "\(json($0)):\(json($1))" }.joined(separator: ",") + "}"
-  }
-
-  static func json(_ v: Value) -> String {
-    switch v {
-    case .null: return "null"
-    case .bool(let b): return b ? "true" : "false"
-    case .int(let i): return String(i)
-    case .double(let d): return d.isFinite ? String(d) : "null"
-    default: return json(v.text)
+  static func object(_ header: [String], _ row: [Value], into out: inout Output) {
+    out.append(byte: UInt8(ascii: "{"))
+    for (i, (name, value)) in zip(header, row).enumerated() {
+      if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+      string(name, into: &out)
+      out.append(byte: UInt8(ascii: ":"))
+      switch value {
+      case .null: out.append("null")
+      case .bool(let b): out.append(b ? "true" : "false")
+      case .int(let v): out.append(String(v))
+      case .double(let d): out.append(d.isFinite ? String(d) : "null")
+      case .string(let s): string(s, into: &out)
+      default: string(value.text, into: &out)
+      }
     }
+    out.append(byte: UInt8(ascii: "}"))
   }
 
-  static func json(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if u.value < 0x20 {
-          out += String(format: "\\u%04x", u.value)
-        } else {
-          out.unicodeScalars.append(u)
+  /// A JSON string: bytes copied as they are unless they need escaping.
+  static func string(_ s: String, into out: inout Output) {
+    var s = s
+    out.append(byte: UInt8(ascii: "\""))
+    s.withUTF8 { utf8 in
+      for b in utf8 {
+        switch b {
+        case UInt8(ascii: "\""): out.bytes += [0x5C, 0x22]
+        case UInt8(ascii: "\\"): out.bytes += [0x5C, 0x5C]
+        case 0x0A: out.bytes += [0x5C, UInt8(ascii: "n")]
+        case 0x0D: out.bytes += [0x5C, UInt8(ascii: "r")]
+        case 0x09: out.bytes += [0x5C, UInt8(ascii: "t")]
+        case 0..<0x20:
+          let hex = Array("0123456789abcdef".utf8)
+          out.bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
+        default: out.bytes.append(b)
         }
       }
     }
-    return out + "\""
+    out.append(byte: UInt8(ascii: "\""))
   }
 
   static func explain(_ s: ScanStatistics, json asJSON: Bool) {
