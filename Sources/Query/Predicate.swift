@@ -17,7 +17,12 @@ public indirect enum Predicate: Sendable, Equatable {
   case always
 
   public enum CompareOp: String, Sendable {
-    case eq = "=", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
+    case eq = "="
+    case ne = "!="
+    case lt = "<"
+    case le = "<="
+    case gt = ">"
+    case ge = ">="
   }
 
   /// Every column the predicate reads.
