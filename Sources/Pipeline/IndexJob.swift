@@ -184,8 +184,10 @@ public struct IndexJob: Sendable {
       let worker = Worker(job: job, index: k, files: files, observer: observer, shared: shared)
       do {
         while let next = shared.nextUnit(), next < plan.count, !shared.failed {
-          for item in plan[next] { try worker.process(item) }
-          try worker.checkpointIfDue()
+          for item in plan[next] {
+            try worker.process(item)
+            try worker.checkpointIfDue()
+          }
         }
         try worker.commit()
       } catch {

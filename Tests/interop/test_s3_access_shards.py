@@ -235,7 +235,8 @@ def test_a_fleet_of_workers_writes_what_one_run_writes(run, tmp_path, workers):
 def test_exit_status_tells_a_scheduler_what_happened(run, tmp_path):
     clean = tmp_path / "clean"
     clean.mkdir()
-    good = [l for l in open(os.path.join(ROOT, "..", "shared", "samples", "s3-access-logs.txt"), "rb")
+    samples = os.path.join(ROOT, "..", "shared", "samples", "s3-access-logs.txt")
+    good = [l for l in (open(samples, "rb") if os.path.exists(samples) else [])
             if l.startswith(b"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be amzn-s3-demo")][:2]
     if not good:  # ../shared absent: one line of our own
         good = [b'79a5 b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F33A59F07 REST.GET.OBJECT k "GET /k HTTP/1.1" '
