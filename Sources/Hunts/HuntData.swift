@@ -146,6 +146,73 @@ public struct HuntData: Sendable {
     return unique
   }
 
+  /// Signing keys of URLs used from at least `minimumIPs` addresses (or `minimumAgents`
+  /// agents), found from hashes of the stored bytes.
+  mutating func spreadCandidates(minimumIPs: Int, minimumAgents: Int) throws -> (akids: [String], signedAt: [String]) {
+    struct Use {
+      var url: UInt64
+      var ip: UInt64
+      var agent: UInt64
+      var akid: Value
+      var signedAt: Value
+    }
+    let found = Mutex<[Use]>([])
+    let tables: [([String], [String], String, Bool)] = [
+      (
+        accessLogFiles, ["credential_akid", "signed_at", "expires_seconds", "bucket", "key", "remote_ip", "user_agent"],
+        "request_time", true
+      ),
+      (
+        cloudTrailFiles,
+        ["credential_akid", "signed_at", "expires_seconds", "bucket", "object_key", "source_ip", "user_agent"],
+        "event_time", false
+      ),
+    ]
+    for (files, columns, time, encodedKeys) in tables where !files.isEmpty {
+      var request = ScanRequest(files: files, columns: columns)
+      request.predicate = .not(.isNull("presign_version"))
+      request.timeColumn = time
+      request.since = since
+      request.until = until
+      request.threads = threads
+      statistics.add(
+        try Scanner.scan(request) { (b: RowBatch) in
+          var local: [Use] = []
+          local.reserveCapacity(b.count)
+          for i in 0..<b.count {
+            var url = b.hash(i, 0)
+            for c in 1...3 { url = RowHash.combine(url, b.hash(i, c)) }
+            url = RowHash.combine(url, b.hash(i, 4, percentDecoded: encodedKeys))
+            local.append(
+              Use(url: url, ip: b.hash(i, 5), agent: b.hash(i, 6), akid: b.value(i, 0), signedAt: b.value(i, 1)))
+          }
+          found.withLock { $0 += local }
+        })
+    }
+    var uses = found.withLock { $0 }
+    uses.sort { ($0.url, $0.ip) < ($1.url, $1.ip) }
+    var akids = Set<String>()
+    var times = Set<String>()
+    var start = 0
+    while start < uses.count {
+      var end = start + 1
+      var ips = 1
+      while end < uses.count && uses[end].url == uses[start].url {
+        if uses[end].ip != uses[end - 1].ip { ips += 1 }
+        end += 1
+      }
+      let agents = minimumAgents > 0 ? Set(uses[start..<end].map(\.agent)).count : 0
+      if ips >= minimumIPs || (minimumAgents > 0 && agents >= minimumAgents),
+        case .string(let akid) = uses[start].akid
+      {
+        akids.insert(akid)
+        if case .timestamp(let t) = uses[start].signedAt { times.insert(Value.iso8601(t)) }
+      }
+      start = end
+    }
+    return (akids.sorted(), times.sorted())
+  }
+
   /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window.
   public mutating func issuedKeys() throws -> [IssuedKey] {
     guard !cloudTrailFiles.isEmpty else { return [] }

@@ -13,31 +13,33 @@ public enum Hunts {
   static func summarize(_ uses: [PresignedUse], minimumIPs: Int, minimumAgents: Int) -> HuntResult {
     var byURL: [UInt64: [PresignedUse]] = [:]
     for u in uses { byURL[u.urlHash, default: []].append(u) }
-    var rows: [[Value]] = []
+    var keyed: [(first: Int64, url: String, row: [Value])] = []
+    keyed.reserveCapacity(byURL.count)
     for group in byURL.values {
       let url = group[0].urlID
-      let ips = Set(group.map(\.ip))
-      let agents = Set(group.map(\.userAgent))
+      let ips = group.count == 1 ? [group[0].ip] : Set(group.map(\.ip))
+      let agents = group.count == 1 ? [group[0].userAgent] : Set(group.map(\.userAgent))
       guard ips.count >= minimumIPs || (minimumAgents > 0 && agents.count >= minimumAgents) else { continue }
       let first = group.min { $0.time < $1.time }!
       let last = group.max { $0.time < $1.time }!
-      let objects = Set(group.map(\.object)).sorted()
-      rows.append([
+      let objects = group.count == 1 ? [first.object] : Set(group.map(\.object)).sorted()
+      let operations = group.count == 1 ? first.operation : Set(group.map(\.operation)).sorted().joined(separator: " ")
+      let sources = group.count == 1 ? first.source : Set(group.map(\.source)).sorted().joined(separator: " ")
+      keyed.append((first.time, url, [
         .string(url), HuntResult.text(first.akid), HuntResult.text(first.keyKind), HuntResult.text(first.principal),
         first.signedAt.map(Value.timestamp) ?? .null, first.expiresAt.map(Value.timestamp) ?? .null,
         .timestamp(first.time), .timestamp(last.time), .int(Int64(group.count)), .int(Int64(ips.count)),
         .int(Int64(agents.count)), .string(objects.prefix(5).joined(separator: " ") + (objects.count > 5 ? " …" : "")),
-        .int(group.reduce(0) { $0 + $1.bytes }), .string(Set(group.map(\.operation)).sorted().joined(separator: " ")),
-        .string(Set(group.map(\.source)).sorted().joined(separator: " ")),
+        .int(group.reduce(0) { $0 + $1.bytes }), .string(operations), .string(sources),
         .string(first.signature.isEmpty ? (group.first { !$0.signature.isEmpty }?.signature ?? "") : first.signature),
-      ])
+      ]))
     }
-    rows.sort { ($0[6], $0[0]) < ($1[6], $1[0]) }
+    keyed.sort { ($0.first, $0.url) < ($1.first, $1.url) }
     return HuntResult(
       header: [
         "url_id", "signer_akid", "key_kind", "principal", "signed_at", "expires_at", "first_use", "last_use", "uses",
         "distinct_ips", "distinct_user_agents", "objects", "bytes", "operations", "sources", "signature_sha256",
-      ], rows: rows)
+      ], rows: keyed.map(\.row))
   }
 
   // MARK: 2. outside
@@ -226,8 +228,16 @@ public enum Hunts {
   // MARK: 7. spread
 
   /// URLs used from at least `minimumIPs` addresses (or `minimumAgents` user agents).
+  ///
+  /// Two passes: the first hashes each use's URL, address and agent from the stored bytes (no
+  /// strings) to find the URLs that qualify; the second reads those URLs' signing keys in full.
   public static func spread(_ data: inout HuntData, minimumIPs: Int, minimumAgents: Int) throws -> HuntResult {
-    summarize(try data.presignedUses(), minimumIPs: minimumIPs, minimumAgents: minimumAgents)
+    let (akids, times) = try data.spreadCandidates(minimumIPs: minimumIPs, minimumAgents: minimumAgents)
+    guard !akids.isEmpty else { return summarize([], minimumIPs: minimumIPs, minimumAgents: minimumAgents) }
+    var filter: [Predicate] = [.isIn("credential_akid", akids)]
+    if !times.isEmpty && times.count < 10_000 { filter.append(.or([.isIn("signed_at", times), .isNull("signed_at")])) }
+    let uses = try data.presignedUses(accessFilter: .and(filter), trailFilter: .and(filter))
+    return summarize(uses, minimumIPs: minimumIPs, minimumAgents: minimumAgents)
   }
 
   // MARK: 8. denied

@@ -191,6 +191,53 @@ public struct RowBatch {
   public func value(_ i: Int, _ column: Int) -> Value { readers[column].value(selected[i]) }
 
   public var rows: [[Value]] { selected.map { r in readers.map { $0.value(r) } } }
+
+  /// A 64-bit hash of row `i`'s `column` computed from its stored bytes, without making a value;
+  /// `percentDecoded` hashes text as if %XX escapes were decoded. Nulls hash to 0.
+  @inline(__always)
+  public func hash(_ i: Int, _ column: Int, percentDecoded: Bool = false) -> UInt64 {
+    readers[column].hash(selected[i], percentDecoded: percentDecoded)
+  }
+}
+
+/// FNV-1a, byte by byte: for grouping keys inside one process, not for storage.
+public enum RowHash {
+  @inline(__always)
+  public static func bytes(_ b: UnsafeRawBufferPointer, percentDecoded: Bool = false) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    var i = 0
+    while i < b.count {
+      var c = b[i]
+      if percentDecoded, c == 0x25, i + 2 < b.count, let hi = hex(b[i + 1]), let lo = hex(b[i + 2]) {
+        c = hi << 4 | lo
+        i += 2
+      }
+      h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01b3
+      i += 1
+    }
+    return h | 1
+  }
+
+  @inline(__always)
+  public static func integer(_ v: Int64) -> UInt64 {
+    var x = UInt64(bitPattern: v) &+ 0x9E37_79B9_7F4A_7C15
+    x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+    return (x ^ (x >> 31)) | 1
+  }
+
+  public static func combine(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    (a ^ (b &+ 0x9E37_79B9_7F4A_7C15 &+ (a << 6) &+ (a >> 2)))
+  }
+
+  private static func hex(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: return c - 0x30
+    case 0x61...0x66: return c - 0x61 + 10
+    case 0x41...0x46: return c - 0x41 + 10
+    default: return nil
+    }
+  }
 }
 
 /// Turns a decoded column's cells into values of the column's kind. A dictionary-coded column's
@@ -211,6 +258,28 @@ struct ValueReader {
       }
     } else {
       entries = []
+    }
+  }
+
+  func hash(_ r: Int, percentDecoded: Bool) -> UInt64 {
+    switch column {
+    case .dictionary(let d, let codes, let nulls):
+      if nulls[r] { return 0 }
+      return d.bytes.withUnsafeBytes {
+        RowHash.bytes(UnsafeRawBufferPointer(rebasing: $0[d.range(Int(codes[r]))]), percentDecoded: percentDecoded)
+      }
+    case .values(let v):
+      if v.isNull(r) { return 0 }
+      switch v {
+      case .byteArray(let b):
+        return b.bytes.withUnsafeBytes {
+          RowHash.bytes(UnsafeRawBufferPointer(rebasing: $0[b.range(r)]), percentDecoded: percentDecoded)
+        }
+      case .int64(let x, _): return RowHash.integer(x[r])
+      case .int32(let x, _): return RowHash.integer(Int64(x[r]))
+      case .boolean(let x, _): return x[r] ? 3 : 5
+      case .double(let x, _): return RowHash.integer(Int64(bitPattern: x[r].bitPattern))
+      }
     }
   }
 

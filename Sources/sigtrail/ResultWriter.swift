@@ -93,24 +93,27 @@ enum ResultWriter {
     out.append(byte: UInt8(ascii: "}"))
   }
 
-  /// A JSON string: bytes copied as they are unless they need escaping.
+  /// A JSON string: runs of bytes that need no escaping are copied at once.
   static func string(_ s: String, into out: inout Output) {
     var s = s
     out.append(byte: UInt8(ascii: "\""))
     s.withUTF8 { utf8 in
-      for b in utf8 {
+      var runStart = 0
+      for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+        out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+        runStart = i + 1
         switch b {
         case UInt8(ascii: "\""): out.bytes += [0x5C, 0x22]
         case UInt8(ascii: "\\"): out.bytes += [0x5C, 0x5C]
         case 0x0A: out.bytes += [0x5C, UInt8(ascii: "n")]
         case 0x0D: out.bytes += [0x5C, UInt8(ascii: "r")]
         case 0x09: out.bytes += [0x5C, UInt8(ascii: "t")]
-        case 0..<0x20:
+        default:
           let hex = Array("0123456789abcdef".utf8)
           out.bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
-        default: out.bytes.append(b)
         }
       }
+      out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
     }
     out.append(byte: UInt8(ascii: "\""))
   }
