@@ -159,7 +159,8 @@ public struct HuntData: Sendable {
     let found = Mutex<[Use]>([])
     let tables: [([String], [String], String, Bool)] = [
       (
-        accessLogFiles, ["credential_akid", "signed_at", "expires_seconds", "bucket", "key", "remote_ip", "user_agent"],
+        accessLogFiles,
+        ["credential_akid", "signed_at", "expires_seconds", "bucket", "key", "remote_ip", "user_agent"],
         "request_time", true
       ),
       (

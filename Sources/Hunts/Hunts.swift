@@ -25,14 +25,20 @@ public enum Hunts {
       let objects = group.count == 1 ? [first.object] : Set(group.map(\.object)).sorted()
       let operations = group.count == 1 ? first.operation : Set(group.map(\.operation)).sorted().joined(separator: " ")
       let sources = group.count == 1 ? first.source : Set(group.map(\.source)).sorted().joined(separator: " ")
-      keyed.append((first.time, url, [
-        .string(url), HuntResult.text(first.akid), HuntResult.text(first.keyKind), HuntResult.text(first.principal),
-        first.signedAt.map(Value.timestamp) ?? .null, first.expiresAt.map(Value.timestamp) ?? .null,
-        .timestamp(first.time), .timestamp(last.time), .int(Int64(group.count)), .int(Int64(ips.count)),
-        .int(Int64(agents.count)), .string(objects.prefix(5).joined(separator: " ") + (objects.count > 5 ? " …" : "")),
-        .int(group.reduce(0) { $0 + $1.bytes }), .string(operations), .string(sources),
-        .string(first.signature.isEmpty ? (group.first { !$0.signature.isEmpty }?.signature ?? "") : first.signature),
-      ]))
+      keyed.append(
+        (
+          first.time, url,
+          [
+            .string(url), HuntResult.text(first.akid), HuntResult.text(first.keyKind), HuntResult.text(first.principal),
+            first.signedAt.map(Value.timestamp) ?? .null, first.expiresAt.map(Value.timestamp) ?? .null,
+            .timestamp(first.time), .timestamp(last.time), .int(Int64(group.count)), .int(Int64(ips.count)),
+            .int(Int64(agents.count)),
+            .string(objects.prefix(5).joined(separator: " ") + (objects.count > 5 ? " …" : "")),
+            .int(group.reduce(0) { $0 + $1.bytes }), .string(operations), .string(sources),
+            .string(
+              first.signature.isEmpty ? (group.first { !$0.signature.isEmpty }?.signature ?? "") : first.signature),
+          ]
+        ))
     }
     keyed.sort { ($0.first, $0.url) < ($1.first, $1.url) }
     return HuntResult(

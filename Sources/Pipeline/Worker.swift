@@ -35,10 +35,14 @@ final class Worker {
     var shardOptions = o.shards
     shardOptions.maxBufferedBytes = max(32 << 20, o.shards.maxBufferedBytes / max(1, o.threads))
     let runID = "\(o.runID)-w\(index)"
+    // One budget for both tables: a tree of access logs and CloudTrail together stays within it.
+    let gauge = MemoryGauge(budget: shardOptions.maxBufferedBytes)
     accessLogs = S3AccessShardWriter(
-      outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions)
+      outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions,
+      gauge: gauge)
     cloudTrail = CloudTrailShardWriter(
-      outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions)
+      outputDirectory: o.outputDirectory, runID: runID, version: BuildInfo.version, options: shardOptions,
+      gauge: gauge)
     var rejectOptions = shardOptions
     rejectOptions.maxBufferedBytes = 16 << 20
     rejects = RejectsShardWriter(
@@ -132,6 +136,8 @@ final class Worker {
       observer.fileNote(note, skipped: false)
     }
     record(item, file: file, result: result, hasher: hasher, skip: result.skipReason ?? documentSkip, before: before)
+    try accessLogs.enforceMemoryBound()
+    try cloudTrail.enforceMemoryBound()
     let progress = shared.advance(
       files: item.isFirstShare ? 1 : 0, bytes: summary.contentBytes - before.0,
       stored: item.range.map { $0.upperBound - $0.lowerBound } ?? file.size,

@@ -19,6 +19,8 @@ indirect enum CompiledPredicate: Sendable {
   enum AtomTest: Sendable {
     case compare(Predicate.CompareOp, TypedLiteral)
     case isIn([TypedLiteral])
+    /// `isIn` with many text literals: looked up by hash instead of compared one by one.
+    case inBytes(ByteSet)
     case startsWith([UInt8])
     case endsWith([UInt8])
     case contains([UInt8])
@@ -80,7 +82,12 @@ indirect enum CompiledPredicate: Sendable {
       return .atom(column: i, test: .compare(op, try literal(value, leaf)))
     case .isIn(let name, let values):
       let (i, leaf) = try column(name)
-      return .atom(column: i, test: .isIn(try values.map { try literal($0, leaf) }))
+      let literals = try values.map { try literal($0, leaf) }
+      if literals.count > 4, leaf.kind == .string || leaf.kind == .bytes {
+        return .atom(
+          column: i, test: .inBytes(ByteSet(literals.compactMap { if case .bytes(let b) = $0 { b } else { nil } })))
+      }
+      return .atom(column: i, test: .isIn(literals))
     case .startsWith(let name, let v):
       let (i, leaf) = try column(name)
       try text(name, leaf)
@@ -100,5 +107,36 @@ indirect enum CompiledPredicate: Sendable {
     case .isNull(let name):
       return .atom(column: try column(name).0, test: .isNull)
     }
+  }
+}
+
+/// A set of byte strings probed with a view of bytes, without allocating per probe.
+struct ByteSet: Sendable {
+  private var buckets: [UInt64: [[UInt8]]] = [:]
+  /// Sorted, for range checks against min/max statistics by binary search.
+  let members: [[UInt8]]
+  /// XXH64 of every member, for bloom filter probes.
+  let bloomHashes: [UInt64]
+
+  init(_ values: [[UInt8]]) {
+    members = values.sorted { $0.lexicographicallyPrecedes($1) }
+    bloomHashes = values.map { v in v.withUnsafeBytes { SplitBlockBloomFilter.hash(bytes: $0) } }
+    for v in values { buckets[v.withUnsafeBytes { RowHash.bytes($0) }, default: []].append(v) }
+  }
+
+  /// Whether some member lies in [lo, hi] (byte order).
+  func intersects(low lo: [UInt8], high hi: [UInt8]) -> Bool {
+    var a = 0
+    var b = members.count
+    while a < b {
+      let m = (a + b) / 2
+      if members[m].lexicographicallyPrecedes(lo) { a = m + 1 } else { b = m }
+    }
+    return a < members.count && !hi.lexicographicallyPrecedes(members[a])
+  }
+
+  func contains(_ v: UnsafeRawBufferPointer) -> Bool {
+    guard let candidates = buckets[RowHash.bytes(v)] else { return false }
+    return candidates.contains { Evaluation.compare(v, $0) == 0 }
   }
 }

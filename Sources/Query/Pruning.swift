@@ -52,6 +52,12 @@ enum Pruning {
     case .isIn(let lits): probes = lits
     default: probes = []
     }
+    if case .inBytes(let set) = test, chunk.bloomFilterOffset != nil,
+      let filter = try? file.bloomFilter(rowGroup: g, column: c),
+      !set.bloomHashes.contains(where: { filter.mightContain(hash: $0) })
+    {
+      return .skipByBloomFilter
+    }
     if !probes.isEmpty, chunk.bloomFilterOffset != nil, let filter = try? file.bloomFilter(rowGroup: g, column: c) {
       let hit = probes.contains { lit in
         switch lit {
@@ -105,6 +111,8 @@ enum Pruning {
         guard let a = order(lit, lo), let b = order(lit, hi) else { return true }
         return a >= 0 && b <= 0
       }
+    case .inBytes(let set) where leaf.physicalType == 6:
+      return set.intersects(low: lo, high: hi)
     case .startsWith(let p) where leaf.physicalType == 6:
       // Some value with prefix p lies in [lo, hi] unless hi < p, or lo's first bytes exceed p.
       if hi.withUnsafeBytes({ Evaluation.compare($0, p) }) < 0 && !hi.starts(with: p) { return false }

@@ -103,10 +103,19 @@ public enum Scanner {
     }
     var tasks: [Task] = []
     let files = opened.withLock { $0 }
+    // Shards of one table share a schema: compile the filter once per distinct schema.
+    var compiledBySchema: [[String]: CompiledPredicate] = [:]
     for i in 0..<candidates.count {
       let file = try files[i]!.get()
       let m = file.metadata
-      let compiled = try CompiledPredicate.compile(predicate, metadata: m, now: request.now)
+      let names = m.columns.map(\.name)
+      let compiled: CompiledPredicate
+      if let known = compiledBySchema[names] {
+        compiled = known
+      } else {
+        compiled = try CompiledPredicate.compile(predicate, metadata: m, now: request.now)
+        compiledBySchema[names] = compiled
+      }
       let output = try request.columns.map { name in
         guard let c = m.columnIndex(named: name) else { throw QueryError("\(file.path): no column '\(name)'") }
         return c

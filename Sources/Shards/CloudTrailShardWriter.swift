@@ -4,9 +4,17 @@ import CloudTrail
 public final class CloudTrailShardWriter {
   private let writer: PartitionedShardWriter<CloudTrailBatch>
 
-  public init(outputDirectory: String, runID: String, version: String, options: ShardOptions = ShardOptions()) {
-    writer = PartitionedShardWriter(outputDirectory: outputDirectory, runID: runID, version: version, options: options)
+  /// `gauge`: a memory budget shared with the thread's other writers (see `MemoryGauge`).
+  public init(
+    outputDirectory: String, runID: String, version: String, options: ShardOptions = ShardOptions(),
+    gauge: MemoryGauge? = nil
+  ) {
+    writer = PartitionedShardWriter(
+      outputDirectory: outputDirectory, runID: runID, version: version, options: options, gauge: gauge)
   }
+
+  /// Writes out a partition if this writer holds the most of an exceeded shared budget.
+  public func enforceMemoryBound() throws { try writer.enforceMemoryBound() }
 
   public func append(
     _ record: CloudTrailRecord, eventTime: Int64, scanner: JSONScanner, sourceFile: UnsafeRawBufferPointer,

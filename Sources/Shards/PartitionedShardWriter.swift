@@ -4,6 +4,26 @@ import Parquet
   import Glibc
 #endif
 
+/// One memory budget shared by several writers of one thread (a worker's `s3_access` and
+/// `cloudtrail` writers): each publishes what its buffers hold, and the one holding the most
+/// writes a partition out when the total passes the budget. Not thread-safe by design: a worker
+/// owns its gauge.
+public final class MemoryGauge {
+  public let budget: Int
+  private var held: [Int] = []
+
+  public init(budget: Int) { self.budget = budget }
+
+  func register() -> Int {
+    held.append(0)
+    return held.count - 1
+  }
+
+  func publish(_ slot: Int, _ bytes: Int) { held[slot] = bytes }
+  var total: Int { held.reduce(0, +) }
+  var largest: Int { held.max() ?? 0 }
+}
+
 /// Rows of one table gathered for one partition, ready to become a sorted part.
 protocol ShardBatch {
   static var tableName: String { get }
@@ -39,11 +59,18 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   private var rowsSinceCheck = 0
   private(set) var parts: [WrittenPart] = []
 
-  init(outputDirectory: String, runID: String, version: String, options: ShardOptions) {
+  private let gauge: MemoryGauge
+  private let slot: Int
+
+  /// `gauge`, when given, is shared with the thread's other writers; otherwise this writer has
+  /// `options.maxBufferedBytes` to itself.
+  init(outputDirectory: String, runID: String, version: String, options: ShardOptions, gauge: MemoryGauge? = nil) {
     self.outputDirectory = outputDirectory
     self.runID = runID
     self.options = options
     self.version = version
+    self.gauge = gauge ?? MemoryGauge(budget: options.maxBufferedBytes)
+    slot = self.gauge.register()
   }
 
   /// Adds one row to the partition of `day` through `body`.
@@ -73,24 +100,31 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     return parts
   }
 
-  private func enforceMemoryBound() throws {
-    var total = spare?.approximateBytes ?? 0
+  /// Keeps the buffers of this writer and of the writers sharing its gauge under the budget:
+  /// checked every few thousand rows and after every input (`Worker`), so a writer that gets no
+  /// rows for a while still gives memory back when it holds the most.
+  func enforceMemoryBound() throws {
+    let spareBytes = spare?.approximateBytes ?? 0
+    var own = spareBytes
     var largest: (day: Int64, bytes: Int)?
     for (day, batch) in batches {
       let b = batch.approximateBytes
-      total += b
+      own += b
       if largest == nil || b > largest!.bytes { largest = (day, b) }
     }
-    guard total > options.maxBufferedBytes else { return }
+    gauge.publish(slot, own)
+    guard gauge.total > gauge.budget, own > 0, own >= gauge.largest else { return }
     if spare != nil {
       // Warm memory is worth keeping only while it fits in the budget.
       spare = nil
+      gauge.publish(slot, own - spareBytes)
       return
     }
     if let largest, let batch = batches.removeValue(forKey: largest.day) {
       try write(batch, day: largest.day)
       spare = nil
     }
+    gauge.publish(slot, batches.values.reduce(0) { $0 + $1.approximateBytes })
   }
 
   /// Writes `batch` as one part, then keeps it, emptied, as the spare.

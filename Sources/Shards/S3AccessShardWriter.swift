@@ -35,9 +35,17 @@ public struct WrittenPart: Sendable {
 public final class S3AccessShardWriter {
   private let writer: PartitionedShardWriter<S3AccessBatch>
 
-  public init(outputDirectory: String, runID: String, version: String, options: ShardOptions = ShardOptions()) {
-    writer = PartitionedShardWriter(outputDirectory: outputDirectory, runID: runID, version: version, options: options)
+  /// `gauge`: a memory budget shared with the thread's other writers (see `MemoryGauge`).
+  public init(
+    outputDirectory: String, runID: String, version: String, options: ShardOptions = ShardOptions(),
+    gauge: MemoryGauge? = nil
+  ) {
+    writer = PartitionedShardWriter(
+      outputDirectory: outputDirectory, runID: runID, version: version, options: options, gauge: gauge)
   }
+
+  /// Writes out a partition if this writer holds the most of an exceeded shared budget.
+  public func enforceMemoryBound() throws { try writer.enforceMemoryBound() }
 
   /// Adds the row for one tokenized line.
   public func append(

@@ -146,7 +146,8 @@ final class MeddlingObserver: IndexObserver {
     let summary = try IndexJob(options: options).run(observer: observer)
     #expect(summary.fileProblems.contains { $0.path == input + "/z-vanish.log" && $0.reason.contains("cannot open") })
     #expect(summary.fileProblems.contains { $0.path.hasPrefix(input + "/dir/loop") && $0.reason.contains("loop") })
-    #expect(summary.fileProblems.contains { $0.path == input + "/dir/dangling.log" && $0.reason.contains("cannot stat") })
+    #expect(
+      summary.fileProblems.contains { $0.path == input + "/dir/dangling.log" && $0.reason.contains("cannot stat") })
     let asRoot = getuid() == 0
     #expect(asRoot || summary.fileProblems.contains { $0.path == locked && $0.reason.contains("cannot open") })
     #expect(summary.rejectionsByReason["line_too_long"] == 1)
