@@ -194,8 +194,12 @@ struct ColumnChunkReader {
     case 1:
       return try SnappyDecompressor.decompress(body, expectedSize: size)
     case 6:
-      var out = [UInt8](repeating: 0, count: size)
-      let n = out.withUnsafeMutableBytes { ZSTD_decompress($0.baseAddress, size, body.baseAddress, body.count) }
+      // No zero-filling: zstd writes every byte it reports, and a short result is an error.
+      var n = 0
+      let out = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+        n = ZSTD_decompress(buffer.baseAddress, size, body.baseAddress, body.count)
+        initialized = ZSTD_isError(n) == 0 && n == size ? size : 0
+      }
       guard ZSTD_isError(n) == 0 else {
         throw fail("corrupt zstd page (\(String(cString: ZSTD_getErrorName(n))))")
       }
@@ -292,6 +296,10 @@ struct ColumnChunkReader {
 
   /// Appends values for the rows from `firstRow` on: present values in order, `filler` at nulls.
   private func spread<T>(_ present: [T], into out: inout [T], filler: T, firstRow: Int) {
+    if present.count == isNull.count - firstRow {
+      out.append(contentsOf: present)
+      return
+    }
     var k = 0
     for row in firstRow..<isNull.count {
       if isNull[row] {
@@ -357,6 +365,14 @@ struct ColumnChunkReader {
         codes = []
       }
       let fixed = leaf.physicalType == 7 ? Int(leaf.typeLength) : nil
+      // Grow geometrically: reserving exactly page after page would copy the arena every page.
+      if bytes.bytes.capacity < bytes.bytes.count + page.count {
+        bytes.bytes.reserveCapacity(max(bytes.bytes.count + page.count, bytes.bytes.capacity * 2))
+      }
+      if bytes.ends.capacity < isNull.count {
+        bytes.ends.reserveCapacity(max(isNull.count, bytes.ends.capacity * 2))
+        bytes.isNull.reserveCapacity(max(isNull.count, bytes.isNull.capacity * 2))
+      }
       for row in firstRow..<isNull.count {
         if isNull[row] {
           bytes.appendNull()
