@@ -131,17 +131,27 @@ public struct HuntData: Sendable {
           found.withLock { $0 += uses }
         })
     }
-    var all = found.withLock { $0 }
-    all.sort { ($0.time, $0.source, $0.id) < ($1.time, $1.source, $1.id) }
+    let all = found.withLock { $0 }
+    // Sort positions, not the (large) uses themselves.
+    var order = Array(all.indices)
+    order.sort { a, b in
+      let x = all[a].time
+      let y = all[b].time
+      if x != y { return x < y }
+      if all[a].source != all[b].source { return all[a].source < all[b].source }
+      return all[a].id < all[b].id
+    }
     // One use per request or event: CloudTrail (and, rarely, S3) delivers some twice; a
-    // CloudTrail duplicate carries the same time, so duplicates sort next to each other.
+    // duplicate carries the same time and id, so duplicates sort next to each other.
     var unique: [PresignedUse] = []
     unique.reserveCapacity(all.count)
-    var seen = Set<String>()
-    for u in all {
-      if let last = unique.last, last.time == u.time, last.id == u.id, last.source == u.source { continue }
-      if u.source == "cloudtrail" && !seen.insert(u.id).inserted { continue }
-      unique.append(u)
+    var previous: Int?
+    for i in order {
+      if let p = previous, all[p].time == all[i].time, all[p].id == all[i].id, all[p].source == all[i].source {
+        continue
+      }
+      unique.append(all[i])
+      previous = i
     }
     return unique
   }

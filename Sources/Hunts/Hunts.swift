@@ -11,11 +11,18 @@ public enum Hunts {
   }
 
   static func summarize(_ uses: [PresignedUse], minimumIPs: Int, minimumAgents: Int) -> HuntResult {
-    var byURL: [UInt64: [PresignedUse]] = [:]
-    for u in uses { byURL[u.urlHash, default: []].append(u) }
+    // Positions grouped by URL; most URLs are used once, so the first position is kept inline.
+    var first: [UInt64: Int] = [:]
+    var more: [UInt64: [Int]] = [:]
+    first.reserveCapacity(uses.count)
+    for (i, u) in uses.enumerated() {
+      let h = u.urlHash
+      if first[h] == nil { first[h] = i } else { more[h, default: []].append(i) }
+    }
     var keyed: [(first: Int64, url: String, row: [Value])] = []
-    keyed.reserveCapacity(byURL.count)
-    for group in byURL.values {
+    keyed.reserveCapacity(first.count)
+    for (h, head) in first {
+      let group = [uses[head]] + (more[h] ?? []).map { uses[$0] }
       let url = group[0].urlID
       let ips = group.count == 1 ? [group[0].ip] : Set(group.map(\.ip))
       let agents = group.count == 1 ? [group[0].userAgent] : Set(group.map(\.userAgent))
