@@ -24,7 +24,7 @@ let package = Package(
     .target(name: "CloudTrail", dependencies: ["LogBytes", "Presign"]),
     .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
     .target(name: "Query", dependencies: ["Parquet", "LogBytes"]),
-    .target(name: "Hunts", dependencies: ["Query"]),
+    .target(name: "Hunts", dependencies: ["Query", "LogBytes"]),
     .target(name: "Manifest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest"]),
     .executableTarget(

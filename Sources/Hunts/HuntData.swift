@@ -1,3 +1,4 @@
+import LogBytes
 import Query
 import Synchronization
 
@@ -98,36 +99,38 @@ public struct HuntData: Sendable {
     "expires_seconds", "expires_at",
   ]
 
+  /// A scan of `files` within the hunt's time window.
+  private func request(_ files: [String], _ columns: [String], _ predicate: Predicate, time: String?) -> ScanRequest {
+    var r = ScanRequest(files: files, columns: columns)
+    r.predicate = predicate
+    r.timeColumn = time
+    r.since = time == nil ? nil : since
+    r.until = time == nil ? nil : until
+    r.threads = threads
+    return r
+  }
+
   /// Presigned uses matching `accessFilter` / `trailFilter` (plus "is presigned"), one per
   /// request or event however often it was delivered.
   public mutating func presignedUses(
     accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil
   ) throws -> [PresignedUse] {
     let found = Mutex<[PresignedUse]>([])
-    if !accessLogFiles.isEmpty {
-      var request = ScanRequest(files: accessLogFiles, columns: Self.accessColumns)
-      let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
-      request.predicate = alsoAccess.map { .or([presigned, $0]) } ?? presigned
-      request.timeColumn = "request_time"
-      request.since = since
-      request.until = until
-      request.threads = threads
+    let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
+    let tables: [([String], [String], Predicate, String, @Sendable (RowBatch, Int) -> PresignedUse)] = [
+      (
+        accessLogFiles, Self.accessColumns, alsoAccess.map { .or([presigned, $0]) } ?? presigned, "request_time",
+        Self.accessUse
+      ),
+      (
+        cloudTrailFiles, Self.trailColumns, Predicate.all([.not(.isNull("presign_version")), trailFilter]),
+        "event_time", Self.trailUse
+      ),
+    ]
+    for (files, columns, predicate, time, use) in tables where !files.isEmpty {
       statistics.add(
-        try Scanner.scan(request) { (batch: RowBatch) in
-          let uses = (0..<batch.count).map { Self.accessUse(batch, $0) }
-          found.withLock { $0 += uses }
-        })
-    }
-    if !cloudTrailFiles.isEmpty {
-      var request = ScanRequest(files: cloudTrailFiles, columns: Self.trailColumns)
-      request.predicate = Predicate.all([.not(.isNull("presign_version")), trailFilter])
-      request.timeColumn = "event_time"
-      request.since = since
-      request.until = until
-      request.threads = threads
-      statistics.add(
-        try Scanner.scan(request) { (batch: RowBatch) in
-          let uses = (0..<batch.count).map { Self.trailUse(batch, $0) }
+        try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
+          let uses = (0..<batch.count).map { use(batch, $0) }
           found.withLock { $0 += uses }
         })
     }
@@ -180,14 +183,8 @@ public struct HuntData: Sendable {
       ),
     ]
     for (files, columns, time, encodedKeys) in tables where !files.isEmpty {
-      var request = ScanRequest(files: files, columns: columns)
-      request.predicate = .not(.isNull("presign_version"))
-      request.timeColumn = time
-      request.since = since
-      request.until = until
-      request.threads = threads
       statistics.add(
-        try Scanner.scan(request) { (b: RowBatch) in
+        try Scanner.scan(request(files, columns, .not(.isNull("presign_version")), time: time)) { (b: RowBatch) in
           var local: [Use] = []
           local.reserveCapacity(b.count)
           for i in 0..<b.count {
@@ -323,26 +320,8 @@ public struct HuntData: Sendable {
   static func percentDecoded(_ s: String) -> String {
     guard s.contains("%") else { return s }
     var out: [UInt8] = []
-    let bytes = Array(s.utf8)
-    var i = 0
-    while i < bytes.count {
-      if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
-        out.append(h << 4 | l)
-        i += 3
-      } else {
-        out.append(bytes[i])
-        i += 1
-      }
-    }
+    var text = s
+    text.withUTF8 { PercentDecoding.decode(UnsafeRawBufferPointer($0), appendingTo: &out) }
     return String(decoding: out, as: UTF8.self)
-  }
-
-  private static func hex(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: return c - 0x30
-    case 0x61...0x66: return c - 0x61 + 10
-    case 0x41...0x46: return c - 0x41 + 10
-    default: return nil
-    }
   }
 }

@@ -5,8 +5,9 @@
 /// `%XX` decoding of URL components. `+` is left alone: S3 and the SigV4 canonical form encode
 /// spaces as `%20`, and a raw `+` in a signed value is literal.
 public enum PercentDecoding {
+  /// The value of one hexadecimal digit.
   @inline(__always)
-  static func hexValue(_ b: UInt8) -> UInt8? {
+  public static func hexValue(_ b: UInt8) -> UInt8? {
     switch b {
     case 0x30...0x39: return b - 0x30
     case 0x41...0x46: return b - 0x41 + 10

@@ -1,3 +1,5 @@
+import LogBytes
+
 /// An IPv4 or IPv6 network; addresses are compared as 128-bit numbers (IPv4 as ::ffff:a.b.c.d).
 public struct CIDR: Sendable, Hashable {
   public let network: (UInt64, UInt64)
@@ -74,7 +76,7 @@ public enum IPAddress {
       guard !piece.isEmpty, piece.count <= 4 else { return nil }
       var v: UInt16 = 0
       for c in piece {
-        guard let h = hex(c) else { return nil }
+        guard let h = PercentDecoding.hexValue(c) else { return nil }
         v = v << 4 | UInt16(h)
       }
       guard put(v) else { return nil }
@@ -101,15 +103,6 @@ public enum IPAddress {
     for k in 0..<4 { hi = hi << 16 | UInt64(words[k]) }
     for k in 4..<8 { lo = lo << 16 | UInt64(words[k]) }
     return (hi, lo)
-  }
-
-  private static func hex(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: return c - 0x30
-    case 0x61...0x66: return c - 0x61 + 10
-    case 0x41...0x46: return c - 0x41 + 10
-    default: return nil
-    }
   }
 
   private static func parseV4(_ b: UnsafeRawBufferPointer) -> UInt32? {

@@ -1,4 +1,5 @@
 import Dispatch
+import LogBytes
 import Parquet
 import Synchronization
 
@@ -217,7 +218,9 @@ public enum RowHash {
     var i = 0
     while i < b.count {
       var c = b[i]
-      if percentDecoded, c == 0x25, i + 2 < b.count, let hi = hex(b[i + 1]), let lo = hex(b[i + 2]) {
+      if percentDecoded, c == 0x25, i + 2 < b.count, let hi = PercentDecoding.hexValue(b[i + 1]),
+        let lo = PercentDecoding.hexValue(b[i + 2])
+      {
         c = hi << 4 | lo
         i += 2
       }
@@ -237,15 +240,6 @@ public enum RowHash {
 
   public static func combine(_ a: UInt64, _ b: UInt64) -> UInt64 {
     (a ^ (b &+ 0x9E37_79B9_7F4A_7C15 &+ (a << 6) &+ (a >> 2)))
-  }
-
-  private static func hex(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: return c - 0x30
-    case 0x61...0x66: return c - 0x61 + 10
-    case 0x41...0x46: return c - 0x41 + 10
-    default: return nil
-    }
   }
 }
 

@@ -38,14 +38,7 @@ struct HuntOptions: ParsableArguments {
     var d = HuntData(
       accessLogFiles: access.timeColumn == nil ? [] : access.files,
       cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
-    if let since {
-      guard let t = TimeLiteral.parse(since) else { throw SourceError("--since: '\(since)' is not a time or age") }
-      d.since = t
-    }
-    if let until {
-      guard let t = TimeLiteral.parse(until) else { throw SourceError("--until: '\(until)' is not a time or age") }
-      d.until = t
-    }
+    (d.since, d.until) = try ShardSource.window(since: since, until: until)
     d.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
     return d
   }

@@ -85,14 +85,7 @@ struct QueryCommand: ParsableCommand {
       var request = ScanRequest(files: source.files, columns: [])
       request.predicate = try PredicateParser.parse(filter ?? "")
       request.timeColumn = timeColumn ?? source.timeColumn
-      if let since {
-        guard let t = TimeLiteral.parse(since) else { throw SourceError("--since: '\(since)' is not a time or age") }
-        request.since = t
-      }
-      if let until {
-        guard let t = TimeLiteral.parse(until) else { throw SourceError("--until: '\(until)' is not a time or age") }
-        request.until = t
-      }
+      (request.since, request.until) = try ShardSource.window(since: since, until: until)
       if (request.since != nil || request.until != nil) && request.timeColumn == nil {
         throw SourceError("--since/--until need --time-column when reading plain Parquet files")
       }

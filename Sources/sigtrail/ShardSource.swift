@@ -1,10 +1,21 @@
 import Foundation
+import Query
 import Shards
 
 /// Where a query reads: an output directory's table, or Parquet files and directories.
 struct ShardSource {
   var files: [String]
   var timeColumn: String?
+
+  /// `--since` and `--until` as times (ISO-8601 or ages such as 7d).
+  static func window(since: String?, until: String?) throws -> (Int64?, Int64?) {
+    func parse(_ text: String?, _ option: String) throws -> Int64? {
+      guard let text else { return nil }
+      guard let t = TimeLiteral.parse(text) else { throw SourceError("\(option): '\(text)' is not a time or age") }
+      return t
+    }
+    return (try parse(since, "--since"), try parse(until, "--until"))
+  }
 
   static let timeColumns = ["s3_access": "request_time", "cloudtrail": "event_time", "rejects": "rejected_at"]
 
