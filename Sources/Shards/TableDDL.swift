@@ -31,10 +31,18 @@ public enum TableDDL {
   }
 
   /// Statements for every table under `location` (the `--out` directory or its S3 copy).
-  public static func statements(engine: Engine, location: String, database: String = "sigtrail") -> String {
+  /// `present`, when known, names the tables that have parts: DuckDB cannot create a view over
+  /// a glob that matches nothing, so its form leaves the others as a comment.
+  public static func statements(
+    engine: Engine, location: String, database: String = "sigtrail", present: Set<String>? = nil
+  ) -> String {
     let base = location.hasSuffix("/") ? String(location.dropLast()) : location
-    return tables.map { statement(table: $0.name, schema: $0.schema, engine: engine, base: base, database: database) }
-      .joined(separator: "\n\n") + "\n"
+    return tables.map { table in
+      if engine == .duckdb, let present, !present.contains(table.name) {
+        return "-- \(table.name): no parts under \(base)/\(table.name) yet; run this again once there are"
+      }
+      return statement(table: table.name, schema: table.schema, engine: engine, base: base, database: database)
+    }.joined(separator: "\n\n") + "\n"
   }
 
   static func statement(table: String, schema: Schema, engine: Engine, base: String, database: String) -> String {

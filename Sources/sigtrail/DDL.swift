@@ -35,8 +35,15 @@ struct DDL: ParsableCommand {
   }
 
   func run() throws {
+    // For a local output directory, say which tables have parts (DuckDB's views need some).
+    var present: Set<String>?
+    if !location.contains("://") {
+      present = Set(
+        PartitionLayout.listPartFiles(output: location).compactMap { $0.split(separator: "/").first.map(String.init) })
+    }
     print(
-      TableDDL.statements(engine: TableDDL.Engine(rawValue: engine)!, location: location, database: database),
+      TableDDL.statements(
+        engine: TableDDL.Engine(rawValue: engine)!, location: location, database: database, present: present),
       terminator: "")
   }
 }

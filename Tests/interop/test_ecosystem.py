@@ -62,6 +62,19 @@ def test_duckdb_ddl_creates_views_over_real_shards(shards):
     assert got > 0
 
 
+def test_duckdb_ddl_leaves_tables_without_parts_as_comments(tmp_path):
+    log = tmp_path / "in" / "a.log"
+    log.parent.mkdir()
+    log.write_bytes(b'79a5 b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F33A59F07 REST.GET.OBJECT k '
+                    b'"GET /k HTTP/1.1" 200 - 1 1 1 1 "-" "curl" -\n')
+    sigtrail("index", log.parent, "--out", tmp_path / "out", ok=(0,))
+    ddl = sigtrail("ddl", "--engine", "duckdb", "--location", tmp_path / "out", ok=(0,)).stdout.decode()
+    assert "-- cloudtrail: no parts" in ddl and "-- rejects: no parts" in ddl
+    con = duckdb.connect()
+    con.execute(ddl)
+    assert con.execute('SELECT count(*) FROM "s3_access"').fetchone()[0] == 1
+
+
 def ddl_columns(statement):
     """(name, type) of each column of a CREATE TABLE statement."""
     body = statement[statement.index("(") + 1: statement.index("\n)")]
