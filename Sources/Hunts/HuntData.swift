@@ -159,6 +159,27 @@ public struct HuntData: Sendable {
     return unique
   }
 
+  /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).
+  mutating func presignedSummary(
+    accessFilter: Predicate = .always, trailFilter: Predicate = .always
+  ) throws -> URLSummary {
+    let merged = Mutex(URLSummary())
+    let tables: [([String], [String], Predicate, String, Bool)] = [
+      (accessLogFiles, Self.accessColumns, accessFilter, "request_time", false),
+      (cloudTrailFiles, Self.trailColumns, trailFilter, "event_time", true),
+    ]
+    for (files, columns, filter, time, cloudTrail) in tables where !files.isEmpty {
+      let predicate = Predicate.all([.not(.isNull("presign_version")), filter])
+      statistics.add(
+        try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
+          var local = URLSummary()
+          for i in 0..<batch.count { local.add(batch, i, cloudTrail: cloudTrail) }
+          merged.withLock { $0.merge(local) }
+        })
+    }
+    return merged.withLock { $0 }
+  }
+
   /// Signing keys of URLs used from at least `minimumIPs` addresses (or `minimumAgents`
   /// agents), found from hashes of the stored bytes.
   mutating func spreadCandidates(minimumIPs: Int, minimumAgents: Int) throws -> (akids: [String], signedAt: [String]) {

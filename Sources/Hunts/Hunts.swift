@@ -7,53 +7,13 @@ public enum Hunts {
 
   /// Every presigned URL with its signer, validity, first and last use, and who used it how.
   public static func presigned(_ data: inout HuntData) throws -> HuntResult {
-    summarize(try data.presignedUses(), minimumIPs: 0, minimumAgents: 0)
+    HuntResult(header: urlHeader, rows: try data.presignedSummary().rows(minimumIPs: 0, minimumAgents: 0))
   }
 
-  static func summarize(_ uses: [PresignedUse], minimumIPs: Int, minimumAgents: Int) -> HuntResult {
-    // Positions grouped by URL; most URLs are used once, so the first position is kept inline.
-    var first: [UInt64: Int] = [:]
-    var more: [UInt64: [Int]] = [:]
-    first.reserveCapacity(uses.count)
-    for (i, u) in uses.enumerated() {
-      let h = u.urlHash
-      if first[h] == nil { first[h] = i } else { more[h, default: []].append(i) }
-    }
-    var keyed: [(first: Int64, url: String, row: [Value])] = []
-    keyed.reserveCapacity(first.count)
-    for (h, head) in first {
-      let group = [uses[head]] + (more[h] ?? []).map { uses[$0] }
-      let url = group[0].urlID
-      let ips = group.count == 1 ? [group[0].ip] : Set(group.map(\.ip))
-      let agents = group.count == 1 ? [group[0].userAgent] : Set(group.map(\.userAgent))
-      guard ips.count >= minimumIPs || (minimumAgents > 0 && agents.count >= minimumAgents) else { continue }
-      let first = group.min { $0.time < $1.time }!
-      let last = group.max { $0.time < $1.time }!
-      let objects = group.count == 1 ? [first.object] : Set(group.map(\.object)).sorted()
-      let operations = group.count == 1 ? first.operation : Set(group.map(\.operation)).sorted().joined(separator: " ")
-      let sources = group.count == 1 ? first.source : Set(group.map(\.source)).sorted().joined(separator: " ")
-      keyed.append(
-        (
-          first.time, url,
-          [
-            .string(url), HuntResult.text(first.akid), HuntResult.text(first.keyKind), HuntResult.text(first.principal),
-            first.signedAt.map(Value.timestamp) ?? .null, first.expiresAt.map(Value.timestamp) ?? .null,
-            .timestamp(first.time), .timestamp(last.time), .int(Int64(group.count)), .int(Int64(ips.count)),
-            .int(Int64(agents.count)),
-            .string(objects.prefix(5).joined(separator: " ") + (objects.count > 5 ? " …" : "")),
-            .int(group.reduce(0) { $0 + $1.bytes }), .string(operations), .string(sources),
-            .string(
-              first.signature.isEmpty ? (group.first { !$0.signature.isEmpty }?.signature ?? "") : first.signature),
-          ]
-        ))
-    }
-    keyed.sort { ($0.first, $0.url) < ($1.first, $1.url) }
-    return HuntResult(
-      header: [
-        "url_id", "signer_akid", "key_kind", "principal", "signed_at", "expires_at", "first_use", "last_use", "uses",
-        "distinct_ips", "distinct_user_agents", "objects", "bytes", "operations", "sources", "signature_sha256",
-      ], rows: keyed.map(\.row))
-  }
+  static let urlHeader = [
+    "url_id", "signer_akid", "key_kind", "principal", "signed_at", "expires_at", "first_use", "last_use", "uses",
+    "distinct_ips", "distinct_user_agents", "objects", "bytes", "operations", "sources", "signature_sha256",
+  ]
 
   // MARK: 2. outside
 
@@ -246,11 +206,11 @@ public enum Hunts {
   /// strings) to find the URLs that qualify; the second reads those URLs' signing keys in full.
   public static func spread(_ data: inout HuntData, minimumIPs: Int, minimumAgents: Int) throws -> HuntResult {
     let (akids, times) = try data.spreadCandidates(minimumIPs: minimumIPs, minimumAgents: minimumAgents)
-    guard !akids.isEmpty else { return summarize([], minimumIPs: minimumIPs, minimumAgents: minimumAgents) }
+    guard !akids.isEmpty else { return HuntResult(header: urlHeader, rows: []) }
     var filter: [Predicate] = [.isIn("credential_akid", akids)]
     if !times.isEmpty && times.count < 10_000 { filter.append(.or([.isIn("signed_at", times), .isNull("signed_at")])) }
-    let uses = try data.presignedUses(accessFilter: .and(filter), trailFilter: .and(filter))
-    return summarize(uses, minimumIPs: minimumIPs, minimumAgents: minimumAgents)
+    let summary = try data.presignedSummary(accessFilter: .and(filter), trailFilter: .and(filter))
+    return HuntResult(header: urlHeader, rows: summary.rows(minimumIPs: minimumIPs, minimumAgents: minimumAgents))
   }
 
   // MARK: 8. denied

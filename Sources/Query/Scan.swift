@@ -202,6 +202,22 @@ public struct RowBatch {
 
   public var rows: [[Value]] { selected.map { r in readers.map { $0.value(r) } } }
 
+  /// Row `i`'s `column` as stored bytes (nil for a null or a non-text column), for the duration
+  /// of `body`.
+  @inline(__always)
+  public func withBytes<R>(_ i: Int, _ column: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    readers[column].withBytes(selected[i], body)
+  }
+
+  /// Row `i`'s `column` as an integer (timestamps in microseconds); nil for a null.
+  @inline(__always)
+  public func integer(_ i: Int, _ column: Int) -> Int64? {
+    switch readers[column].value(selected[i]) {
+    case .int(let v), .timestamp(let v), .date(let v): return v
+    default: return nil
+    }
+  }
+
   /// A 64-bit hash of row `i`'s `column` computed from its stored bytes, without making a value;
   /// `percentDecoded` hashes text as if %XX escapes were decoded. Nulls hash to 0.
   @inline(__always)
@@ -261,6 +277,19 @@ struct ValueReader {
       }
     } else {
       entries = []
+    }
+  }
+
+  func withBytes<R>(_ r: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    switch column {
+    case .dictionary(let d, let codes, let nulls):
+      if nulls[r] { return body(nil) }
+      return d.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[d.range(Int(codes[r]))])) }
+    case .values(.byteArray(let b)):
+      if b.isNull[r] { return body(nil) }
+      return b.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[b.range(r)])) }
+    default:
+      return body(nil)
     }
   }
 
