@@ -111,13 +111,15 @@ public struct HuntData: Sendable {
   }
 
   /// Presigned uses matching `accessFilter` / `trailFilter` (plus "is presigned"), one per
-  /// request or event however often it was delivered.
+  /// request or event however often it was delivered. `only`, when given, names the columns
+  /// (of either table) a hunt needs: the others are not decoded and their fields stay empty.
   public mutating func presignedUses(
-    accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil
+    accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil,
+    only: Set<String>? = nil
   ) throws -> [PresignedUse] {
     let found = Mutex<[PresignedUse]>([])
     let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
-    let tables: [([String], [String], Predicate, String, @Sendable (RowBatch, Int) -> PresignedUse)] = [
+    let tables: [([String], [String], Predicate, String, @Sendable (RowBatch, Int, [Int?]) -> PresignedUse)] = [
       (
         accessLogFiles, Self.accessColumns, alsoAccess.map { .or([presigned, $0]) } ?? presigned, "request_time",
         Self.accessUse
@@ -127,10 +129,13 @@ public struct HuntData: Sendable {
         "event_time", Self.trailUse
       ),
     ]
-    for (files, columns, predicate, time, use) in tables where !files.isEmpty {
+    for (files, all, predicate, time, use) in tables where !files.isEmpty {
+      // The id and time are always read: they order and de-duplicate the uses.
+      let columns = all.enumerated().filter { k, name in k < 2 || only?.contains(name) ?? true }.map(\.element)
+      let positions = all.map { columns.firstIndex(of: $0) }
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
-          let uses = (0..<batch.count).map { use(batch, $0) }
+          let uses = (0..<batch.count).map { use(batch, $0, positions) }
           found.withLock { $0 += uses }
         })
     }
@@ -301,8 +306,8 @@ public struct HuntData: Sendable {
     return nil
   }
 
-  static func accessUse(_ b: RowBatch, _ i: Int) -> PresignedUse {
-    func r(_ k: Int) -> Value { b.value(i, k) }
+  static func accessUse(_ b: RowBatch, _ i: Int, _ positions: [Int?]) -> PresignedUse {
+    func r(_ k: Int) -> Value { positions[k].map { b.value(i, $0) } ?? .null }
     return PresignedUse(
       source: "s3_access", id: r(0).text, time: micros(r(1)) ?? 0, ip: r(2).text, principal: r(3).text,
       userAgent: r(4).text, operation: r(5).text, method: r(6).text, bucket: r(7).text,
@@ -311,8 +316,8 @@ public struct HuntData: Sendable {
       expiresAt: micros(r(17)), signature: r(18).text)
   }
 
-  static func trailUse(_ b: RowBatch, _ i: Int) -> PresignedUse {
-    func r(_ k: Int) -> Value { b.value(i, k) }
+  static func trailUse(_ b: RowBatch, _ i: Int, _ positions: [Int?]) -> PresignedUse {
+    func r(_ k: Int) -> Value { positions[k].map { b.value(i, $0) } ?? .null }
     let error = r(8).text
     let name = r(5).text
     return PresignedUse(

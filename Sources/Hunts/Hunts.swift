@@ -221,7 +221,11 @@ public enum Hunts {
   public static func denied(_ data: inout HuntData, gap: Int64 = 300_000_000) throws -> HuntResult {
     let favicon = Predicate.and([.endsWith("key", "favicon.ico"), .compare("http_status", .eq, "403")])
     let uses = try data.presignedUses(
-      accessFilter: .compare("http_status", .eq, "403"), trailFilter: .not(.isNull("error_code")), alsoAccess: favicon
+      accessFilter: .compare("http_status", .eq, "403"), trailFilter: .not(.isNull("error_code")), alsoAccess: favicon,
+      only: [
+        "remote_ip", "source_ip", "credential_akid", "bucket", "key", "object_key", "http_status", "error_code",
+        "user_agent", "presign_version",
+      ]
     ).filter { $0.denied }
     var bursts: [[PresignedUse]] = []
     var open: [String: Int] = [:]
