@@ -14,20 +14,7 @@ struct HuntOptions: ParsableArguments {
   @Option(help: "Only uses before this time.")
   var until: String?
 
-  @Option(help: "table, csv, json or jsonl (default: table on a terminal, jsonl otherwise).")
-  var format: String?
-
-  @Flag(help: "Report files and row groups read and skipped (on standard error).")
-  var explain = false
-
-  @Option(help: "Threads (default: all cores).")
-  var threads: Int?
-
-  func validate() throws {
-    if let format, ResultFormat(rawValue: format) == nil {
-      throw ValidationError("--format must be table, csv, json or jsonl")
-    }
-  }
+  @OptionGroup var output: ResultOptions
 
   func data() throws -> HuntData {
     let access = try ShardSource.resolve([out], table: "s3_access")
@@ -39,7 +26,7 @@ struct HuntOptions: ParsableArguments {
       accessLogFiles: access.timeColumn == nil ? [] : access.files,
       cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
     (d.since, d.until) = try ShardSource.window(since: since, until: until)
-    d.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+    d.threads = output.threadCount
     return d
   }
 
@@ -48,10 +35,7 @@ struct HuntOptions: ParsableArguments {
     do {
       var d = try data()
       let result = try body(&d)
-      let chosen = format.flatMap(ResultFormat.init) ?? .automatic
-      ResultWriter.write(header: result.header, rows: result.rows, format: chosen)
-      for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-      if explain { ResultWriter.explain(d.statistics, json: chosen == .json || chosen == .jsonl) }
+      output.emit(header: result.header, rows: result.rows, notes: result.notes, statistics: d.statistics)
     } catch {
       FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
       throw ExitCode.failure

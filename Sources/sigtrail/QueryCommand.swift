@@ -62,19 +62,9 @@ struct QueryCommand: ParsableCommand {
   @Option(help: "At most this many rows.")
   var limit: Int?
 
-  @Option(help: "table, csv, json or jsonl (default: table on a terminal, jsonl otherwise).")
-  var format: String?
-
-  @Flag(help: "Report files and row groups read and skipped (on standard error).")
-  var explain = false
-
-  @Option(help: "Threads (default: all cores).")
-  var threads: Int?
+  @OptionGroup var output: ResultOptions
 
   func validate() throws {
-    if let format, ResultFormat(rawValue: format) == nil {
-      throw ValidationError("--format must be table, csv, json or jsonl")
-    }
     if let limit, limit < 0 { throw ValidationError("--limit must be positive") }
   }
 
@@ -89,14 +79,12 @@ struct QueryCommand: ParsableCommand {
       if (request.since != nil || request.until != nil) && request.timeColumn == nil {
         throw SourceError("--since/--until need --time-column when reading plain Parquet files")
       }
-      request.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+      request.threads = output.threadCount
       let defaults = try Self.columnNames(source.files[0])
       let spec = try QuerySpec(
         select: select, groupBy: groupBy, orderBy: orderBy, limit: limit, defaultColumns: defaults)
       let result = try QueryRunner.run(request, spec: spec)
-      let chosen = format.flatMap(ResultFormat.init) ?? .automatic
-      ResultWriter.write(header: result.header, rows: result.rows, format: chosen)
-      if explain { ResultWriter.explain(result.statistics, json: chosen == .json || chosen == .jsonl) }
+      output.emit(header: result.header, rows: result.rows, statistics: result.statistics)
     } catch let error as ExitCode {
       throw error
     } catch {

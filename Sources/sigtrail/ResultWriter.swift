@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Query
 
@@ -6,6 +7,35 @@ enum ResultFormat: String, CaseIterable {
   case table, csv, json, jsonl
 
   static var automatic: ResultFormat { isatty(STDOUT_FILENO) == 1 ? .table : .jsonl }
+}
+
+/// The output options `query` and `hunt` share: format, `--explain` and threads.
+struct ResultOptions: ParsableArguments {
+  @Option(help: "table, csv, json or jsonl (default: table on a terminal, jsonl otherwise).")
+  var format: String?
+
+  @Flag(help: "Report files and row groups read and skipped (on standard error).")
+  var explain = false
+
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+
+  func validate() throws {
+    if let format, ResultFormat(rawValue: format) == nil {
+      throw ValidationError("--format must be table, csv, json or jsonl")
+    }
+  }
+
+  var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+  /// Prints the rows in the chosen format, `notes` on standard error, then the scan report when
+  /// `--explain` asked for it.
+  func emit(header: [String], rows: [[Value]], notes: [String] = [], statistics: ScanStatistics) {
+    let chosen = format.flatMap(ResultFormat.init) ?? .automatic
+    ResultWriter.write(header: header, rows: rows, format: chosen)
+    for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+    if explain { ResultWriter.explain(statistics, json: chosen == .json || chosen == .jsonl) }
+  }
 }
 
 enum ResultWriter {
