@@ -32,6 +32,13 @@ public struct ColumnChunkStatistics: Sendable {
   public var max: [UInt8]?
   public var nullCount: Int64?
   public var distinctCount: Int64?
+
+  /// A min or max of an INT32 (4 bytes) or INT64 (8 bytes) column, from its little-endian PLAIN form.
+  public static func integer(_ b: [UInt8]) -> Int64 {
+    var v: UInt64 = 0
+    for (i, byte) in b.prefix(8).enumerated() { v |= UInt64(byte) << (8 * UInt64(i)) }
+    return b.count == 4 ? Int64(Int32(truncatingIfNeeded: v)) : Int64(bitPattern: v)
+  }
 }
 
 public struct ColumnChunkMetadata: Sendable {

@@ -137,11 +137,12 @@ public struct IndexJob: Sendable {
       }
       if let ranges = plannedRanges[i] {
         // Resuming: only the ranges no committed piece covers (whole files are one range).
+        let plain = Self.isPlain(file.path)
         for range in ranges {
           var start = range.lowerBound
           repeat {
             let end = min(range.upperBound, start + options.splitBytes)
-            units.append([Item(file: i, range: range == 0..<file.size && !Self.isPlain(file.path) ? nil : start..<end)])
+            units.append([Item(file: i, range: range == 0..<file.size && !plain ? nil : start..<end)])
             start = end
           } while start < range.upperBound
         }

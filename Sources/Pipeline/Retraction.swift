@@ -45,9 +45,3 @@ struct Retraction {
     return removed
   }
 }
-
-extension String {
-  func leftPadded(to width: Int) -> String {
-    count >= width ? self : String(repeating: "0", count: width - count) + self
-  }
-}

@@ -75,12 +75,6 @@ enum Pruning {
     return .read
   }
 
-  static func integer(_ b: [UInt8]) -> Int64 {
-    var v: UInt64 = 0
-    for (i, byte) in b.prefix(8).enumerated() { v |= UInt64(byte) << (8 * UInt64(i)) }
-    return b.count == 4 ? Int64(Int32(truncatingIfNeeded: v)) : Int64(bitPattern: v)
-  }
-
   /// Whether some value in [lo, hi] may pass `test`.
   private static func inRange(_ test: CompiledPredicate.AtomTest, _ lo: [UInt8], _ hi: [UInt8], _ leaf: LeafColumn)
     -> Bool
@@ -88,7 +82,7 @@ enum Pruning {
     func order(_ a: TypedLiteral, _ bound: [UInt8]) -> Int? {
       switch a {
       case .int(let v) where leaf.physicalType == 1 || leaf.physicalType == 2:
-        let b = integer(bound)
+        let b = ColumnChunkStatistics.integer(bound)
         return v < b ? -1 : v > b ? 1 : 0
       case .bytes(let v) where leaf.physicalType == 6:
         return -bound.withUnsafeBytes { Evaluation.compare($0, v) }

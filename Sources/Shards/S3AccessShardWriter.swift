@@ -61,7 +61,8 @@ public final class S3AccessShardWriter {
 }
 
 extension String {
-  func leftPadded(to width: Int) -> String {
+  /// Zero-padded on the left to `width` characters (part sequence numbers).
+  public func leftPadded(to width: Int) -> String {
     count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }

@@ -215,16 +215,9 @@ struct Inspect: ParsableCommand {
       ? ["UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"][Int(c)] : "codec \(c)"
   }
 
-  static func integer(_ b: [UInt8]) -> Int64 {
-    var v: UInt64 = 0
-    for (i, byte) in b.prefix(8).enumerated() { v |= UInt64(byte) << (8 * UInt64(i)) }
-    if b.count == 4 { return Int64(Int32(truncatingIfNeeded: v)) }
-    return Int64(bitPattern: v)
-  }
-
   static func less(_ a: [UInt8], _ b: [UInt8], _ leaf: LeafColumn) -> Bool {
     switch leaf.physicalType {
-    case 1, 2: return integer(a) < integer(b)
+    case 1, 2: return ColumnChunkStatistics.integer(a) < ColumnChunkStatistics.integer(b)
     case 4, 5: return Double(render(a, leaf)) ?? 0 < Double(render(b, leaf)) ?? 0
     default: return a.lexicographicallyPrecedes(b)
     }
@@ -235,14 +228,14 @@ struct Inspect: ParsableCommand {
     switch leaf.kind {
     case .boolean: return b.first == 1 ? "true" : "false"
     case .timestamp(let units):
-      let seconds = Double(integer(b)) / Double(units)
+      let seconds = Double(ColumnChunkStatistics.integer(b)) / Double(units)
       return Table.iso8601(seconds: seconds)
     case .date:
-      return String(Table.iso8601(seconds: Double(integer(b)) * 86400).prefix(10))
-    case .integer: return String(integer(b))
+      return String(Table.iso8601(seconds: Double(ColumnChunkStatistics.integer(b)) * 86400).prefix(10))
+    case .integer: return String(ColumnChunkStatistics.integer(b))
     case .double:
-      if b.count == 4 { return String(Float(bitPattern: UInt32(truncatingIfNeeded: integer(b)))) }
-      return String(Double(bitPattern: UInt64(bitPattern: integer(b))))
+      if b.count == 4 { return String(Float(bitPattern: UInt32(truncatingIfNeeded: ColumnChunkStatistics.integer(b)))) }
+      return String(Double(bitPattern: UInt64(bitPattern: ColumnChunkStatistics.integer(b))))
     default: return String(decoding: b, as: UTF8.self)
     }
   }

@@ -62,6 +62,11 @@ def test_outside_the_allowed_networks(planted):
 def test_after_termination_finds_every_planted_case(planted):
     rows, _ = hunt("after-termination", planted["out"])
     assert ids(rows) == planted["truth"]["after_termination"]
+    # The URL has one id in every hunt (presigned aggregates from stored bytes, the others from values).
+    u1 = planted["truth"]["u1"]
+    urls, _ = hunt("presigned", planted["out"])
+    u1_id = next(r["url_id"] for r in urls if r["signer_akid"] == u1["akid"] and r["objects"] == u1["object"])
+    assert {r["url_id"] for r in rows if r["signer_akid"] == u1["akid"]} == {u1_id}
     ended = {r["id"]: (r["instance_id"], r["ended_by"]) for r in rows}
     assert set(ended.values()) == {("i-0aaa1aaaa1aaaa1a1", "TerminateInstances"),
                                    ("i-0bbb2bbbb2bbbb2b2", "StopInstances")}
