@@ -112,7 +112,7 @@ func writeDurably(_ path: String, _ text: String) throws {
 }
 
 /// fsync on a directory makes a rename in it durable.
-public func syncDirectory(_ path: String) throws {
+func syncDirectory(_ path: String) throws {
   let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
   guard fd >= 0 else { throw ManifestError("cannot open \(path): \(errnoText())") }
   defer { close(fd) }
