@@ -81,6 +81,7 @@ enum Evaluation {
     case .isIn(let lits):
       for case .bytes(let lit) in lits where compare(v, lit) == 0 { return true }
       return false
+    case .inBytes(let set): return set.contains(v)
     case .startsWith(let p):
       return v.count >= p.count && compare(UnsafeRawBufferPointer(rebasing: v[0..<p.count]), p) == 0
     case .endsWith(let p):

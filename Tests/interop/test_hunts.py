@@ -165,6 +165,27 @@ def test_query_filters_agree_with_duckdb(planted, where, sql):
     assert sorted(r["request_id"] for r in rows) == want and want
 
 
+def test_long_in_lists_agree_with_duckdb(planted):
+    """More than a handful of values: looked up through a hashed set, pruned by bloom filters."""
+    out = planted["out"]
+    con = duckdb.connect()
+    keys = [r[0] for r in con.execute(f"SELECT DISTINCT credential_akid FROM read_parquet('{out}/s3_access/*/*.parquet') "
+                                      f"WHERE credential_akid IS NOT NULL ORDER BY 1").fetchall()]
+    assert len(keys) > 8
+    chosen = keys[::2] + ["AKIANOTTHEREATALL000"]
+    rows = json.loads(sigtrail("query", out, "--where", f"credential_akid in ({', '.join(chosen)})", "--select",
+                               "request_id", "--format", "json", ok=(0,)).stdout)
+    want = [r[0] for r in con.execute(
+        f"SELECT request_id FROM read_parquet('{out}/s3_access/*/*.parquet') WHERE credential_akid IN "
+        f"({', '.join(repr(k) for k in chosen)}) ORDER BY 1").fetchall()]
+    assert sorted(r["request_id"] for r in rows) == want and want
+    rows = json.loads(sigtrail("query", out, "--where", f"credential_akid not in ({', '.join(chosen)})", "--select",
+                               "count()", "--format", "json", ok=(0,)).stdout)
+    assert rows[0]["count"] == con.execute(
+        f"SELECT count(*) FROM read_parquet('{out}/s3_access/*/*.parquet') WHERE credential_akid IS NULL OR "
+        f"credential_akid NOT IN ({', '.join(repr(k) for k in chosen)})").fetchone()[0]
+
+
 def test_group_by_agrees_with_duckdb(planted):
     out = planted["out"]
     rows = json.loads(sigtrail(
