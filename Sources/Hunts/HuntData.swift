@@ -43,7 +43,8 @@ public struct PresignedUse: Sendable {
     }
     feed(akid)
     feed(signedAt.map { String($0 / 1_000_000) } ?? "")
-    feed(expiresSeconds.map(String.init) ?? "")
+    // SigV2 URLs have no X-Amz-Expires: their absolute Expires tells them apart.
+    feed(expiresSeconds.map(String.init) ?? expiresAt.map { "@" + String($0 / 1_000_000) } ?? "")
     feed(bucket)
     var last = key
     last.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 } }
@@ -117,7 +118,8 @@ public struct HuntData: Sendable {
     accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil,
     only: Set<String>? = nil
   ) throws -> [PresignedUse] {
-    let found = Mutex<[PresignedUse]>([])
+    let found = PerWorker<[PresignedUse]>(threads: threads) { [] }
+    let seen = SeenUses()
     let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
     let tables: [([String], [String], Predicate, String, @Sendable (RowBatch, Int, [Int?]) -> PresignedUse)] = [
       (
@@ -129,120 +131,123 @@ public struct HuntData: Sendable {
         "event_time", Self.trailUse
       ),
     ]
-    for (files, all, predicate, time, use) in tables where !files.isEmpty {
+    for (table, (files, all, predicate, time, use)) in tables.enumerated() where !files.isEmpty {
       // The id and time are always read: they order and de-duplicate the uses.
       let columns = all.enumerated().filter { k, name in k < 2 || only?.contains(name) ?? true }.map(\.element)
       let positions = all.map { columns.firstIndex(of: $0) }
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
-          let uses = (0..<batch.count).map { use(batch, $0, positions) }
-          found.withLock { $0 += uses }
+          let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table))
+          guard !fresh.isEmpty else { return }
+          found.update(batch.worker) { $0 += fresh.map { use(batch, $0, positions) } }
         })
     }
-    let all = found.withLock { $0 }
+    let uses = found.all.flatMap { $0 }
     // Sort positions, not the (large) uses themselves.
-    var order = Array(all.indices)
+    var order = Array(uses.indices)
     order.sort { a, b in
-      let x = all[a].time
-      let y = all[b].time
+      let x = uses[a].time
+      let y = uses[b].time
       if x != y { return x < y }
-      if all[a].source != all[b].source { return all[a].source < all[b].source }
-      return all[a].id < all[b].id
+      if uses[a].source != uses[b].source { return uses[a].source < uses[b].source }
+      return uses[a].id < uses[b].id
     }
-    // One use per request or event: CloudTrail (and, rarely, S3) delivers some twice; a
-    // duplicate carries the same time and id, so duplicates sort next to each other.
-    var unique: [PresignedUse] = []
-    unique.reserveCapacity(all.count)
-    var previous: Int?
-    for i in order {
-      if let p = previous, all[p].time == all[i].time, all[p].id == all[i].id, all[p].source == all[i].source {
-        continue
-      }
-      unique.append(all[i])
-      previous = i
-    }
-    return unique
+    return order.map { uses[$0] }
   }
 
   /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).
   mutating func presignedSummary(
     accessFilter: Predicate = .always, trailFilter: Predicate = .always
   ) throws -> URLSummary {
-    let merged = Mutex(URLSummary())
+    let partial = PerWorker(threads: threads) { URLSummary() }
+    let seen = SeenUses()
     let tables: [([String], [String], Predicate, String, Bool)] = [
       (accessLogFiles, Self.accessColumns, accessFilter, "request_time", false),
       (cloudTrailFiles, Self.trailColumns, trailFilter, "event_time", true),
     ]
-    for (files, columns, filter, time, cloudTrail) in tables where !files.isEmpty {
+    for (table, (files, columns, filter, time, cloudTrail)) in tables.enumerated() where !files.isEmpty {
       let predicate = Predicate.all([.not(.isNull("presign_version")), filter])
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
-          var local = URLSummary()
-          for i in 0..<batch.count { local.add(batch, i, cloudTrail: cloudTrail) }
-          merged.withLock { $0.merge(local) }
+          let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table))
+          guard !fresh.isEmpty else { return }
+          partial.update(batch.worker) { summary in
+            for i in fresh { summary.add(batch, i, cloudTrail: cloudTrail) }
+          }
         })
     }
-    return merged.withLock { $0 }
+    var summaries = partial.all
+    var merged = summaries.removeFirst()
+    for s in summaries { merged.merge(s) }
+    return merged
   }
 
   /// Signing keys of URLs used from at least `minimumIPs` addresses (or `minimumAgents`
   /// agents), found from hashes of the stored bytes.
   mutating func spreadCandidates(minimumIPs: Int, minimumAgents: Int) throws -> (akids: [String], signedAt: [String]) {
-    struct Use {
-      var url: UInt64
-      var ip: UInt64
-      var agent: UInt64
+    struct Spread {
+      var ips: URLSummary.SmallSet
+      var agents: URLSummary.SmallSet
       var akid: Value
-      var signedAt: Value
+      var signedAt: Int64?
     }
-    let found = Mutex<[Use]>([])
+    let partial = PerWorker<[UInt64: Spread]>(threads: threads) { [:] }
     let tables: [([String], [String], String, Bool)] = [
       (
         accessLogFiles,
-        ["credential_akid", "signed_at", "expires_seconds", "bucket", "key", "remote_ip", "user_agent"],
+        ["credential_akid", "signed_at", "expires_seconds", "bucket", "key", "remote_ip", "user_agent", "expires_at"],
         "request_time", true
       ),
       (
         cloudTrailFiles,
-        ["credential_akid", "signed_at", "expires_seconds", "bucket", "object_key", "source_ip", "user_agent"],
+        [
+          "credential_akid", "signed_at", "expires_seconds", "bucket", "object_key", "source_ip", "user_agent",
+          "expires_at",
+        ],
         "event_time", false
       ),
     ]
     for (files, columns, time, encodedKeys) in tables where !files.isEmpty {
       statistics.add(
         try Scanner.scan(request(files, columns, .not(.isNull("presign_version")), time: time)) { (b: RowBatch) in
-          var local: [Use] = []
-          local.reserveCapacity(b.count)
-          for i in 0..<b.count {
-            var url = b.hash(i, 0)
-            for c in 1...3 { url = RowHash.combine(url, b.hash(i, c)) }
-            url = RowHash.combine(url, b.hash(i, 4, percentDecoded: encodedKeys))
-            local.append(
-              Use(url: url, ip: b.hash(i, 5), agent: b.hash(i, 6), akid: b.value(i, 0), signedAt: b.value(i, 1)))
+          partial.update(b.worker) { urls in
+            for i in 0..<b.count {
+              var url = b.hash(i, 0)
+              for c in 1...3 { url = RowHash.combine(url, b.hash(i, c)) }
+              url = RowHash.combine(url, b.hash(i, 4, percentDecoded: encodedKeys))
+              url = RowHash.combine(url, b.hash(i, 7))
+              let ip = b.hash(i, 5)
+              let agent = b.hash(i, 6)
+              if urls[url] != nil {
+                urls[url]!.ips.insert(ip)
+                if minimumAgents > 0 { urls[url]!.agents.insert(agent) }
+              } else {
+                urls[url] = Spread(
+                  ips: .init(ip), agents: .init(agent), akid: b.value(i, 0), signedAt: b.integer(i, 1))
+              }
+            }
           }
-          found.withLock { $0 += local }
         })
     }
-    var uses = found.withLock { $0 }
-    uses.sort { ($0.url, $0.ip) < ($1.url, $1.ip) }
+    var parts = partial.all
+    var urls = parts.removeFirst()
+    for part in parts {
+      for (url, theirs) in part {
+        if urls[url] == nil {
+          urls[url] = theirs
+        } else {
+          urls[url]!.ips.formUnion(theirs.ips)
+          urls[url]!.agents.formUnion(theirs.agents)
+        }
+      }
+    }
     var akids = Set<String>()
     var times = Set<String>()
-    var start = 0
-    while start < uses.count {
-      var end = start + 1
-      var ips = 1
-      while end < uses.count && uses[end].url == uses[start].url {
-        if uses[end].ip != uses[end - 1].ip { ips += 1 }
-        end += 1
-      }
-      let agents = minimumAgents > 0 ? Set(uses[start..<end].map(\.agent)).count : 0
-      if ips >= minimumIPs || (minimumAgents > 0 && agents >= minimumAgents),
-        case .string(let akid) = uses[start].akid
-      {
-        akids.insert(akid)
-        if case .timestamp(let t) = uses[start].signedAt { times.insert(Value.iso8601(t)) }
-      }
-      start = end
+    for u in urls.values
+    where u.ips.count >= minimumIPs || (minimumAgents > 0 && u.agents.count >= minimumAgents) {
+      guard case .string(let akid) = u.akid else { continue }
+      akids.insert(akid)
+      if let t = u.signedAt { times.insert(Value.iso8601(t)) }
     }
     return (akids.sorted(), times.sorted())
   }
@@ -344,7 +349,7 @@ public struct HuntData: Sendable {
   }
 
   static func percentDecoded(_ s: String) -> String {
-    guard s.contains("%") else { return s }
+    guard s.utf8.contains(0x25) else { return s }
     var out: [UInt8] = []
     var text = s
     text.withUTF8 { PercentDecoding.decode(UnsafeRawBufferPointer($0), appendingTo: &out) }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// Every presigned URL's usage, aggregated while scanning: one state per URL, keyed by the same
 /// FNV-1a as `PresignedUse.urlHash` but computed from the stored bytes, so a use costs a few
-/// hashes and only a URL's first use makes strings.
+/// hashes and only a URL's first use makes strings. Uses arrive de-duplicated (`SeenUses`).
 struct URLSummary {
   struct State {
     var hash: UInt64
@@ -19,12 +19,12 @@ struct URLSummary {
     var object: String
     var signature: String
     var operations: [String]
+    /// Hashes of `operations`, so that a use's operation is checked without making its string.
+    var operationHashes: [UInt64]
     var sources: UInt8
     var bytes: Int64 = 0
     var ips: SmallSet
     var agents: SmallSet
-    /// Requests and events already counted (a delivery can come twice).
-    var seen: SmallSet
   }
 
   /// A set of hashes that holds its first member inline: most URLs are used once, and three
@@ -49,17 +49,22 @@ struct URLSummary {
 
     var members: [UInt64] { [first] + (more.map(Array.init) ?? []) }
 
-    mutating func formUnion(_ o: SmallSet) { for v in o.members { insert(v) } }
-
-    func isDisjoint(with o: SmallSet) -> Bool { !o.members.contains { contains($0) } }
+    mutating func formUnion(_ o: SmallSet) {
+      insert(o.first)
+      for v in o.more ?? [] { insert(v) }
+    }
   }
 
-  var states: [UInt64: State] = [:]
+  /// States in first-seen order, and where each URL's is: updating a state in an array is in
+  /// place, where a dictionary's value would be looked up once per field.
+  var states: [State] = []
+  var index: [UInt64: Int] = [:]
 
-  /// FNV-1a over `akid \n signedAtSeconds \n expiresSeconds \n bucket \n decoded key`: the
-  /// bytes `PresignedUse.urlHash` hashes.
+  /// FNV-1a over `akid \n signedAtSeconds \n expiresSeconds \n bucket \n decoded key` (SigV2:
+  /// `@expiresAtSeconds` for the missing X-Amz-Expires): the bytes `PresignedUse.urlHash` hashes.
   static func urlHash(
-    _ b: RowBatch, _ i: Int, akid: Int, signedAt: Int, expires: Int, bucket: Int, key: Int, encoded: Bool
+    _ b: RowBatch, _ i: Int, akid: Int, signedAt: Int, expires: Int, expiresAt: Int, bucket: Int, key: Int,
+    encoded: Bool
   )
     -> UInt64
   {
@@ -101,7 +106,12 @@ struct URLSummary {
     feed(0x0A)
     feedNumber(b.integer(i, signedAt).map { $0 / 1_000_000 })
     feed(0x0A)
-    feedNumber(b.integer(i, expires))
+    if let seconds = b.integer(i, expires) {
+      feedNumber(seconds)
+    } else if let at = b.integer(i, expiresAt) {
+      feed(UInt8(ascii: "@"))
+      feedNumber(at / 1_000_000)
+    }
     feed(0x0A)
     feedText(bucket, decode: false)
     feed(0x0A)
@@ -124,64 +134,75 @@ struct URLSummary {
         signed: 15, expires: 16, expiresAt: 17
       )
     let hash = Self.urlHash(
-      b, i, akid: c.akid, signedAt: c.signed, expires: c.expires, bucket: c.bucket, key: c.key, encoded: !cloudTrail)
+      b, i, akid: c.akid, signedAt: c.signed, expires: c.expires, expiresAt: c.expiresAt, bucket: c.bucket, key: c.key,
+      encoded: !cloudTrail)
     let time = b.integer(i, c.time) ?? 0
-    let id = cloudTrail ? b.hash(i, c.id) : RowHash.combine(b.hash(i, c.id), RowHash.integer(time))
     let bytes = (b.integer(i, c.bytes) ?? 0) + (cloudTrail ? (b.integer(i, 10) ?? 0) : 0)
-    if states[hash] != nil {
-      guard states[hash]!.seen.insert(id) else { return }
-      states[hash]!.uses += 1
-      states[hash]!.first = min(states[hash]!.first, time)
-      states[hash]!.last = max(states[hash]!.last, time)
-      states[hash]!.ips.insert(b.hash(i, c.ip))
-      states[hash]!.agents.insert(b.hash(i, c.agent))
-      states[hash]!.bytes += bytes
-      states[hash]!.sources |= cloudTrail ? 2 : 1
-      let op = b.value(i, c.op).text
-      if !states[hash]!.operations.contains(op) { states[hash]!.operations.append(op) }
-      if states[hash]!.signature.isEmpty, !cloudTrail { states[hash]!.signature = b.value(i, 18).text }
+    let op = b.hash(i, c.op)
+    if let k = index[hash] {
+      states[k].uses += 1
+      if time <= states[k].first {
+        // The first use's principal; between uses of the same instant, the least, so that the
+        // answer does not depend on which thread read which use.
+        let principal = b.value(i, c.principal)
+        if time < states[k].first || principal < states[k].principal { states[k].principal = principal }
+        states[k].first = time
+      }
+      states[k].last = max(states[k].last, time)
+      states[k].ips.insert(b.hash(i, c.ip))
+      states[k].agents.insert(b.hash(i, c.agent))
+      states[k].bytes += bytes
+      states[k].sources |= cloudTrail ? 2 : 1
+      if !states[k].operationHashes.contains(op) {
+        states[k].operationHashes.append(op)
+        states[k].operations.append(b.value(i, c.op).text)
+      }
+      if states[k].signature.isEmpty, !cloudTrail { states[k].signature = b.value(i, 18).text }
       return
     }
     let bucket = b.value(i, c.bucket).text
     let key = b.value(i, c.key).text
-    states[hash] = State(
-      hash: hash, uses: 1, first: time, last: time, akid: b.value(i, c.akid), keyKind: b.value(i, c.kind),
-      principal: b.value(i, c.principal), signedAt: b.value(i, c.signed), expiresAt: b.value(i, c.expiresAt),
-      object: bucket + "/" + (cloudTrail ? key : HuntData.percentDecoded(key)),
-      signature: cloudTrail ? "" : b.value(i, 18).text, operations: [b.value(i, c.op).text],
-      sources: cloudTrail ? 2 : 1, bytes: bytes, ips: SmallSet(b.hash(i, c.ip)), agents: SmallSet(b.hash(i, c.agent)),
-      seen: SmallSet(id))
+    index[hash] = states.count
+    states.append(
+      State(
+        hash: hash, uses: 1, first: time, last: time, akid: b.value(i, c.akid), keyKind: b.value(i, c.kind),
+        principal: b.value(i, c.principal), signedAt: b.value(i, c.signed), expiresAt: b.value(i, c.expiresAt),
+        object: bucket + "/" + (cloudTrail ? key : HuntData.percentDecoded(key)),
+        signature: cloudTrail ? "" : b.value(i, 18).text, operations: [b.value(i, c.op).text],
+        operationHashes: [op], sources: cloudTrail ? 2 : 1, bytes: bytes, ips: SmallSet(b.hash(i, c.ip)),
+        agents: SmallSet(b.hash(i, c.agent))))
   }
 
+  /// Adds another thread's summary (of other uses: duplicates were dropped before either saw them).
   mutating func merge(_ other: URLSummary) {
-    for (hash, theirs) in other.states {
-      guard var mine = states[hash] else {
-        states[hash] = theirs
+    for theirs in other.states {
+      guard let k = index[theirs.hash] else {
+        index[theirs.hash] = states.count
+        states.append(theirs)
         continue
       }
-      // A use counted on both sides (a delivery read twice by two threads) counts once; its
-      // bytes are then left out rather than counted twice.
-      if mine.seen.isDisjoint(with: theirs.seen) { mine.bytes += theirs.bytes }
-      mine.seen.formUnion(theirs.seen)
-      mine.uses = Int64(mine.seen.count)
-      if theirs.first < mine.first {
-        mine.first = theirs.first
-        mine.principal = theirs.principal
+      states[k].uses += theirs.uses
+      states[k].bytes += theirs.bytes
+      if theirs.first < states[k].first || (theirs.first == states[k].first && theirs.principal < states[k].principal) {
+        states[k].first = theirs.first
+        states[k].principal = theirs.principal
       }
-      mine.last = max(mine.last, theirs.last)
-      mine.ips.formUnion(theirs.ips)
-      mine.agents.formUnion(theirs.agents)
-      mine.sources |= theirs.sources
-      for op in theirs.operations where !mine.operations.contains(op) { mine.operations.append(op) }
-      if mine.signature.isEmpty { mine.signature = theirs.signature }
-      states[hash] = mine
+      states[k].last = max(states[k].last, theirs.last)
+      states[k].ips.formUnion(theirs.ips)
+      states[k].agents.formUnion(theirs.agents)
+      states[k].sources |= theirs.sources
+      for (h, op) in zip(theirs.operationHashes, theirs.operations) where !states[k].operationHashes.contains(h) {
+        states[k].operationHashes.append(h)
+        states[k].operations.append(op)
+      }
+      if states[k].signature.isEmpty { states[k].signature = theirs.signature }
     }
   }
 
   func rows(minimumIPs: Int, minimumAgents: Int) -> [[Value]] {
     var keyed: [(first: Int64, url: String, row: [Value])] = []
     keyed.reserveCapacity(states.count)
-    for s in states.values {
+    for s in states {
       guard s.ips.count >= minimumIPs || (minimumAgents > 0 && s.agents.count >= minimumAgents) else { continue }
       let hex = String(s.hash, radix: 16)
       let url = String(repeating: "0", count: 16 - hex.count) + hex

@@ -1,5 +1,5 @@
 /// XXH64 (seed 0), the hash Parquet's bloom filters use over a value's PLAIN bytes.
-enum XXHash64 {
+public enum XXHash64 {
   private static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
   private static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
   private static let p3: UInt64 = 0x1656_67B1_9E37_79F9
@@ -16,7 +16,7 @@ enum XXHash64 {
     (acc ^ round(0, val)) &* p1 &+ p4
   }
 
-  static func hash(_ data: UnsafeRawBufferPointer) -> UInt64 {
+  public static func hash(_ data: UnsafeRawBufferPointer) -> UInt64 {
     let n = data.count
     var p = 0
     var h: UInt64

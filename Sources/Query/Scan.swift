@@ -133,7 +133,7 @@ public enum Scanner {
     let shared = Mutex((stats: ScanStatistics(), error: ParquetError?.none))
     let next = Mutex(0)
     let plan = tasks
-    DispatchQueue.concurrentPerform(iterations: max(1, min(request.threads, plan.count))) { _ in
+    DispatchQueue.concurrentPerform(iterations: max(1, min(request.threads, plan.count))) { worker in
       while true {
         let k = next.withLock { n in
           defer { n += 1 }
@@ -142,7 +142,7 @@ public enum Scanner {
         guard k < plan.count, shared.withLock({ $0.error == nil }) else { return }
         let task = plan[k]
         do throws(ParquetError) {
-          let local = try readGroup(task.file, task.group, task.predicate, task.output, onRows)
+          let local = try readGroup(task.file, task.group, task.predicate, task.output, worker, onRows)
           shared.withLock { $0.stats.add(local) }
         } catch {
           shared.withLock { if $0.error == nil { $0.error = error } }
@@ -156,7 +156,7 @@ public enum Scanner {
   }
 
   private static func readGroup(
-    _ file: ParquetFile, _ g: Int, _ predicate: CompiledPredicate, _ output: [Int],
+    _ file: ParquetFile, _ g: Int, _ predicate: CompiledPredicate, _ output: [Int], _ worker: Int,
     _ onRows: (RowBatch) -> Void
   ) throws(ParquetError) -> ScanStatistics {
     var s = ScanStatistics()
@@ -173,11 +173,10 @@ public enum Scanner {
     let selected = (0..<rows).filter { mask[$0] }
     s.rowsMatched = Int64(selected.count)
     guard !selected.isEmpty else { return s }
-    for c in output where columns[c] == nil {
-      columns[c] = try file.read(rowGroup: g, column: c)
-      s.bytesRead += m.rowGroups[g].columns[c].compressedBytes
-    }
-    onRows(RowBatch(readers: output.map { c in ValueReader(columns[c]!, m.columns[c]) }, selected: selected))
+    let batch = RowBatch(file: file, group: g, output: output, decoded: columns, selected: selected, worker: worker)
+    onRows(batch)
+    if let error = batch.error { throw error }
+    s.bytesRead += batch.bytesRead
     return s
   }
 
@@ -191,59 +190,114 @@ public enum Scanner {
 
 /// The matching rows of one row group: `value(i, column)` is row `i`'s value of the scan's
 /// `column`-th output column.
-public struct RowBatch {
-  let readers: [ValueReader]
+///
+/// Output columns the filter did not need are decoded the first time a cell of theirs is read
+/// (late materialization): a consumer that drops a batch's rows after looking at one or two
+/// columns never pays for the others. A column that turns out corrupt reads as nulls and the
+/// scan then fails with its error, so nothing built from those nulls is ever returned.
+public final class RowBatch {
+  private let file: ParquetFile
+  private let group: Int
+  private let output: [Int]
+  private var readers: [ValueReader?]
+  private var decoded: [Int: DecodedColumn]
   let selected: [Int]
+  /// Which of the scan's threads delivers this batch (0..<threads): lets a consumer keep one
+  /// uncontended accumulator per thread.
+  public let worker: Int
+  private(set) var error: ParquetError?
+  private(set) var bytesRead: Int64 = 0
+
+  init(file: ParquetFile, group: Int, output: [Int], decoded: [Int: DecodedColumn], selected: [Int], worker: Int) {
+    self.file = file
+    self.group = group
+    self.output = output
+    self.decoded = decoded
+    self.selected = selected
+    self.worker = worker
+    readers = Array(repeating: nil, count: output.count)
+  }
 
   public var count: Int { selected.count }
 
   @inline(__always)
-  public func value(_ i: Int, _ column: Int) -> Value { readers[column].value(selected[i]) }
+  private func reader(_ column: Int) -> ValueReader {
+    if let r = readers[column] { return r }
+    return load(column)
+  }
 
-  public var rows: [[Value]] { selected.map { r in readers.map { $0.value(r) } } }
+  private func load(_ column: Int) -> ValueReader {
+    let c = output[column]
+    let leaf = file.metadata.columns[c]
+    var data = decoded[c]
+    if data == nil {
+      do throws(ParquetError) {
+        data = try file.read(rowGroup: group, column: c)
+        bytesRead += file.metadata.rowGroups[group].columns[c].compressedBytes
+      } catch {
+        if self.error == nil { self.error = error }
+        let rows = Int(file.metadata.rowGroups[group].rows)
+        data = .values(.int64(values: Array(repeating: 0, count: rows), isNull: Array(repeating: true, count: rows)))
+      }
+      decoded[c] = data
+    }
+    let r = ValueReader(data!, leaf)
+    readers[column] = r
+    return r
+  }
+
+  @inline(__always)
+  public func value(_ i: Int, _ column: Int) -> Value { reader(column).value(selected[i]) }
+
+  public var rows: [[Value]] {
+    let all = readers.indices.map { reader($0) }
+    return selected.map { r in all.map { $0.value(r) } }
+  }
 
   /// Row `i`'s `column` as stored bytes (nil for a null or a non-text column), for the duration
   /// of `body`.
   @inline(__always)
   public func withBytes<R>(_ i: Int, _ column: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-    readers[column].withBytes(selected[i], body)
+    reader(column).withBytes(selected[i], body)
   }
 
   /// Row `i`'s `column` as an integer (timestamps in microseconds); nil for a null.
   @inline(__always)
-  public func integer(_ i: Int, _ column: Int) -> Int64? {
-    switch readers[column].value(selected[i]) {
-    case .int(let v), .timestamp(let v), .date(let v): return v
-    default: return nil
-    }
-  }
+  public func integer(_ i: Int, _ column: Int) -> Int64? { reader(column).integer(selected[i]) }
 
   /// A 64-bit hash of row `i`'s `column` computed from its stored bytes, without making a value;
   /// `percentDecoded` hashes text as if %XX escapes were decoded. Nulls hash to 0.
   @inline(__always)
   public func hash(_ i: Int, _ column: Int, percentDecoded: Bool = false) -> UInt64 {
-    readers[column].hash(selected[i], percentDecoded: percentDecoded)
+    reader(column).hash(selected[i], percentDecoded: percentDecoded)
   }
 }
 
-/// FNV-1a, byte by byte: for grouping keys inside one process, not for storage.
+/// 64-bit hashes for grouping keys inside one process, not for storage: XXH64 over the stored
+/// bytes (eight at a time; byte-at-a-time FNV-1a was a fifth of a hunt's time).
 public enum RowHash {
+  /// `percentDecoded` hashes the bytes as if each valid %XX escape were the byte it stands for,
+  /// so an access log's encoded key and CloudTrail's plain key hash the same. Never 0.
   @inline(__always)
   public static func bytes(_ b: UnsafeRawBufferPointer, percentDecoded: Bool = false) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    var i = 0
-    while i < b.count {
-      var c = b[i]
-      if percentDecoded, c == 0x25, i + 2 < b.count, let hi = PercentDecoding.hexValue(b[i + 1]),
-        let lo = PercentDecoding.hexValue(b[i + 2])
-      {
-        c = hi << 4 | lo
-        i += 2
+    guard percentDecoded, b.contains(0x25) else { return XXHash64.hash(b) | 1 }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: b.count) { out in
+      var n = 0
+      var i = 0
+      while i < b.count {
+        var c = b[i]
+        if c == 0x25, i + 2 < b.count, let hi = PercentDecoding.hexValue(b[i + 1]),
+          let lo = PercentDecoding.hexValue(b[i + 2])
+        {
+          c = hi << 4 | lo
+          i += 2
+        }
+        out[n] = c
+        n += 1
+        i += 1
       }
-      h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01b3
-      i += 1
+      return XXHash64.hash(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n])) | 1
     }
-    return h | 1
   }
 
   @inline(__always)
@@ -260,84 +314,143 @@ public enum RowHash {
 }
 
 /// Turns a decoded column's cells into values of the column's kind. A dictionary-coded column's
-/// strings are made once per dictionary entry, not once per row.
-struct ValueReader {
-  let column: DecodedColumn
-  let leaf: LeafColumn
-  private let entries: [Value]
-
-  init(_ column: DecodedColumn, _ leaf: LeafColumn) {
-    self.column = column
-    self.leaf = leaf
-    if case .dictionary(let d, _, _) = column {
-      entries = d.bytes.withUnsafeBytes { raw in
-        (0..<d.count).map {
-          .string(String(decoding: UnsafeRawBufferPointer(rebasing: raw[d.range($0)]), as: UTF8.self))
-        }
-      }
-    } else {
-      entries = []
-    }
+/// strings and hashes are made once per dictionary entry (when first asked for), not once per
+/// row. A class: a batch hands out its readers once per cell, and a struct of enums and arrays
+/// would be copied (retained) each time; the column's arrays are unpacked once, for the same reason.
+final class ValueReader {
+  private enum Kind {
+    case dictionary, bytes, boolean, int32, int64, double
   }
 
-  func withBytes<R>(_ r: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+  private let kind: Kind
+  let leaf: LeafColumn
+  private let nulls: [Bool]
+  /// Dictionary entries (`.dictionary`) or row values (`.bytes`).
+  private let strings: ByteArrayValues
+  private let codes: [UInt32]
+  private let int64s: [Int64]
+  private let int32s: [Int32]
+  private let booleans: [Bool]
+  private let doubles: [Double]
+  private var entries: [Value]?
+  private var entryHashes: [UInt64]?
+  private var decodedEntryHashes: [UInt64]?
+
+  init(_ column: DecodedColumn, _ leaf: LeafColumn) {
+    self.leaf = leaf
+    var strings = ByteArrayValues()
+    var codes: [UInt32] = []
+    var int64s: [Int64] = []
+    var int32s: [Int32] = []
+    var booleans: [Bool] = []
+    var doubles: [Double] = []
     switch column {
-    case .dictionary(let d, let codes, let nulls):
-      if nulls[r] { return body(nil) }
-      return d.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[d.range(Int(codes[r]))])) }
+    case .dictionary(let d, let c, let isNull):
+      (kind, strings, codes, nulls) = (.dictionary, d, c, isNull)
     case .values(.byteArray(let b)):
-      if b.isNull[r] { return body(nil) }
-      return b.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[b.range(r)])) }
-    default:
-      return body(nil)
+      (kind, strings, nulls) = (.bytes, b, b.isNull)
+    case .values(.boolean(let v, let isNull)):
+      (kind, booleans, nulls) = (.boolean, v, isNull)
+    case .values(.int32(let v, let isNull)):
+      (kind, int32s, nulls) = (.int32, v, isNull)
+    case .values(.int64(let v, let isNull)):
+      (kind, int64s, nulls) = (.int64, v, isNull)
+    case .values(.double(let v, let isNull)):
+      (kind, doubles, nulls) = (.double, v, isNull)
     }
+    self.strings = strings
+    self.codes = codes
+    self.int64s = int64s
+    self.int32s = int32s
+    self.booleans = booleans
+    self.doubles = doubles
+  }
+
+  @inline(__always)
+  private func stringIndex(_ r: Int) -> Int { kind == .dictionary ? Int(codes[r]) : r }
+
+  func withBytes<R>(_ r: Int, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard kind == .dictionary || kind == .bytes, !nulls[r] else { return body(nil) }
+    let range = strings.range(stringIndex(r))
+    return strings.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[range])) }
   }
 
   func hash(_ r: Int, percentDecoded: Bool) -> UInt64 {
-    switch column {
-    case .dictionary(let d, let codes, let nulls):
-      if nulls[r] { return 0 }
-      return d.bytes.withUnsafeBytes {
-        RowHash.bytes(UnsafeRawBufferPointer(rebasing: $0[d.range(Int(codes[r]))]), percentDecoded: percentDecoded)
+    if nulls[r] { return 0 }
+    switch kind {
+    case .dictionary:
+      let code = Int(codes[r])
+      if percentDecoded {
+        if decodedEntryHashes == nil { decodedEntryHashes = entryHashes(percentDecoded: true) }
+        return decodedEntryHashes![code]
       }
-    case .values(let v):
-      if v.isNull(r) { return 0 }
-      switch v {
-      case .byteArray(let b):
-        return b.bytes.withUnsafeBytes {
-          RowHash.bytes(UnsafeRawBufferPointer(rebasing: $0[b.range(r)]), percentDecoded: percentDecoded)
-        }
-      case .int64(let x, _): return RowHash.integer(x[r])
-      case .int32(let x, _): return RowHash.integer(Int64(x[r]))
-      case .boolean(let x, _): return x[r] ? 3 : 5
-      case .double(let x, _): return RowHash.integer(Int64(bitPattern: x[r].bitPattern))
+      if entryHashes == nil { entryHashes = entryHashes(percentDecoded: false) }
+      return entryHashes![code]
+    case .bytes:
+      let range = strings.range(r)
+      return strings.bytes.withUnsafeBytes {
+        RowHash.bytes(UnsafeRawBufferPointer(rebasing: $0[range]), percentDecoded: percentDecoded)
+      }
+    case .int64: return RowHash.integer(int64s[r])
+    case .int32: return RowHash.integer(Int64(int32s[r]))
+    case .boolean: return booleans[r] ? 3 : 5
+    case .double: return RowHash.integer(Int64(bitPattern: doubles[r].bitPattern))
+    }
+  }
+
+  private func entryHashes(percentDecoded: Bool) -> [UInt64] {
+    strings.bytes.withUnsafeBytes { raw in
+      (0..<strings.count).map {
+        RowHash.bytes(UnsafeRawBufferPointer(rebasing: raw[strings.range($0)]), percentDecoded: percentDecoded)
       }
     }
   }
 
   func value(_ r: Int) -> Value {
-    switch column {
-    case .dictionary(_, let codes, let nulls):
-      return nulls[r] ? .null : entries[Int(codes[r])]
-    case .values(let v):
-      if v.isNull(r) { return .null }
-      switch v {
-      case .byteArray(let b):
-        return b.bytes.withUnsafeBytes {
-          .string(String(decoding: UnsafeRawBufferPointer(rebasing: $0[b.range(r)]), as: UTF8.self))
+    if nulls[r] { return .null }
+    switch kind {
+    case .dictionary:
+      if entries == nil {
+        entries = strings.bytes.withUnsafeBytes { raw in
+          (0..<strings.count).map {
+            .string(String(decoding: UnsafeRawBufferPointer(rebasing: raw[strings.range($0)]), as: UTF8.self))
+          }
         }
-      case .boolean(let x, _): return .bool(x[r])
-      case .double(let x, _): return .double(x[r])
-      case .int32(let x, _): return typed(Int64(x[r]))
-      case .int64(let x, _): return typed(x[r])
       }
+      return entries![Int(codes[r])]
+    case .bytes:
+      let range = strings.range(r)
+      return strings.bytes.withUnsafeBytes {
+        .string(String(decoding: UnsafeRawBufferPointer(rebasing: $0[range]), as: UTF8.self))
+      }
+    case .boolean: return .bool(booleans[r])
+    case .double: return .double(doubles[r])
+    case .int32: return typed(Int64(int32s[r]))
+    case .int64: return typed(int64s[r])
     }
+  }
+
+  /// Cell `r` as an integer (timestamps in microseconds) without making a value; nil for a null
+  /// or a non-integer column.
+  func integer(_ r: Int) -> Int64? {
+    if nulls[r] { return nil }
+    switch kind {
+    case .int32: return typedInteger(Int64(int32s[r]))
+    case .int64: return typedInteger(int64s[r])
+    default: return nil
+    }
+  }
+
+  private func typedInteger(_ v: Int64) -> Int64 {
+    if case .timestamp(let units) = leaf.kind {
+      return units == 1_000_000 ? v : units == 1000 ? v &* 1000 : v / 1000
+    }
+    return v
   }
 
   private func typed(_ v: Int64) -> Value {
     switch leaf.kind {
-    case .timestamp(let units):
-      return .timestamp(units == 1_000_000 ? v : units == 1000 ? v &* 1000 : v / 1000)
+    case .timestamp: return .timestamp(typedInteger(v))
     case .date: return .date(v)
     default: return .int(v)
     }

@@ -84,15 +84,17 @@ enum ResultWriter {
       out.append(header.map(csv).joined(separator: ",") + "\n")
       for row in rows { out.append(row.map { csv($0.text) }.joined(separator: ",") + "\n") }
     case .json:
+      let keys = jsonKeys(header)
       out.append("[")
       for (i, row) in rows.enumerated() {
         if i > 0 { out.append(",\n ") }
-        object(header, row, into: &out)
+        object(keys, row, into: &out)
       }
       out.append("]\n")
     case .jsonl:
+      let keys = jsonKeys(header)
       for row in rows {
-        object(header, row, into: &out)
+        object(keys, row, into: &out)
         out.append(byte: 0x0A)
         out.flushIfLarge()
       }
@@ -105,18 +107,31 @@ enum ResultWriter {
       ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 
-  static func object(_ header: [String], _ row: [Value], into out: inout Output) {
-    out.append(byte: UInt8(ascii: "{"))
-    for (i, (name, value)) in zip(header, row).enumerated() {
-      if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+  /// Each column's `"name":`, escaped once rather than once per row.
+  static func jsonKeys(_ header: [String]) -> [[UInt8]] {
+    header.map { name in
+      var out = Output()
       string(name, into: &out)
       out.append(byte: UInt8(ascii: ":"))
+      return out.bytes
+    }
+  }
+
+  static func object(_ keys: [[UInt8]], _ row: [Value], into out: inout Output) {
+    out.append(byte: UInt8(ascii: "{"))
+    for (i, (key, value)) in zip(keys, row).enumerated() {
+      if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+      out.bytes += key
       switch value {
       case .null: out.append("null")
       case .bool(let b): out.append(b ? "true" : "false")
       case .int(let v): out.append(String(v))
       case .double(let d): out.append(d.isFinite ? String(d) : "null")
       case .string(let s): string(s, into: &out)
+      case .timestamp(let micros):
+        out.append(byte: UInt8(ascii: "\""))
+        Value.appendISO8601(micros, to: &out.bytes)
+        out.append(byte: UInt8(ascii: "\""))
       default: string(value.text, into: &out)
       }
     }

@@ -1,0 +1,46 @@
+import Query
+import Synchronization
+
+/// Requests and events already taken, across a scan's threads. CloudTrail (and, rarely, S3)
+/// delivers some records twice; a duplicate has the same table, id and time, so a use is known
+/// by its time and a hash of its table and id. Dropping duplicates before anything is built
+/// from them means a repeated delivery costs one set lookup, and the batch's other columns are
+/// never decoded when all of its rows were seen before.
+///
+/// Two different uses collide only if they share the microsecond and a 64-bit hash of the id.
+final class SeenUses: Sendable {
+  private struct Key: Hashable {
+    var time: Int64
+    var id: UInt64
+  }
+
+  private let seen = Mutex(Set<Key>())
+
+  /// Positions (in `b`) of the rows whose use was not taken before; `id` and `time` are the
+  /// batch's columns holding them, `table` tells the tables apart.
+  func firstSeen(_ b: RowBatch, id: Int, time: Int, table: UInt64) -> [Int] {
+    var keys: [Key] = []
+    keys.reserveCapacity(b.count)
+    for i in 0..<b.count {
+      keys.append(Key(time: b.integer(i, time) ?? 0, id: RowHash.combine(b.hash(i, id), table)))
+    }
+    return seen.withLock { set in keys.indices.filter { set.insert(keys[$0]).inserted } }
+  }
+}
+
+/// One accumulator per scan thread, so that threads never wait for each other; each is touched
+/// only by the thread whose `RowBatch.worker` it is.
+final class PerWorker<T>: @unchecked Sendable {
+  private final class Slot {
+    var value: T
+    init(_ value: T) { self.value = value }
+  }
+
+  private let slots: [Slot]
+
+  init(threads: Int, _ make: () -> T) { slots = (0..<max(1, threads)).map { _ in Slot(make()) } }
+
+  func update<R>(_ worker: Int, _ body: (inout T) -> R) -> R { body(&slots[worker].value) }
+
+  var all: [T] { slots.map(\.value) }
+}
