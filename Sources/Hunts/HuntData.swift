@@ -186,12 +186,17 @@ public struct HuntData: Sendable {
   /// agents), found from hashes of the stored bytes.
   mutating func spreadCandidates(minimumIPs: Int, minimumAgents: Int) throws -> (akids: [String], signedAt: [String]) {
     struct Spread {
+      var url: UInt64
       var ips: URLSummary.SmallSet
       var agents: URLSummary.SmallSet
       var akid: Value
       var signedAt: Int64?
     }
-    let partial = PerWorker<[UInt64: Spread]>(threads: threads) { [:] }
+    struct URLs {
+      var index = HashIndex<UInt64>(placeholder: 0)
+      var spreads: [Spread] = []
+    }
+    let partial = PerWorker(threads: threads) { URLs() }
     let tables: [([String], [String], String, Bool)] = [
       (
         accessLogFiles,
@@ -218,12 +223,13 @@ public struct HuntData: Sendable {
               url = RowHash.combine(url, b.hash(i, 7))
               let ip = b.hash(i, 5)
               let agent = b.hash(i, 6)
-              if urls[url] != nil {
-                urls[url]!.ips.insert(ip)
-                if minimumAgents > 0 { urls[url]!.agents.insert(agent) }
+              if let k = urls.index.position(of: url, orInsert: urls.spreads.count) {
+                urls.spreads[k].ips.insert(ip)
+                if minimumAgents > 0 { urls.spreads[k].agents.insert(agent) }
               } else {
-                urls[url] = Spread(
-                  ips: .init(ip), agents: .init(agent), akid: b.value(i, 0), signedAt: b.integer(i, 1))
+                urls.spreads.append(
+                  Spread(url: url, ips: .init(ip), agents: .init(agent), akid: b.value(i, 0), signedAt: b.integer(i, 1))
+                )
               }
             }
           }
@@ -232,18 +238,18 @@ public struct HuntData: Sendable {
     var parts = partial.all
     var urls = parts.removeFirst()
     for part in parts {
-      for (url, theirs) in part {
-        if urls[url] == nil {
-          urls[url] = theirs
+      for theirs in part.spreads {
+        if let k = urls.index.position(of: theirs.url, orInsert: urls.spreads.count) {
+          urls.spreads[k].ips.formUnion(theirs.ips)
+          urls.spreads[k].agents.formUnion(theirs.agents)
         } else {
-          urls[url]!.ips.formUnion(theirs.ips)
-          urls[url]!.agents.formUnion(theirs.agents)
+          urls.spreads.append(theirs)
         }
       }
     }
     var akids = Set<String>()
     var times = Set<String>()
-    for u in urls.values
+    for u in urls.spreads
     where u.ips.count >= minimumIPs || (minimumAgents > 0 && u.agents.count >= minimumAgents) {
       guard case .string(let akid) = u.akid else { continue }
       akids.insert(akid)

@@ -9,12 +9,14 @@ import Synchronization
 ///
 /// Two different uses collide only if they share the microsecond and a 64-bit hash of the id.
 final class SeenUses: Sendable {
-  private struct Key: Hashable {
+  private struct Key: HashIndexKey {
     var time: Int64
     var id: UInt64
+
+    var spread: UInt64 { (id ^ UInt64(bitPattern: time) &* 0xC2B2_AE3D_27D4_EB4F) &* 0x9E37_79B9_7F4A_7C15 }
   }
 
-  private let seen = Mutex(Set<Key>())
+  private let seen = Mutex(HashIndex(placeholder: Key(time: 0, id: 0), capacity: 1 << 16))
 
   /// Positions (in `b`) of the rows whose use was not taken before; `id` and `time` are the
   /// batch's columns holding them, `table` tells the tables apart.
@@ -24,7 +26,7 @@ final class SeenUses: Sendable {
     for i in 0..<b.count {
       keys.append(Key(time: b.integer(i, time) ?? 0, id: RowHash.combine(b.hash(i, id), table)))
     }
-    return seen.withLock { set in keys.indices.filter { set.insert(keys[$0]).inserted } }
+    return seen.withLock { set in keys.indices.filter { set.position(of: keys[$0], orInsert: 0) == nil } }
   }
 }
 

@@ -58,7 +58,7 @@ struct URLSummary {
   /// States in first-seen order, and where each URL's is: updating a state in an array is in
   /// place, where a dictionary's value would be looked up once per field.
   var states: [State] = []
-  var index: [UInt64: Int] = [:]
+  var index = HashIndex<UInt64>(placeholder: 0)
 
   /// FNV-1a over `akid \n signedAtSeconds \n expiresSeconds \n bucket \n decoded key` (SigV2:
   /// `@expiresAtSeconds` for the missing X-Amz-Expires): the bytes `PresignedUse.urlHash` hashes.
@@ -139,7 +139,7 @@ struct URLSummary {
     let time = b.integer(i, c.time) ?? 0
     let bytes = (b.integer(i, c.bytes) ?? 0) + (cloudTrail ? (b.integer(i, 10) ?? 0) : 0)
     let op = b.hash(i, c.op)
-    if let k = index[hash] {
+    if let k = index.position(of: hash, orInsert: states.count) {
       states[k].uses += 1
       if time <= states[k].first {
         // The first use's principal; between uses of the same instant, the least, so that the
@@ -162,7 +162,6 @@ struct URLSummary {
     }
     let bucket = b.value(i, c.bucket).text
     let key = b.value(i, c.key).text
-    index[hash] = states.count
     states.append(
       State(
         hash: hash, uses: 1, first: time, last: time, akid: b.value(i, c.akid), keyKind: b.value(i, c.kind),
@@ -176,8 +175,7 @@ struct URLSummary {
   /// Adds another thread's summary (of other uses: duplicates were dropped before either saw them).
   mutating func merge(_ other: URLSummary) {
     for theirs in other.states {
-      guard let k = index[theirs.hash] else {
-        index[theirs.hash] = states.count
+      guard let k = index.position(of: theirs.hash, orInsert: states.count) else {
         states.append(theirs)
         continue
       }

@@ -111,6 +111,15 @@ struct ColumnChunkReader {
     else { throw fail("column chunk lies outside the file") }
     let end = Int(start + chunk.compressedBytes)
     var position = Int(start)
+    // One allocation per column instead of growth page by page.
+    isNull.reserveCapacity(rows)
+    switch leaf.physicalType {
+    case 0: bools.reserveCapacity(rows)
+    case 1: int32s.reserveCapacity(rows)
+    case 2: int64s.reserveCapacity(rows)
+    case 4, 5: doubles.reserveCapacity(rows)
+    default: break
+    }
     while decoded < rows {
       guard position < end else { throw fail("column chunk ends after \(decoded) of \(rows) values") }
       var r = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: file[position..<end]))
@@ -257,10 +266,14 @@ struct ColumnChunkReader {
     if leaf.optional {
       var defs: [UInt32] = []
       try RLEHybridDecoder.decode(levels, bitWidth: 1, count: count, into: &defs)
-      present = 0
-      for d in defs {
-        isNull.append(d == 0)
-        present += d == 0 ? 0 : 1
+      isNull.append(contentsOf: repeatElement(false, count: count))
+      isNull.withUnsafeMutableBufferPointer { nulls in
+        defs.withUnsafeBufferPointer { d in
+          for i in 0..<min(count, d.count) where d[i] == 0 {
+            nulls[firstRow + i] = true
+            present -= 1
+          }
+        }
       }
     } else {
       isNull.append(contentsOf: repeatElement(false, count: count))
@@ -296,17 +309,22 @@ struct ColumnChunkReader {
 
   /// Appends values for the rows from `firstRow` on: present values in order, `filler` at nulls.
   private func spread<T>(_ present: [T], into out: inout [T], filler: T, firstRow: Int) {
-    if present.count == isNull.count - firstRow {
+    let n = isNull.count - firstRow
+    if present.count == n {
       out.append(contentsOf: present)
       return
     }
-    var k = 0
-    for row in firstRow..<isNull.count {
-      if isNull[row] {
-        out.append(filler)
-      } else {
-        out.append(present[k])
-        k += 1
+    let start = out.count
+    out.append(contentsOf: repeatElement(filler, count: n))
+    out.withUnsafeMutableBufferPointer { o in
+      isNull.withUnsafeBufferPointer { nulls in
+        present.withUnsafeBufferPointer { p in
+          var k = 0
+          for row in 0..<n where !nulls[firstRow + row] && k < p.count {
+            o[start + row] = p[k]
+            k += 1
+          }
+        }
       }
     }
   }
@@ -332,6 +350,7 @@ struct ColumnChunkReader {
           }
         }
       } else {
+        if codes.capacity < rows { codes.reserveCapacity(rows) }
         spread(dense, into: &codes, filler: 0, firstRow: firstRow)
       }
     }
@@ -394,12 +413,21 @@ struct PlainCursor {
       throw ParquetError("corrupt page: \(count) values of \(width) bytes overrun the page")
     }
     var out = [UInt64](repeating: 0, count: count)
-    for i in 0..<count {
-      var v: UInt64 = 0
-      for k in 0..<width { v |= UInt64(bytes[position + k]) << (8 * UInt64(k)) }
-      out[i] = v
-      position += width
+    let base = position
+    if width == 8 {
+      for i in 0..<count { out[i] = bytes.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self).littleEndian }
+    } else if width == 4 {
+      for i in 0..<count {
+        out[i] = UInt64(bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self).littleEndian)
+      }
+    } else {
+      for i in 0..<count {
+        var v: UInt64 = 0
+        for k in 0..<width { v |= UInt64(bytes[base + width * i + k]) << (8 * UInt64(k)) }
+        out[i] = v
+      }
     }
+    position += count * width
     return out
   }
 

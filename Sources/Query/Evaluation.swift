@@ -29,7 +29,13 @@ enum Evaluation {
 
   static func atom(_ test: CompiledPredicate.AtomTest, _ column: DecodedColumn, rows: Int) -> [Bool] {
     if case .isNull = test {
-      return (0..<rows).map { isNull(column, $0) }
+      switch column {
+      case .dictionary(_, _, let nulls): return nulls
+      case .values(.byteArray(let b)): return b.isNull
+      case .values(.int64(_, let n)), .values(.int32(_, let n)), .values(.double(_, let n)),
+        .values(.boolean(_, let n)):
+        return n
+      }
     }
     switch column {
     case .dictionary(let dictionary, let codes, let nulls):
@@ -43,7 +49,23 @@ enum Evaluation {
         return b.bytes.withUnsafeBytes { raw in
           (0..<rows).map { !b.isNull[$0] && bytesTest(test, UnsafeRawBufferPointer(rebasing: raw[b.range($0)])) }
         }
-      case .int64(let v, let n): return (0..<rows).map { !n[$0] && intTest(test, v[$0]) }
+      case .int64(let v, let n):
+        // The common comparison with its operator fixed outside the loop.
+        if case .compare(let op, .int(let lit)) = test, v.count >= rows, n.count >= rows {
+          return v.withUnsafeBufferPointer { v in
+            n.withUnsafeBufferPointer { n in
+              switch op {
+              case .eq: return (0..<rows).map { !n[$0] && v[$0] == lit }
+              case .ne: return (0..<rows).map { !n[$0] && v[$0] != lit }
+              case .lt: return (0..<rows).map { !n[$0] && v[$0] < lit }
+              case .le: return (0..<rows).map { !n[$0] && v[$0] <= lit }
+              case .gt: return (0..<rows).map { !n[$0] && v[$0] > lit }
+              case .ge: return (0..<rows).map { !n[$0] && v[$0] >= lit }
+              }
+            }
+          }
+        }
+        return (0..<rows).map { !n[$0] && intTest(test, v[$0]) }
       case .int32(let v, let n): return (0..<rows).map { !n[$0] && intTest(test, Int64(v[$0])) }
       case .double(let v, let n): return (0..<rows).map { !n[$0] && doubleTest(test, v[$0]) }
       case .boolean(let v, let n): return (0..<rows).map { !n[$0] && boolTest(test, v[$0]) }
