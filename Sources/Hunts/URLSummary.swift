@@ -18,6 +18,9 @@ struct URLSummary {
     var expiresAt: Value
     var object: String
     var signature: String
+    /// When the use that gave `signature` happened: the earliest access-log use's is kept (the
+    /// least at a tie), whichever thread saw it first.
+    var signatureTime: Int64
     var operations: [String]
     /// Hashes of `operations`, so that a use's operation is checked without making its string.
     var operationHashes: [UInt64]
@@ -157,7 +160,13 @@ struct URLSummary {
         states[k].operationHashes.append(op)
         states[k].operations.append(b.value(i, c.op).text)
       }
-      if states[k].signature.isEmpty, !cloudTrail { states[k].signature = b.value(i, 18).text }
+      if !cloudTrail && time <= states[k].signatureTime {
+        let signature = b.value(i, 18).text
+        if time < states[k].signatureTime || signature < states[k].signature {
+          states[k].signature = signature
+          states[k].signatureTime = time
+        }
+      }
       return
     }
     let bucket = b.value(i, c.bucket).text
@@ -167,7 +176,8 @@ struct URLSummary {
         hash: hash, uses: 1, first: time, last: time, akid: b.value(i, c.akid), keyKind: b.value(i, c.kind),
         principal: b.value(i, c.principal), signedAt: b.value(i, c.signed), expiresAt: b.value(i, c.expiresAt),
         object: bucket + "/" + (cloudTrail ? key : HuntData.percentDecoded(key)),
-        signature: cloudTrail ? "" : b.value(i, 18).text, operations: [b.value(i, c.op).text],
+        signature: cloudTrail ? "" : b.value(i, 18).text, signatureTime: cloudTrail ? .max : time,
+        operations: [b.value(i, c.op).text],
         operationHashes: [op], sources: cloudTrail ? 2 : 1, bytes: bytes, ips: SmallSet(b.hash(i, c.ip)),
         agents: SmallSet(b.hash(i, c.agent))))
   }
@@ -193,7 +203,12 @@ struct URLSummary {
         states[k].operationHashes.append(h)
         states[k].operations.append(op)
       }
-      if states[k].signature.isEmpty { states[k].signature = theirs.signature }
+      if theirs.signatureTime < states[k].signatureTime
+        || (theirs.signatureTime == states[k].signatureTime && theirs.signature < states[k].signature)
+      {
+        states[k].signature = theirs.signature
+        states[k].signatureTime = theirs.signatureTime
+      }
     }
   }
 
