@@ -60,6 +60,8 @@ struct ColumnChunkReader {
   private var codes: [UInt32] = []
   private var dictionary: Dictionary?
   private var decoded = 0
+  /// Decode definition levels only (see `ParquetFile.readNulls`).
+  var nullsOnly = false
 
   private enum Dictionary {
     case bytes(ByteArrayValues)
@@ -130,6 +132,16 @@ struct ColumnChunkReader {
       else { throw fail("page at byte \(position) has impossible sizes") }
       let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<bodyStart + header.compressedSize])
       switch header.type {
+      case 2 where nullsOnly:
+        break
+      case 3 where nullsOnly:
+        // v2 pages keep their levels uncompressed: the values are not even decompressed.
+        guard header.repetitionLevelBytes == 0 else { throw fail("repetition levels in a flat column") }
+        guard header.definitionLevelBytes >= 0, header.definitionLevelBytes <= body.count else {
+          throw fail("page at byte \(position): level sizes overrun")
+        }
+        let levels = UnsafeRawBufferPointer(rebasing: body[0..<header.definitionLevelBytes])
+        try readDataPage(levels: levels, values: levels, count: header.valueCount, encoding: header.encoding)
       case 2:
         let page = try decompress(body, size: header.uncompressedSize)
         try withBytes(page) { (p: UnsafeRawBufferPointer) throws(ParquetError) in
@@ -178,6 +190,7 @@ struct ColumnChunkReader {
 
   private func finish() -> DecodedColumn {
     let nulls = isNull
+    if nullsOnly { return .values(.boolean(values: Array(repeating: false, count: nulls.count), isNull: nulls)) }
     switch leaf.physicalType {
     case 0: return .values(.boolean(values: bools, isNull: nulls))
     case 1: return .values(.int32(values: int32s, isNull: nulls))
@@ -277,6 +290,10 @@ struct ColumnChunkReader {
       }
     } else {
       isNull.append(contentsOf: repeatElement(false, count: count))
+    }
+    if nullsOnly {
+      decoded += count
+      return
     }
     var dense: [UInt32] = []
     switch encoding {

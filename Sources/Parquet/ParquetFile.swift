@@ -97,6 +97,23 @@ public final class ParquetFile: @unchecked Sendable {
     }
   }
 
+  /// Which rows of a column chunk are null, without decoding its values (nor its dictionary):
+  /// a boolean column of all `false` values with the chunk's nulls.
+  public func readNulls(rowGroup: Int, column: Int) throws(ParquetError) -> DecodedColumn {
+    guard rowGroup >= 0, rowGroup < metadata.rowGroups.count, column >= 0, column < metadata.columns.count else {
+      throw ParquetError("\(path): no row group \(rowGroup) column \(column)")
+    }
+    let group = metadata.rowGroups[rowGroup]
+    do {
+      var reader = try ColumnChunkReader(
+        file: bytes, leaf: metadata.columns[column], chunk: group.columns[column], rows: group.rows)
+      reader.nullsOnly = true
+      return try reader.read()
+    } catch {
+      throw ParquetError("\(path): row group \(rowGroup): \(error.description)")
+    }
+  }
+
   /// The Split Block Bloom Filter of a column chunk, if the writer stored one.
   public func bloomFilter(rowGroup: Int, column: Int) throws(ParquetError) -> SplitBlockBloomFilter? {
     guard rowGroup >= 0, rowGroup < metadata.rowGroups.count, column >= 0, column < metadata.columns.count else {

@@ -37,6 +37,23 @@ indirect enum CompiledPredicate: Sendable {
     }
   }
 
+  /// Columns whose only tests are `is null`: their values need not be decoded, only their
+  /// definition levels (every hunt asks whether `presign_version` is null).
+  var nullTestedColumns: Set<Int> {
+    var tested: [Int: Bool] = [:]
+    func walk(_ p: CompiledPredicate) {
+      switch p {
+      case .and(let ps), .or(let ps): ps.forEach(walk)
+      case .not(let q): walk(q)
+      case .atom(let c, .isNull): tested[c] = tested[c] ?? true
+      case .atom(let c, _): tested[c] = false
+      case .constant: break
+      }
+    }
+    walk(self)
+    return Set(tested.filter(\.value).keys)
+  }
+
   static func compile(_ p: Predicate, metadata m: FileMetadata, now: Int64) throws -> CompiledPredicate {
     func column(_ name: String) throws -> (Int, LeafColumn) {
       guard let i = m.columnIndex(named: name) else { throw QueryError("no column '\(name)'") }

@@ -165,11 +165,15 @@ public enum Scanner {
     s.rowGroupsRead = 1
     s.rowsRead = Int64(rows)
     var columns: [Int: DecodedColumn] = [:]
+    let nullTested = predicate.nullTestedColumns
     for c in predicate.columns {
-      columns[c] = try file.read(rowGroup: g, column: c)
+      columns[c] =
+        try nullTested.contains(c) ? file.readNulls(rowGroup: g, column: c) : file.read(rowGroup: g, column: c)
       s.bytesRead += m.rowGroups[g].columns[c].compressedBytes
     }
     let mask = Evaluation.mask(predicate, columns: columns, rows: rows)
+    // Columns read for their nulls only hold no values: the batch decodes them again if asked.
+    for c in nullTested { columns[c] = nil }
     let selected = (0..<rows).filter { mask[$0] }
     s.rowsMatched = Int64(selected.count)
     guard !selected.isEmpty else { return s }
