@@ -12,16 +12,20 @@ extension UInt64: HashIndexKey {
 /// the group-by tables of the hunts, millions of lookups per hunt, where `Dictionary` spent
 /// most of its time hashing hashes again and moving large values around.
 struct HashIndex<Key: HashIndexKey> {
-  private var keys: [Key]
-  private var positions: [Int32]
+  /// A key and its position side by side, so that a lookup touches one cache line.
+  private struct Slot {
+    var key: Key
+    var position: Int32
+  }
+
+  private var slots: [Slot]
   private var shift: UInt64
   private(set) var count = 0
 
   init(placeholder: Key, capacity: Int = 1024) {
     var size = 16
     while size < capacity * 2 { size *= 2 }
-    keys = Array(repeating: placeholder, count: size)
-    positions = Array(repeating: -1, count: size)
+    slots = Array(repeating: Slot(key: placeholder, position: -1), count: size)
     shift = UInt64(64 - size.trailingZeroBitCount)
   }
 
@@ -30,10 +34,10 @@ struct HashIndex<Key: HashIndexKey> {
 
   /// The position stored for `key`, if any.
   func position(of key: Key) -> Int? {
-    let mask = positions.count - 1
+    let mask = slots.count - 1
     var b = bucket(key)
-    while positions[b] >= 0 {
-      if keys[b] == key { return Int(positions[b]) }
+    while slots[b].position >= 0 {
+      if slots[b].key == key { return Int(slots[b].position) }
       b = (b + 1) & mask
     }
     return nil
@@ -41,31 +45,27 @@ struct HashIndex<Key: HashIndexKey> {
 
   /// The position stored for `key`; if there is none, stores `new` for it and returns nil.
   mutating func position(of key: Key, orInsert new: Int) -> Int? {
-    if count * 2 >= positions.count { grow() }
-    let mask = positions.count - 1
+    if count * 2 >= slots.count { grow() }
+    let mask = slots.count - 1
     var b = bucket(key)
-    while positions[b] >= 0 {
-      if keys[b] == key { return Int(positions[b]) }
+    while slots[b].position >= 0 {
+      if slots[b].key == key { return Int(slots[b].position) }
       b = (b + 1) & mask
     }
-    keys[b] = key
-    positions[b] = Int32(truncatingIfNeeded: new)
+    slots[b] = Slot(key: key, position: Int32(truncatingIfNeeded: new))
     count += 1
     return nil
   }
 
   private mutating func grow() {
-    let oldKeys = keys
-    let oldPositions = positions
-    keys = Array(repeating: oldKeys[0], count: oldKeys.count * 2)
-    positions = Array(repeating: -1, count: oldPositions.count * 2)
+    let old = slots
+    slots = Array(repeating: Slot(key: old[0].key, position: -1), count: old.count * 2)
     shift -= 1
-    let mask = positions.count - 1
-    for i in oldPositions.indices where oldPositions[i] >= 0 {
-      var b = bucket(oldKeys[i])
-      while positions[b] >= 0 { b = (b + 1) & mask }
-      keys[b] = oldKeys[i]
-      positions[b] = oldPositions[i]
+    let mask = slots.count - 1
+    for slot in old where slot.position >= 0 {
+      var b = bucket(slot.key)
+      while slots[b].position >= 0 { b = (b + 1) & mask }
+      slots[b] = slot
     }
   }
 }

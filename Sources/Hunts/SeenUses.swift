@@ -29,20 +29,3 @@ final class SeenUses: Sendable {
     return seen.withLock { set in keys.indices.filter { set.position(of: keys[$0], orInsert: 0) == nil } }
   }
 }
-
-/// One accumulator per scan thread, so that threads never wait for each other; each is touched
-/// only by the thread whose `RowBatch.worker` it is.
-final class PerWorker<T>: @unchecked Sendable {
-  private final class Slot {
-    var value: T
-    init(_ value: T) { self.value = value }
-  }
-
-  private let slots: [Slot]
-
-  init(threads: Int, _ make: () -> T) { slots = (0..<max(1, threads)).map { _ in Slot(make()) } }
-
-  func update<R>(_ worker: Int, _ body: (inout T) -> R) -> R { body(&slots[worker].value) }
-
-  var all: [T] { slots.map(\.value) }
-}

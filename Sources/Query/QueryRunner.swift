@@ -15,13 +15,12 @@ public enum QueryRunner {
     var rows: [[Value]]
     let statistics: ScanStatistics
     if spec.isAggregate {
-      let merged = Mutex(Aggregator(spec: spec))
-      statistics = try Scanner.scan(scan) { batch in
-        var local = Aggregator(spec: spec)
-        for row in batch { local.add(row) }
-        merged.withLock { $0.merge(local) }
-      }
-      rows = merged.withLock { $0.rows() }
+      let partial = PerWorker(threads: scan.threads) { Aggregator(spec: spec) }
+      statistics = try Scanner.scan(scan) { (batch: RowBatch) in partial.update(batch.worker) { $0.add(batch) } }
+      var parts = partial.all
+      var merged = parts.removeFirst()
+      for part in parts { merged.merge(part) }
+      rows = merged.rows()
     } else {
       let positions = spec.select.map { scan.columns.firstIndex(of: $0.argument!)! }
       let collected = Mutex<[[Value]]>([])

@@ -117,59 +117,75 @@ public struct QuerySpec: Sendable {
   }
 }
 
-/// Groups rows and folds aggregates; one per thread, merged at the end.
+/// Group-by state: one slot per group and select item, kept in flat arrays and updated in
+/// place. (States kept as enum payloads in a dictionary were copied on every update: `count
+/// (distinct ...)` copied its whole set per row.)
 public struct Aggregator: Sendable {
   let spec: QuerySpec
   /// Position of each group key and aggregate argument in the scanned row.
   let keyIndexes: [Int]
   let argumentIndexes: [Int?]
 
-  enum State: Sendable {
-    case count(Int64)
-    case distinct(Set<Value>)
-    case sum(Value)
-    case extreme(Value)
-  }
-
-  var groups: [[Value]: [State]] = [:]
+  private var groupIndex: [[Value]: Int] = [:]
+  private var keys: [[Value]] = []
+  /// Indexed [item][group].
+  private var counts: [[Int64]]
+  private var values: [[Value]]
+  private var distinct: [[Set<Value>]]
 
   public init(spec: QuerySpec) {
     self.spec = spec
     let columns = spec.scanColumns
     keyIndexes = spec.groupBy.map { columns.firstIndex(of: $0)! }
     argumentIndexes = spec.select.map { $0.argument.flatMap { columns.firstIndex(of: $0) } }
+    counts = Array(repeating: [], count: spec.select.count)
+    values = Array(repeating: [], count: spec.select.count)
+    distinct = Array(repeating: [], count: spec.select.count)
   }
 
-  func initial() -> [State] {
-    spec.select.map {
-      switch $0 {
-      case .column, .count: return .count(0)
-      case .countDistinct: return .distinct([])
-      case .sum: return .sum(.null)
-      case .min, .max: return .extreme(.null)
-      }
+  /// The group of `key`, made on first sight.
+  private mutating func group(_ key: [Value]) -> Int {
+    if let g = groupIndex[key] { return g }
+    let g = keys.count
+    groupIndex[key] = g
+    keys.append(key)
+    for i in spec.select.indices {
+      counts[i].append(0)
+      values[i].append(.null)
+      distinct[i].append([])
     }
+    return g
   }
 
   public mutating func add(_ row: [Value]) {
-    let key = keyIndexes.map { row[$0] }
-    var states = groups[key] ?? initial()
-    for (i, item) in spec.select.enumerated() {
-      let v = argumentIndexes[i].map { row[$0] } ?? .null
-      switch (item, states[i]) {
-      case (.count, .count(let n)): states[i] = .count(n + 1)
-      case (.countDistinct, .distinct(var set)):
-        if !v.isNull {
-          set.insert(v)
-          states[i] = .distinct(set)
+    let g = group(keyIndexes.map { row[$0] })
+    for i in spec.select.indices { update(i, g, argumentIndexes[i].map { row[$0] } ?? .null) }
+  }
+
+  /// Adds every row of a scan's batch, reading only the cells the grouping and the aggregates need.
+  public mutating func add(_ batch: RowBatch) {
+    let single = keyIndexes.isEmpty ? group([]) : nil
+    for r in 0..<batch.count {
+      let g = single ?? group(keyIndexes.map { batch.value(r, $0) })
+      for i in spec.select.indices {
+        if case .count = spec.select[i] {
+          counts[i][g] += 1
+          continue
         }
-      case (.sum, .sum(let s)): states[i] = .sum(Self.plus(s, v))
-      case (.min, .extreme(let e)): if !v.isNull && (e.isNull || v < e) { states[i] = .extreme(v) }
-      case (.max, .extreme(let e)): if !v.isNull && (e.isNull || e < v) { states[i] = .extreme(v) }
-      default: break
+        update(i, g, argumentIndexes[i].map { batch.value(r, $0) } ?? .null)
       }
     }
-    groups[key] = states
+  }
+
+  private mutating func update(_ i: Int, _ g: Int, _ v: Value) {
+    switch spec.select[i] {
+    case .column: break
+    case .count: counts[i][g] += 1
+    case .countDistinct: if !v.isNull { distinct[i][g].insert(v) }
+    case .sum: values[i][g] = Self.plus(values[i][g], v)
+    case .min: if !v.isNull && (values[i][g].isNull || v < values[i][g]) { values[i][g] = v }
+    case .max: if !v.isNull && (values[i][g].isNull || values[i][g] < v) { values[i][g] = v }
+    }
   }
 
   static func plus(_ a: Value, _ b: Value) -> Value {
@@ -184,41 +200,31 @@ public struct Aggregator: Sendable {
   }
 
   public mutating func merge(_ other: Aggregator) {
-    for (key, theirs) in other.groups {
-      guard var mine = groups[key] else {
-        groups[key] = theirs
-        continue
-      }
-      for i in mine.indices {
-        switch (mine[i], theirs[i]) {
-        case (.count(let a), .count(let b)): mine[i] = .count(a + b)
-        case (.distinct(let a), .distinct(let b)): mine[i] = .distinct(a.union(b))
-        case (.sum(let a), .sum(let b)): mine[i] = .sum(Self.plus(a, b))
-        case (.extreme(let a), .extreme(let b)):
-          if case .min = spec.select[i] {
-            mine[i] = .extreme(a.isNull ? b : b.isNull ? a : Swift.min(a, b))
-          } else {
-            mine[i] = .extreme(a.isNull ? b : b.isNull ? a : Swift.max(a, b))
-          }
+    for (h, key) in other.keys.enumerated() {
+      let g = group(key)
+      for i in spec.select.indices {
+        counts[i][g] += other.counts[i][h]
+        distinct[i][g].formUnion(other.distinct[i][h])
+        switch spec.select[i] {
+        case .sum: values[i][g] = Self.plus(values[i][g], other.values[i][h])
+        case .min, .max: update(i, g, other.values[i][h])
         default: break
         }
       }
-      groups[key] = mine
     }
   }
 
   /// One output row per group, in `spec.select` order.
   public func rows() -> [[Value]] {
-    var key = groups.keys.map { $0 }
-    if groups.isEmpty && spec.groupBy.isEmpty { key = [[]] }
-    return key.map { k in
-      let states = groups[k] ?? initial()
-      return spec.select.enumerated().map { i, item in
-        switch (item, states[i]) {
-        case (.column(let c), _): return k[spec.groupBy.firstIndex(of: c)!]
-        case (_, .count(let n)): return .int(n)
-        case (_, .distinct(let s)): return .int(Int64(s.count))
-        case (_, .sum(let v)), (_, .extreme(let v)): return v
+    var all = self
+    if keys.isEmpty && spec.groupBy.isEmpty { _ = all.group([]) }
+    return all.keys.indices.map { g in
+      spec.select.enumerated().map { i, item in
+        switch item {
+        case .column(let c): return all.keys[g][spec.groupBy.firstIndex(of: c)!]
+        case .count: return .int(all.counts[i][g])
+        case .countDistinct: return .int(Int64(all.distinct[i][g].count))
+        case .sum, .min, .max: return all.values[i][g]
         }
       }
     }

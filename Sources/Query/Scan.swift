@@ -199,12 +199,15 @@ public enum Scanner {
 /// (late materialization): a consumer that drops a batch's rows after looking at one or two
 /// columns never pays for the others. A column that turns out corrupt reads as nulls and the
 /// scan then fails with its error, so nothing built from those nulls is ever returned.
+///
+/// Its caches are filled lazily by the one thread that holds the batch, so their runtime
+/// exclusivity checks (a few percent of a scan, once per cell) are turned off.
 public final class RowBatch {
   private let file: ParquetFile
   private let group: Int
   private let output: [Int]
-  private var readers: [ValueReader?]
-  private var decoded: [Int: DecodedColumn]
+  @exclusivity(unchecked) private var readers: [ValueReader?]
+  @exclusivity(unchecked) private var decoded: [Int: DecodedColumn]
   let selected: [Int]
   /// Which of the scan's threads delivers this batch (0..<threads): lets a consumer keep one
   /// uncontended accumulator per thread.
@@ -322,6 +325,7 @@ public enum RowHash {
 /// row. A class: a batch hands out its readers once per cell, and a struct of enums and arrays
 /// would be copied (retained) each time; the column's arrays are unpacked once, for the same reason.
 final class ValueReader {
+  // The lazily made strings and hashes below belong to one thread (see `RowBatch`).
   private enum Kind {
     case dictionary, bytes, boolean, int32, int64, double
   }
@@ -336,9 +340,9 @@ final class ValueReader {
   private let int32s: [Int32]
   private let booleans: [Bool]
   private let doubles: [Double]
-  private var entries: [Value]?
-  private var entryHashes: [UInt64]?
-  private var decodedEntryHashes: [UInt64]?
+  @exclusivity(unchecked) private var entries: [Value]?
+  @exclusivity(unchecked) private var entryHashes: [UInt64]?
+  @exclusivity(unchecked) private var decodedEntryHashes: [UInt64]?
 
   init(_ column: DecodedColumn, _ leaf: LeafColumn) {
     self.leaf = leaf

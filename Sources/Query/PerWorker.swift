@@ -1,0 +1,17 @@
+/// One accumulator per scan thread, so that threads never wait for each other; each is touched
+/// only by the thread whose `RowBatch.worker` it is.
+public final class PerWorker<T>: @unchecked Sendable {
+  private final class Slot {
+    // Only its own thread touches a slot: the runtime exclusivity check is not needed.
+    @exclusivity(unchecked) var value: T
+    init(_ value: T) { self.value = value }
+  }
+
+  private let slots: [Slot]
+
+  public init(threads: Int, _ make: () -> T) { slots = (0..<max(1, threads)).map { _ in Slot(make()) } }
+
+  public func update<R>(_ worker: Int, _ body: (inout T) -> R) -> R { body(&slots[worker].value) }
+
+  public var all: [T] { slots.map(\.value) }
+}
