@@ -15,6 +15,7 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CMalloc"),
     .target(name: "Parquet", dependencies: ["CZstd", "CZlib"]),
     .target(name: "LogInput", dependencies: ["CZstd", "CZlib"]),
     .target(name: "LogBytes"),
@@ -30,7 +31,7 @@ let package = Package(
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards", "Parquet", "Query", "Hunts",
+        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "CMalloc",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),

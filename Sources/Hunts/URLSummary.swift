@@ -184,6 +184,7 @@ struct URLSummary {
 
   /// Adds another thread's summary (of other uses: duplicates were dropped before either saw them).
   mutating func merge(_ other: URLSummary) {
+    states.reserveCapacity(states.count + other.states.count)
     for theirs in other.states {
       guard let k = index.position(of: theirs.hash, orInsert: states.count) else {
         states.append(theirs)

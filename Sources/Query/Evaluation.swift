@@ -50,25 +50,33 @@ enum Evaluation {
           (0..<rows).map { !b.isNull[$0] && bytesTest(test, UnsafeRawBufferPointer(rebasing: raw[b.range($0)])) }
         }
       case .int64(let v, let n):
-        // The common comparison with its operator fixed outside the loop.
-        if case .compare(let op, .int(let lit)) = test, v.count >= rows, n.count >= rows {
-          return v.withUnsafeBufferPointer { v in
-            n.withUnsafeBufferPointer { n in
-              switch op {
-              case .eq: return (0..<rows).map { !n[$0] && v[$0] == lit }
-              case .ne: return (0..<rows).map { !n[$0] && v[$0] != lit }
-              case .lt: return (0..<rows).map { !n[$0] && v[$0] < lit }
-              case .le: return (0..<rows).map { !n[$0] && v[$0] <= lit }
-              case .gt: return (0..<rows).map { !n[$0] && v[$0] > lit }
-              case .ge: return (0..<rows).map { !n[$0] && v[$0] >= lit }
-              }
-            }
-          }
-        }
+        if case .compare(let op, .int(let lit)) = test, let m = compareAll(v, n, op, lit, rows: rows) { return m }
         return (0..<rows).map { !n[$0] && intTest(test, v[$0]) }
-      case .int32(let v, let n): return (0..<rows).map { !n[$0] && intTest(test, Int64(v[$0])) }
+      case .int32(let v, let n):
+        if case .compare(let op, .int(let lit)) = test, let m = compareAll(v, n, op, lit, rows: rows) { return m }
+        return (0..<rows).map { !n[$0] && intTest(test, Int64(v[$0])) }
       case .double(let v, let n): return (0..<rows).map { !n[$0] && doubleTest(test, v[$0]) }
       case .boolean(let v, let n): return (0..<rows).map { !n[$0] && boolTest(test, v[$0]) }
+      }
+    }
+  }
+
+  /// The common integer comparison with its operator fixed outside the loop; nil if the
+  /// arrays are shorter than the row group (a corrupt file), for the checked path to handle.
+  static func compareAll<T: FixedWidthInteger>(
+    _ v: [T], _ n: [Bool], _ op: Predicate.CompareOp, _ lit: Int64, rows: Int
+  ) -> [Bool]? {
+    guard v.count >= rows, n.count >= rows else { return nil }
+    return v.withUnsafeBufferPointer { v in
+      n.withUnsafeBufferPointer { n in
+        switch op {
+        case .eq: return (0..<rows).map { !n[$0] && Int64(v[$0]) == lit }
+        case .ne: return (0..<rows).map { !n[$0] && Int64(v[$0]) != lit }
+        case .lt: return (0..<rows).map { !n[$0] && Int64(v[$0]) < lit }
+        case .le: return (0..<rows).map { !n[$0] && Int64(v[$0]) <= lit }
+        case .gt: return (0..<rows).map { !n[$0] && Int64(v[$0]) > lit }
+        case .ge: return (0..<rows).map { !n[$0] && Int64(v[$0]) >= lit }
+        }
       }
     }
   }

@@ -1,0 +1,2 @@
+// glibc's allocator settings (mallopt), which the Glibc module does not expose.
+#include <malloc.h>
