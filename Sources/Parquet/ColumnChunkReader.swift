@@ -404,16 +404,15 @@ struct ColumnChunkReader {
     }
   }
 
-  /// PLAIN byte arrays, in two passes over the page: the first checks every length and sums
-  /// them, the second copies the values into the arena and records their ends. (Appending value
-  /// by value cost a uniqueness check and a copy call per value: a fifth of a hunt's time.)
-  /// `bytes.isNull` is not kept up: `finish()` sets it from the chunk's nulls.
+  /// PLAIN byte arrays: the page joins the arena whole (one copy) and each value is known by
+  /// where it starts and ends in it, length prefixes left in place. (Copying value by value cost
+  /// a call per value: a fifth of a hunt's time.) Every length is checked before anything is
+  /// kept. `bytes.isNull` is not kept up: `finish()` sets it from the chunk's nulls.
   private mutating func readPlainByteArrays(_ page: UnsafeRawBufferPointer, present: Int, firstRow: Int)
     throws(ParquetError)
   {
     let fixed = leaf.physicalType == 7 ? Int(leaf.typeLength) : nil
     var p = 0
-    var total = 0
     for _ in 0..<present {
       var n: Int
       if let fixed {
@@ -425,36 +424,38 @@ struct ColumnChunkReader {
       }
       guard n >= 0, n <= page.count - p else { throw fail("value overruns the page") }
       p += n
-      total += n
     }
-    let arenaStart = bytes.bytes.count
-    guard arenaStart + total <= Int(UInt32.max) else { throw fail("column chunk holds more than 4 GiB of values") }
+    bytes.unpack()
+    let base = bytes.bytes.count
+    guard base + p <= Int(UInt32.max) else { throw fail("column chunk holds more than 4 GiB of values") }
     // Grow geometrically: reserving exactly page after page would copy the arena every page.
-    if bytes.bytes.capacity < arenaStart + total {
-      bytes.bytes.reserveCapacity(max(arenaStart + total, bytes.bytes.capacity * 2))
+    if bytes.bytes.capacity < base + p {
+      bytes.bytes.reserveCapacity(max(base + p, bytes.bytes.capacity * 2))
     }
-    bytes.bytes.append(contentsOf: repeatElement(0, count: total))
+    bytes.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: page[0..<p]))
     let rowCount = isNull.count - firstRow
+    var starts = [UInt32](repeating: 0, count: rowCount)
     var ends = [UInt32](repeating: 0, count: rowCount)
-    bytes.bytes.withUnsafeMutableBytes { arena in
-      isNull.withUnsafeBufferPointer { nulls in
-        var p = 0
-        var end = arenaStart
-        for row in 0..<rowCount {
-          if !nulls[firstRow + row] {
-            var n = fixed ?? 0
-            if fixed == nil {
-              n = Int(page.loadUnaligned(fromByteOffset: p, as: UInt32.self).littleEndian)
-              p += 4
-            }
-            if n > 0 { (arena.baseAddress! + end).copyMemory(from: page.baseAddress! + p, byteCount: n) }
-            p += n
-            end += n
+    isNull.withUnsafeBufferPointer { nulls in
+      var q = 0
+      for row in 0..<rowCount {
+        if !nulls[firstRow + row] {
+          var n = fixed ?? 0
+          if fixed == nil {
+            n = Int(page.loadUnaligned(fromByteOffset: q, as: UInt32.self).littleEndian)
+            q += 4
           }
-          ends[row] = UInt32(end)
+          starts[row] = UInt32(base + q)
+          q += n
+        } else {
+          starts[row] = UInt32(base + q)
         }
+        ends[row] = UInt32(base + q)
       }
     }
+    if bytes.starts.isEmpty && bytes.ends.isEmpty { bytes.starts.reserveCapacity(rows) }
+    if bytes.ends.capacity < rows { bytes.ends.reserveCapacity(rows) }
+    bytes.starts.append(contentsOf: starts)
     bytes.ends.append(contentsOf: ends)
   }
 }

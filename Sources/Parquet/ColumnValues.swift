@@ -49,8 +49,13 @@ extension ColumnValues {
       v += v2
       n += n2
       self = .double(values: v, isNull: n)
-    case (.byteArray(var b), .byteArray(let b2)):
+    case (.byteArray(var b), .byteArray(var b2)):
       let base = UInt32(b.bytes.count)
+      if !b.starts.isEmpty || !b2.starts.isEmpty {
+        b.unpack()
+        b2.unpack()
+        b.starts += b2.starts.map { $0 + base }
+      }
       b.bytes += b2.bytes
       b.ends += b2.ends.map { $0 + base }
       b.isNull += b2.isNull
@@ -61,11 +66,15 @@ extension ColumnValues {
   }
 }
 
-/// Variable-length values packed into one arena: value `i` is `bytes[ends[i-1] ..< ends[i]]`.
+/// Variable-length values in one arena: value `i` is `bytes[ends[i-1] ..< ends[i]]` when packed,
+/// `bytes[starts[i] ..< ends[i]]` when `starts` is given. (A reader keeps PLAIN pages whole,
+/// length prefixes and all, rather than copying value by value; writers pack.)
 public struct ByteArrayValues: Sendable {
   public var bytes: [UInt8]
   public var ends: [UInt32]
   public var isNull: [Bool]
+  /// Empty when packed; otherwise one start per value.
+  public var starts: [UInt32] = []
 
   public init(bytes: [UInt8] = [], ends: [UInt32] = [], isNull: [Bool] = []) {
     self.bytes = bytes
@@ -77,8 +86,17 @@ public struct ByteArrayValues: Sendable {
 
   @inline(__always)
   public func range(_ i: Int) -> Range<Int> {
+    if !starts.isEmpty { return Int(starts[i])..<Int(ends[i]) }
     let start = i == 0 ? 0 : Int(ends[i - 1])
     return start..<Int(ends[i])
+  }
+
+  /// Gives every value an explicit start, so that values can follow that are not packed.
+  public mutating func unpack() {
+    guard starts.isEmpty, !ends.isEmpty else { return }
+    starts.reserveCapacity(ends.capacity)
+    starts.append(0)
+    starts.append(contentsOf: ends.dropLast())
   }
 
   public mutating func reserve(rows: Int, bytes byteCount: Int) {
@@ -89,12 +107,14 @@ public struct ByteArrayValues: Sendable {
 
   @inline(__always)
   public mutating func append(_ value: UnsafeRawBufferPointer) {
+    if !starts.isEmpty { starts.append(UInt32(bytes.count)) }
     bytes.append(contentsOf: value)
     ends.append(UInt32(bytes.count))
     isNull.append(false)
   }
 
   public mutating func append(_ value: some Sequence<UInt8>) {
+    if !starts.isEmpty { starts.append(UInt32(bytes.count)) }
     bytes.append(contentsOf: value)
     ends.append(UInt32(bytes.count))
     isNull.append(false)
@@ -102,6 +122,7 @@ public struct ByteArrayValues: Sendable {
 
   @inline(__always)
   public mutating func appendNull() {
+    if !starts.isEmpty { starts.append(UInt32(bytes.count)) }
     ends.append(UInt32(bytes.count))
     isNull.append(true)
   }
@@ -110,5 +131,6 @@ public struct ByteArrayValues: Sendable {
     bytes.removeAll(keepingCapacity: keepingCapacity)
     ends.removeAll(keepingCapacity: keepingCapacity)
     isNull.removeAll(keepingCapacity: keepingCapacity)
+    starts.removeAll(keepingCapacity: keepingCapacity)
   }
 }
