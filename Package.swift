@@ -56,7 +56,7 @@ if Context.environment["SIGTRAIL_BENCHMARKS"] != nil {
     .executableTarget(
       name: "SigtrailBenchmarks",
       dependencies: [
-        "AccessLog", "Presign", "CloudTrail", "LogInput", "Parquet", "LogBytes",
+        "AccessLog", "Presign", "CloudTrail", "LogInput", "Parquet", "LogBytes", "Query",
         .product(name: "Benchmark", package: "benchmark"),
       ],
       path: "Benchmarks/SigtrailBenchmarks",

@@ -5,10 +5,13 @@ import Foundation
 import LogInput
 import Parquet
 import Presign
+import Query
+import Synchronization
 
 /// The hot paths, on the bundled `Samples/` corpus: access-log tokenizing (every sample line,
 /// about 0.6 MB), presign extraction, CloudTrail JSON scanning (the sample archives, about
-/// 0.5 MB) and Parquet encoding (100,000 rows of four columns, zstd). Thresholds are stored under
+/// 0.5 MB), Parquet encoding and decoding (100,000 rows of four columns, zstd) and a filtered
+/// scan of that row group through the query engine. Thresholds are stored under
 /// `Benchmarks/Thresholds`; `tools/bench` runs them and fails on a regression.
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent()
@@ -122,34 +125,80 @@ let benchmarks: @Sendable () -> Void = {
   }
 
   Benchmark("ParquetRowGroupEncode") { benchmark in
-    let schema = Schema(columns: [
-      ColumnDescriptor(name: "t", physicalType: .int64, logicalType: .timestampMicrosUTC, nullable: false, fieldId: 1),
-      ColumnDescriptor(name: "op", physicalType: .byteArray, logicalType: .string, fieldId: 2),
-      ColumnDescriptor(name: "key", physicalType: .byteArray, logicalType: .string, fieldId: 3),
-      ColumnDescriptor(name: "status", physicalType: .int32, fieldId: 4),
-    ])
-    let rows = 100_000
-    var ops = ByteArrayValues()
-    var keys = ByteArrayValues()
-    var state: UInt64 = 7
-    for i in 0..<rows {
-      state = state &* 6_364_136_223_846_793_005 &+ 1
-      ops.append(Array(["REST.GET.OBJECT", "REST.PUT.OBJECT", "REST.HEAD.OBJECT"][i % 3].utf8))
-      keys.append(Array("data/\(state >> 40)/object-\(i).json".utf8))
-    }
-    let columns: [ColumnValues] = [
-      .int64(values: (0..<rows).map { Int64($0) * 1_000_000 }, isNull: [Bool](repeating: false, count: rows)),
-      .byteArray(ops), .byteArray(keys),
-      .int32(values: (0..<rows).map { [200, 206, 304, 403][$0 % 4] }, isNull: [Bool](repeating: false, count: rows)),
-    ]
     let path = NSTemporaryDirectory() + "sigtrail-bench-\(getpid()).parquet"
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations {
-      let writer = try ParquetFileWriter(path: path, schema: schema)
-      try writer.writeRowGroup(columns)
+      let writer = try ParquetFileWriter(path: path, schema: sampleSchema)
+      try writer.writeRowGroup(sampleColumns)
       try writer.finish()
     }
     benchmark.stopMeasurement()
     unlink(path)
   }
+
+  // The reader side of the same row group: every column decoded (dictionary, PLAIN byte arrays,
+  // integers), then a filtered scan through the query engine, as hunts run it.
+  Benchmark("ParquetRowGroupDecode") { benchmark in
+    let path = try writeSampleFile()
+    defer { unlink(path) }
+    let file = try ParquetFile(path: path)
+    benchmark.startMeasurement()
+    var values = 0
+    for _ in benchmark.scaledIterations {
+      for c in 0..<file.metadata.columns.count { values += try file.read(rowGroup: 0, column: c).count }
+    }
+    blackHole(values)
+  }
+
+  Benchmark("QueryScan") { benchmark in
+    let path = try writeSampleFile()
+    defer { unlink(path) }
+    var request = ScanRequest(files: [path], columns: ["t", "key"])
+    request.predicate = try PredicateParser.parse("status = 403 and key endswith '.json'")
+    request.threads = 1
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations {
+      let matched = Mutex(0)
+      _ = try Scanner.scan(request) { (batch: RowBatch) in
+        var hashes: UInt64 = 0
+        for i in 0..<batch.count { hashes &+= batch.hash(i, 1) }
+        matched.withLock { $0 += batch.count + Int(hashes & 1) }
+      }
+      blackHole(matched.withLock { $0 })
+    }
+  }
+}
+
+/// 100,000 rows of four columns (time, a three-value dictionary string, distinct keys, status).
+let sampleSchema = Schema(columns: [
+  ColumnDescriptor(name: "t", physicalType: .int64, logicalType: .timestampMicrosUTC, nullable: false, fieldId: 1),
+  ColumnDescriptor(name: "op", physicalType: .byteArray, logicalType: .string, fieldId: 2),
+  ColumnDescriptor(name: "key", physicalType: .byteArray, logicalType: .string, fieldId: 3),
+  ColumnDescriptor(name: "status", physicalType: .int32, fieldId: 4),
+])
+
+let sampleColumns: [ColumnValues] = {
+  let rows = 100_000
+  var ops = ByteArrayValues()
+  var keys = ByteArrayValues()
+  var state: UInt64 = 7
+  for i in 0..<rows {
+    state = state &* 6_364_136_223_846_793_005 &+ 1
+    ops.append(Array(["REST.GET.OBJECT", "REST.PUT.OBJECT", "REST.HEAD.OBJECT"][i % 3].utf8))
+    keys.append(Array("data/\(state >> 40)/object-\(i).json".utf8))
+  }
+  return [
+    .int64(values: (0..<rows).map { Int64($0) * 1_000_000 }, isNull: [Bool](repeating: false, count: rows)),
+    .byteArray(ops), .byteArray(keys),
+    .int32(values: (0..<rows).map { [200, 206, 304, 403][$0 % 4] }, isNull: [Bool](repeating: false, count: rows)),
+  ]
+}()
+
+/// The sample row group as a shard-like file, for the reader benchmarks.
+func writeSampleFile() throws -> String {
+  let path = NSTemporaryDirectory() + "sigtrail-bench-read-\(getpid()).parquet"
+  let writer = try ParquetFileWriter(path: path, schema: sampleSchema)
+  try writer.writeRowGroup(sampleColumns)
+  try writer.finish()
+  return path
 }

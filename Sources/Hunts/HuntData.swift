@@ -100,6 +100,12 @@ public struct HuntData: Sendable {
     "expires_seconds", "expires_at",
   ]
 
+  /// The columns (of either table) behind `HuntResult.useRow` and the URL id.
+  static let useRowColumns: Set<String> = [
+    "remote_ip", "source_ip", "requester", "identity_arn", "user_agent", "operation", "event_name", "bucket", "key",
+    "object_key", "http_status", "error_code", "credential_akid", "signed_at", "expires_seconds", "expires_at",
+  ]
+
   /// A scan of `files` within the hunt's time window.
   private func request(_ files: [String], _ columns: [String], _ predicate: Predicate, time: String?) -> ScanRequest {
     var r = ScanRequest(files: files, columns: columns)
@@ -139,20 +145,21 @@ public struct HuntData: Sendable {
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
           let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table))
           guard !fresh.isEmpty else { return }
-          found.update(batch.worker) { $0 += fresh.map { use(batch, $0, positions) } }
+          found.update(batch.worker) { uses in for i in fresh { uses.append(use(batch, i, positions)) } }
         })
     }
-    let uses = found.all.flatMap { $0 }
-    // Sort positions, not the (large) uses themselves.
-    var order = Array(uses.indices)
-    order.sort { a, b in
-      let x = uses[a].time
-      let y = uses[b].time
-      if x != y { return x < y }
-      if uses[a].source != uses[b].source { return uses[a].source < uses[b].source }
-      return uses[a].id < uses[b].id
+    // The first thread's uses are taken over, not copied: a use holds a dozen strings, and a
+    // copy costs a retain and a release per string.
+    var parts = found.take { [] }
+    var uses = parts.isEmpty ? [] : parts.removeFirst()
+    for part in parts { uses.append(contentsOf: part) }
+    parts.removeAll()
+    uses.sort { a, b in
+      if a.time != b.time { return a.time < b.time }
+      if a.source != b.source { return a.source < b.source }
+      return a.id < b.id
     }
-    return order.map { uses[$0] }
+    return uses
   }
 
   /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).

@@ -21,7 +21,8 @@ public enum Hunts {
   /// service name, counts as outside).
   public static func outside(_ data: inout HuntData, allow: [CIDR]) throws -> HuntResult {
     let uses = try data.presignedUses(
-      accessFilter: .not(.within("remote_ip", allow)), trailFilter: .not(.within("source_ip", allow)))
+      accessFilter: .not(.within("remote_ip", allow)), trailFilter: .not(.within("source_ip", allow)),
+      only: HuntData.useRowColumns)
     return HuntResult(header: HuntResult.useHeader, rows: uses.map(HuntResult.useRow))
   }
 
@@ -54,7 +55,9 @@ public enum Hunts {
     }
     let uses =
       accessFilter.isEmpty
-      ? [] : try data.presignedUses(accessFilter: .or(accessFilter), trailFilter: .or(trailFilter))
+      ? []
+      : try data.presignedUses(
+        accessFilter: .or(accessFilter), trailFilter: .or(trailFilter), only: HuntData.useRowColumns)
     var rows: [[Value]] = []
     var notes: [String] = []
     if instance == nil && ends.isEmpty {
@@ -95,7 +98,7 @@ public enum Hunts {
       trailFilter: .and([
         .compare("event_time", .ge, Value.iso8601(at)),
         .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), .startsWith("identity_arn", sessionPrefix)]),
-      ]))
+      ]), only: HuntData.useRowColumns)
     var rows: [[Value]] = []
     var unknown = 0
     for u in uses where issueTime[u.akid] != nil || u.principal.hasPrefix(sessionPrefix) {
@@ -193,7 +196,7 @@ public enum Hunts {
             "PostObject", "CopyObject", "UploadPart", "UploadPartCopy", "CreateMultipartUpload",
             "CompleteMultipartUpload", "RestoreObject",
           ]),
-      ])
+      ]), only: HuntData.useRowColumns.union(["http_method"])
     ).filter { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) }
     return HuntResult(header: HuntResult.useHeader, rows: uses.map(HuntResult.useRow))
   }

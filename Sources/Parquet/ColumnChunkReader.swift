@@ -405,9 +405,9 @@ struct ColumnChunkReader {
   }
 
   /// PLAIN byte arrays: the page joins the arena whole (one copy) and each value is known by
-  /// where it starts and ends in it, length prefixes left in place. (Copying value by value cost
-  /// a call per value: a fifth of a hunt's time.) Every length is checked before anything is
-  /// kept. `bytes.isNull` is not kept up: `finish()` sets it from the chunk's nulls.
+  /// where it starts and ends in it, length prefixes left in place, instead of a copy call per
+  /// value. Every length is checked before anything is kept. `bytes.isNull` is not kept up:
+  /// `finish()` sets it from the chunk's nulls.
   private mutating func readPlainByteArrays(_ page: UnsafeRawBufferPointer, present: Int, firstRow: Int)
     throws(ParquetError)
   {
@@ -453,7 +453,7 @@ struct ColumnChunkReader {
         ends[row] = UInt32(base + q)
       }
     }
-    if bytes.starts.isEmpty && bytes.ends.isEmpty { bytes.starts.reserveCapacity(rows) }
+    if bytes.starts.capacity < rows { bytes.starts.reserveCapacity(rows) }
     if bytes.ends.capacity < rows { bytes.ends.reserveCapacity(rows) }
     bytes.starts.append(contentsOf: starts)
     bytes.ends.append(contentsOf: ends)

@@ -14,4 +14,14 @@ public final class PerWorker<T>: @unchecked Sendable {
   public func update<R>(_ worker: Int, _ body: (inout T) -> R) -> R { body(&slots[worker].value) }
 
   public var all: [T] { slots.map(\.value) }
+
+  /// The accumulators, each left empty-handed (`make`'s value), so that the caller holds the
+  /// only reference to what they gathered and can extend it without copying.
+  public func take(replacingWith make: () -> T) -> [T] {
+    slots.map { slot in
+      let value = slot.value
+      slot.value = make()
+      return value
+    }
+  }
 }

@@ -340,7 +340,9 @@ final class ValueReader {
   private let int32s: [Int32]
   private let booleans: [Bool]
   private let doubles: [Double]
-  @exclusivity(unchecked) private var entries: [Value]?
+  /// Dictionary entries as values, made on first use each: a batch often reads a few entries of
+  /// a large dictionary.
+  @exclusivity(unchecked) private var entries: [Value?] = []
   @exclusivity(unchecked) private var entryHashes: [UInt64]?
   @exclusivity(unchecked) private var decodedEntryHashes: [UInt64]?
 
@@ -418,14 +420,15 @@ final class ValueReader {
     if nulls[r] { return .null }
     switch kind {
     case .dictionary:
-      if entries == nil {
-        entries = strings.bytes.withUnsafeBytes { raw in
-          (0..<strings.count).map {
-            .string(String(decoding: UnsafeRawBufferPointer(rebasing: raw[strings.range($0)]), as: UTF8.self))
-          }
-        }
+      let code = Int(codes[r])
+      if entries.isEmpty { entries = Array(repeating: nil, count: strings.count) }
+      if let v = entries[code] { return v }
+      let range = strings.range(code)
+      let v = strings.bytes.withUnsafeBytes {
+        Value.string(String(decoding: UnsafeRawBufferPointer(rebasing: $0[range]), as: UTF8.self))
       }
-      return entries![Int(codes[r])]
+      entries[code] = v
+      return v
     case .bytes:
       let range = strings.range(r)
       return strings.bytes.withUnsafeBytes {
