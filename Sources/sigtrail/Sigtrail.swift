@@ -24,9 +24,4 @@ struct Sigtrail: ParsableCommand {
       """,
     version: BuildInfo.version,
     subcommands: [Index.self, HuntCommand.self, QueryCommand.self, Compact.self, Inspect.self, DDL.self])
-
-  static func main() {
-    MallocTuning.apply()
-    main(nil)
-  }
 }
