@@ -272,23 +272,32 @@ public struct HuntData: Sendable {
       files: cloudTrailFiles,
       columns: [
         "issued_access_key_id", "event_time", "issued_expiration", "event_name", "role_arn", "role_session_name",
-        "instance_id", "invoked_by", "event_id",
+        "instance_id", "invoked_by",
       ])
     request.predicate = .not(.isNull("issued_access_key_id"))
     request.threads = threads
-    let found = Mutex<[String: IssuedKey]>([:])
+    let found = PerWorker<[IssuedKey]>(threads: threads) { [] }
     statistics.add(
-      try Scanner.scan(request) { rows in
-        found.withLock { all in
-          for r in rows {
-            let key = IssuedKey(
-              akid: r[0].text, issuedAt: Self.micros(r[1]) ?? 0, expiresAt: Self.micros(r[2]), eventName: r[3].text,
-              roleARN: r[4].text, sessionName: r[5].text, instanceID: r[6].text, invokedBy: r[7].text)
-            all[key.akid] = key
+      try Scanner.scan(request) { (b: RowBatch) in
+        found.update(b.worker) { keys in
+          for i in 0..<b.count {
+            keys.append(
+              IssuedKey(
+                akid: b.value(i, 0).text, issuedAt: b.integer(i, 1) ?? 0, expiresAt: b.integer(i, 2),
+                eventName: b.value(i, 3).text, roleARN: b.value(i, 4).text, sessionName: b.value(i, 5).text,
+                instanceID: b.value(i, 6).text, invokedBy: b.value(i, 7).text))
           }
         }
       })
-    return found.withLock { $0.values.sorted { $0.issuedAt < $1.issuedAt } }
+    // One entry per key (CloudTrail delivers some events twice): the earliest issue, whichever
+    // thread read it.
+    var keys = found.take { [] }.flatMap { $0 }
+    keys.sort { ($0.akid, $0.issuedAt, $0.eventName) < ($1.akid, $1.issuedAt, $1.eventName) }
+    var unique: [IssuedKey] = []
+    unique.reserveCapacity(keys.count)
+    for k in keys where unique.last?.akid != k.akid { unique.append(k) }
+    unique.sort { ($0.issuedAt, $0.akid) < ($1.issuedAt, $1.akid) }
+    return unique
   }
 
   /// Successful StopInstances and TerminateInstances, per instance.

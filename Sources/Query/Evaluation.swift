@@ -6,24 +6,37 @@ enum Evaluation {
   static func mask(_ p: CompiledPredicate, columns: [Int: DecodedColumn], rows: Int) -> [Bool] {
     switch p {
     case .constant(let v): return [Bool](repeating: v, count: rows)
-    case .not(let q): return mask(q, columns: columns, rows: rows).map { !$0 }
+    case .not(let q):
+      var m = mask(q, columns: columns, rows: rows)
+      combine(&m, with: nil) { a, _ in a ^ 1 }
+      return m
     case .and(let ps):
-      var m = [Bool](repeating: true, count: rows)
-      for q in ps {
-        let n = mask(q, columns: columns, rows: rows)
-        for r in 0..<rows where !n[r] { m[r] = false }
-      }
+      guard let first = ps.first else { return [Bool](repeating: true, count: rows) }
+      var m = mask(first, columns: columns, rows: rows)
+      for q in ps.dropFirst() { combine(&m, with: mask(q, columns: columns, rows: rows)) { $0 & $1 } }
       return m
     case .or(let ps):
-      var m = [Bool](repeating: false, count: rows)
-      for q in ps {
-        let n = mask(q, columns: columns, rows: rows)
-        for r in 0..<rows where n[r] { m[r] = true }
-      }
+      guard let first = ps.first else { return [Bool](repeating: false, count: rows) }
+      var m = mask(first, columns: columns, rows: rows)
+      for q in ps.dropFirst() { combine(&m, with: mask(q, columns: columns, rows: rows)) { $0 | $1 } }
       return m
     case .atom(let c, let test):
       guard let column = columns[c] else { return [Bool](repeating: false, count: rows) }
       return atom(test, column, rows: rows)
+    }
+  }
+
+  /// `m[r] = op(m[r], other[r])` over the masks' bytes (a Bool is stored as 0 or 1), a loop
+  /// the compiler vectorizes; the masks have one entry per row.
+  @inline(__always)
+  static func combine(_ m: inout [Bool], with other: [Bool]?, _ op: (UInt8, UInt8) -> UInt8) {
+    let n = min(m.count, other?.count ?? m.count)
+    m.withUnsafeMutableBytes { mb in
+      if let other {
+        other.withUnsafeBytes { ob in for r in 0..<n { mb[r] = op(mb[r], ob[r]) } }
+      } else {
+        for r in 0..<n { mb[r] = op(mb[r], 0) }
+      }
     }
   }
 

@@ -99,6 +99,46 @@ import Testing
     #expect(high == Int64(49_999_000_000))
   }
 
+  @Test func readsNullsWithoutDecodingValues() throws {
+    let file = try ParquetFile(bytes: try Self.writeFile())
+    let expected = Self.columns(rows: 50_000)
+    var row = 0
+    for g in 0..<file.metadata.rowGroups.count {
+      let rows = Int(file.metadata.rowGroups[g].rows)
+      for c in 0..<file.metadata.columns.count {
+        let nulls = try file.readNulls(rowGroup: g, column: c)
+        #expect(nulls.count == rows)
+        let got = nulls.materialized()
+        #expect((0..<rows).allSatisfy { got.isNull($0) == expected[c].isNull(row + $0) })
+      }
+      row += rows
+    }
+  }
+
+  /// PLAIN pages are read whole, values known by start and end; appending such values to packed
+  /// ones and the other way round (as compaction does) keeps every value.
+  @Test func unpackedAndPackedByteArraysAppend() throws {
+    let file = try ParquetFile(bytes: try Self.writeFile(rows: 2_000, rowGroupRows: 1_000))
+    guard case .values(.byteArray(let read)) = try file.read(rowGroup: 0, column: 2) else {
+      Issue.record("the unique column should be PLAIN")
+      return
+    }
+    #expect(!read.starts.isEmpty)
+    guard case .byteArray(let packed) = Self.columns(rows: 3)[2] else { return }
+    var a = ColumnValues.byteArray(packed)
+    a.append(contentsOf: .byteArray(read))
+    var b = ColumnValues.byteArray(read)
+    b.append(contentsOf: .byteArray(packed))
+    func text(_ v: ColumnValues, _ i: Int) -> String {
+      guard case .byteArray(let x) = v else { return "" }
+      return String(decoding: x.bytes[x.range(i)], as: UTF8.self)
+    }
+    func high(_ i: Int) -> String { "req-\(i * 7919)-\(String(repeating: "x", count: i % 13))" }
+    #expect(a.count == 1_003 && b.count == 1_003)
+    #expect((0..<1_003).allSatisfy { text(a, $0) == high($0 < 3 ? $0 : $0 - 3) })
+    #expect((0..<1_003).allSatisfy { text(b, $0) == high($0 < 1_000 ? $0 : $0 - 1_000) })
+  }
+
   @Test func xxhash64MatchesTheReferenceVectors() {
     #expect(XXHash64.hash(UnsafeRawBufferPointer(start: nil, count: 0)) == 0xEF46_DB37_51D8_E999)
     let abc = Array("abc".utf8)

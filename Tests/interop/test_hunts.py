@@ -236,3 +236,38 @@ def test_query_reads_files_written_by_pyarrow_and_duckdb(tmp_path):
                                "--select", "count(),sum(i)", "--format", "json", ok=(0,)).stdout)
     want = [r for r in expected if r["s"] in ("v1", "v2") and r["n"] is not None]
     assert rows == [{"count": len(want), "sum_i": sum(r["i"] for r in want)}]
+
+
+@pytest.mark.parametrize("args", [["presigned"], ["outside", "--allow", "10.0.0.0/8"], ["spread", "--min-ips", "2"],
+                                  ["denied"], ["after-termination"], ["writes"], ["long-lived", "--over", "1h"]])
+def test_hunts_answer_the_same_whatever_the_thread_count(planted, args):
+    def run(threads):
+        return sigtrail("hunt", args[0], planted["out"], *args[1:], "--format", "jsonl", "--threads", threads,
+                        ok=(0,)).stdout
+    one = run("1")
+    assert one and one == run("2") == run("3")
+
+
+def test_sigv2_urls_differ_by_their_expires(tmp_path):
+    """SigV2 URLs carry no signing time or X-Amz-Expires: two of one key and object are told
+    apart by their absolute Expires."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+
+    def line(minute, ip, expires):
+        q = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=%d&Signature=c2lnbmF0dXJl%%3D" % expires
+        return ('%s data-bkt [01/Mar/2024:02:%02d:00 +0000] %s arn:aws:iam::111122223333:user/legacy RID00000000000%02d '
+                'REST.GET.OBJECT legacy/a.tar "GET /data-bkt/legacy/a.tar?%s HTTP/1.1" 200 - 4096 40960 12 9 "-" '
+                '"curl/8.5.0" - aG9zdGlk SigV2 ECDHE-RSA-AES128-GCM-SHA256 QueryString '
+                'data-bkt.s3.us-east-1.amazonaws.com TLSv1.2 - -' % ("7" * 64, minute, ip, minute, q))
+
+    (logs / "2024-03-01-02-00-00-0123456789ABCDEF").write_text("\n".join(
+        [line(1, "10.0.0.1", 2051222400), line(2, "10.0.0.2", 2051222400), line(3, "10.0.0.3", 2082758400)]) + "\n")
+    out = tmp_path / "out"
+    sigtrail("index", logs, "--out", out, "--quiet", ok=(0,))
+    rows, _ = hunt("presigned", out)
+    assert sorted((r["expires_at"], r["uses"], r["distinct_ips"]) for r in rows) == [
+        ("2035-01-01T00:00:00Z", 2, 2), ("2036-01-01T00:00:00Z", 1, 1)]
+    assert len({r["url_id"] for r in rows}) == 2
+    spread, _ = hunt("spread", out, "--min-ips", "2")
+    assert [r["expires_at"] for r in spread] == ["2035-01-01T00:00:00Z"]
