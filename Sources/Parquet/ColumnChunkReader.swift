@@ -304,7 +304,8 @@ struct ColumnChunkReader {
       guard values.count >= 1 else { throw fail("dictionary page data is empty") }
       try RLEHybridDecoder.decode(
         UnsafeRawBufferPointer(rebasing: values[1...]), bitWidth: Int(values[0]), count: present, into: &dense)
-      for c in dense where Int(c) >= dictionary.count { throw fail("dictionary index \(c) out of range") }
+      let entries = dictionary.count
+      if let c = dense.first(where: { Int($0) >= entries }) { throw fail("dictionary index \(c) out of range") }
       try appendCodes(dense, dictionary: dictionary, firstRow: firstRow)
     case 3 where leaf.physicalType == 0:
       guard values.count >= 4 else { throw fail("boolean RLE page is cut short") }
@@ -346,12 +347,34 @@ struct ColumnChunkReader {
     }
   }
 
+  /// `spread(codes.map { dictionary[$0] }, ...)` without the intermediate array; the codes were
+  /// checked against the dictionary's size.
+  private func spread<T>(_ codes: [UInt32], through dictionary: [T], into out: inout [T], filler: T, firstRow: Int) {
+    let n = isNull.count - firstRow
+    let start = out.count
+    out.append(contentsOf: repeatElement(filler, count: n))
+    out.withUnsafeMutableBufferPointer { o in
+      isNull.withUnsafeBufferPointer { nulls in
+        codes.withUnsafeBufferPointer { c in
+          dictionary.withUnsafeBufferPointer { d in
+            var k = 0
+            for row in 0..<n where !nulls[firstRow + row] && k < c.count {
+              let code = Int(c[k])
+              if code < d.count { o[start + row] = d[code] }
+              k += 1
+            }
+          }
+        }
+      }
+    }
+  }
+
   private mutating func appendCodes(_ dense: [UInt32], dictionary: Dictionary, firstRow: Int) throws(ParquetError) {
     switch dictionary {
-    case .bools(let d): spread(dense.map { d[Int($0)] }, into: &bools, filler: false, firstRow: firstRow)
-    case .int32s(let d): spread(dense.map { d[Int($0)] }, into: &int32s, filler: 0, firstRow: firstRow)
-    case .int64s(let d): spread(dense.map { d[Int($0)] }, into: &int64s, filler: 0, firstRow: firstRow)
-    case .doubles(let d): spread(dense.map { d[Int($0)] }, into: &doubles, filler: 0, firstRow: firstRow)
+    case .bools(let d): spread(dense, through: d, into: &bools, filler: false, firstRow: firstRow)
+    case .int32s(let d): spread(dense, through: d, into: &int32s, filler: 0, firstRow: firstRow)
+    case .int64s(let d): spread(dense, through: d, into: &int64s, filler: 0, firstRow: firstRow)
+    case .doubles(let d): spread(dense, through: d, into: &doubles, filler: 0, firstRow: firstRow)
     case .bytes(let d):
       if bytes.count > 0 {
         // PLAIN pages came first: keep materializing.

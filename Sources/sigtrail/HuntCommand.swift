@@ -57,7 +57,7 @@ struct HuntCommand: ParsableCommand {
       Each hunt reads both tables (s3_access and cloudtrail) of an output directory, counts every \
       request or event once however often it was delivered, and prints a table on a terminal or \
       JSON Lines in a pipe. A URL is identified by its signer, signing time, validity and object \
-      (url_id), the same in access logs and CloudTrail data events.
+      (url_id; a SigV2 URL by its Expires), the same in access logs and CloudTrail data events.
 
         presigned          every presigned URL: signer, principal, validity, first/last use, uses, IPs, agents
         outside            presigned uses from outside --allow networks
