@@ -56,6 +56,14 @@ public struct PresignedUse: Sendable {
   public var succeeded: Bool { (status.map { $0 < 400 } ?? true) && errorCode.isEmpty }
 }
 
+/// What a hunt made of a use, with what orders the uses: time, then table, then id.
+struct OrderedUse<T: Sendable>: Sendable {
+  var time: Int64
+  var cloudTrail: Bool
+  var id: String
+  var value: T
+}
+
 /// A temporary credential CloudTrail saw issued, and to whom.
 public struct IssuedKey: Sendable {
   public var akid: String
@@ -118,13 +126,25 @@ public struct HuntData: Sendable {
   }
 
   /// Presigned uses matching `accessFilter` / `trailFilter` (plus "is presigned"), one per
-  /// request or event however often it was delivered. `only`, when given, names the columns
-  /// (of either table) a hunt needs: the others are not decoded and their fields stay empty.
+  /// request or event however often it was delivered, in time order. `only`, when given, names
+  /// the columns (of either table) a hunt needs: the others are not decoded and their fields stay
+  /// empty.
   public mutating func presignedUses(
     accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil,
     only: Set<String>? = nil
   ) throws -> [PresignedUse] {
-    let found = PerWorker<[PresignedUse]>(threads: threads) { [] }
+    try presignedUses(accessFilter: accessFilter, trailFilter: trailFilter, alsoAccess: alsoAccess, only: only) {
+      $0
+    }
+  }
+
+  /// Like `presignedUses`, each use turned by `transform` (nil drops it) on the scan's threads,
+  /// so that a hunt's rows are built in parallel and a use's strings are not copied again.
+  public mutating func presignedUses<T: Sendable>(
+    accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil,
+    only: Set<String>? = nil, _ transform: @escaping @Sendable (PresignedUse) -> T?
+  ) throws -> [T] {
+    let found = PerWorker<[OrderedUse<T>]>(threads: threads) { [] }
     let seen = SeenUses()
     let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
     let tables: [([String], [String], Predicate, String, @Sendable (RowBatch, Int, [Int?]) -> PresignedUse)] = [
@@ -145,21 +165,29 @@ public struct HuntData: Sendable {
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
           let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table))
           guard !fresh.isEmpty else { return }
-          found.update(batch.worker) { uses in for i in fresh { uses.append(use(batch, i, positions)) } }
+          found.update(batch.worker) { out in
+            for i in fresh {
+              let u = use(batch, i, positions)
+              if let v = transform(u) {
+                out.append(OrderedUse(time: u.time, cloudTrail: table == 1, id: u.id, value: v))
+              }
+            }
+          }
         })
     }
-    // The first thread's uses are taken over, not copied: a use holds a dozen strings, and a
-    // copy costs a retain and a release per string.
+    // The first thread's uses are taken over, not copied: a copy costs a retain and a release
+    // per string.
     var parts = found.take { [] }
-    var uses = parts.isEmpty ? [] : parts.removeFirst()
-    for part in parts { uses.append(contentsOf: part) }
+    var keyed = parts.isEmpty ? [] : parts.removeFirst()
+    for part in parts { keyed.append(contentsOf: part) }
     parts.removeAll()
-    uses.sort { a, b in
+    // "cloudtrail" sorts before "s3_access", as the source column reads.
+    keyed.sort { a, b in
       if a.time != b.time { return a.time < b.time }
-      if a.source != b.source { return a.source < b.source }
+      if a.cloudTrail != b.cloudTrail { return a.cloudTrail }
       return a.id < b.id
     }
-    return uses
+    return keyed.map(\.value)
   }
 
   /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).

@@ -20,10 +20,10 @@ public enum Hunts {
   /// Presigned uses from outside the allowed networks (a non-address source, such as an AWS
   /// service name, counts as outside).
   public static func outside(_ data: inout HuntData, allow: [CIDR]) throws -> HuntResult {
-    let uses = try data.presignedUses(
+    let rows = try data.presignedUses(
       accessFilter: .not(.within("remote_ip", allow)), trailFilter: .not(.within("source_ip", allow)),
-      only: HuntData.useRowColumns)
-    return HuntResult(header: HuntResult.useHeader, rows: uses.map(HuntResult.useRow))
+      only: HuntData.useRowColumns, HuntResult.useRow)
+    return HuntResult(header: HuntResult.useHeader, rows: rows)
   }
 
   // MARK: 3. after-termination
@@ -53,25 +53,24 @@ public enum Hunts {
       accessFilter.append(.endsWith("requester", "/" + instance))
       trailFilter.append(.endsWith("identity_arn", "/" + instance))
     }
-    let uses =
+    let (owners, endOf) = (keyInstance, ends)
+    let rows =
       accessFilter.isEmpty
       ? []
       : try data.presignedUses(
-        accessFilter: .or(accessFilter), trailFilter: .or(trailFilter), only: HuntData.useRowColumns)
-    var rows: [[Value]] = []
+        accessFilter: .or(accessFilter), trailFilter: .or(trailFilter), only: HuntData.useRowColumns
+      ) { (u: PresignedUse) -> [Value]? in
+        var owner = owners[u.akid]
+        if owner == nil, let instance, u.principal.hasSuffix("/" + instance) { owner = instance }
+        guard let id = owner, let end = endOf[id], u.time > end.time else { return nil }
+        return HuntResult.useRow(u) + [
+          .string(id), .string(end.eventName), .timestamp(end.time), .int((u.time - end.time) / 1_000_000),
+        ]
+      }
     var notes: [String] = []
     if instance == nil && ends.isEmpty {
       notes.append(
         "no StopInstances or TerminateInstances events in the CloudTrail shards; give --instance and --at instead")
-    }
-    for u in uses {
-      var owner = keyInstance[u.akid]
-      if owner == nil, let instance, u.principal.hasSuffix("/" + instance) { owner = instance }
-      guard let id = owner, let end = ends[id], u.time > end.time else { continue }
-      rows.append(
-        HuntResult.useRow(u) + [
-          .string(id), .string(end.eventName), .timestamp(end.time), .int((u.time - end.time) / 1_000_000),
-        ])
     }
     return HuntResult(
       header: HuntResult.useHeader + ["instance_id", "ended_by", "ended_at", "seconds_after_end"], rows: rows,
@@ -186,7 +185,7 @@ public enum Hunts {
 
   /// PUT, POST and DELETE requests made through presigned URLs.
   public static func writes(_ data: inout HuntData) throws -> HuntResult {
-    let uses = try data.presignedUses(
+    let rows = try data.presignedUses(
       accessFilter: .isIn("http_method", ["PUT", "POST", "DELETE"]),
       trailFilter: .or([
         .startsWith("event_name", "Put"), .startsWith("event_name", "Delete"),
@@ -197,8 +196,8 @@ public enum Hunts {
             "CompleteMultipartUpload", "RestoreObject",
           ]),
       ]), only: HuntData.useRowColumns.union(["http_method"])
-    ).filter { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) }
-    return HuntResult(header: HuntResult.useHeader, rows: uses.map(HuntResult.useRow))
+    ) { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) ? HuntResult.useRow($0) : nil }
+    return HuntResult(header: HuntResult.useHeader, rows: rows)
   }
 
   // MARK: 7. spread
