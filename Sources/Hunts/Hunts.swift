@@ -228,7 +228,7 @@ public enum Hunts {
         "remote_ip", "source_ip", "credential_akid", "bucket", "key", "object_key", "http_status", "error_code",
         "user_agent", "presign_version",
       ]
-    ).filter { $0.denied }
+    ) { $0.denied ? $0 : nil }
     var bursts: [[PresignedUse]] = []
     var open: [String: Int] = [:]
     for u in uses {
