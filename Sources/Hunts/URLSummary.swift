@@ -1,6 +1,5 @@
 import LogBytes
 import Query
-import Synchronization
 
 /// Every presigned URL's usage, aggregated while scanning: one state per URL, keyed by the same
 /// FNV-1a as `PresignedUse.urlHash` but computed from the stored bytes, so a use costs a few
@@ -30,7 +29,7 @@ struct URLSummary {
     var agents: SmallSet
   }
 
-  /// A set of hashes that holds its first member inline: most URLs are used once, and three
+  /// A set of hashes that holds its first member inline: most URLs are used once, and two
   /// heap sets per URL would cost more than everything else.
   struct SmallSet {
     var first: UInt64
@@ -47,10 +46,6 @@ struct URLSummary {
       if more == nil { more = [] }
       return more!.insert(v).inserted
     }
-
-    func contains(_ v: UInt64) -> Bool { v == first || (more?.contains(v) ?? false) }
-
-    var members: [UInt64] { [first] + (more.map(Array.init) ?? []) }
 
     mutating func formUnion(_ o: SmallSet) {
       insert(o.first)

@@ -84,22 +84,16 @@ public final class ParquetFile: @unchecked Sendable {
 
   /// Decodes column `column` of row group `rowGroup`.
   public func read(rowGroup: Int, column: Int) throws(ParquetError) -> DecodedColumn {
-    guard rowGroup >= 0, rowGroup < metadata.rowGroups.count, column >= 0, column < metadata.columns.count else {
-      throw ParquetError("\(path): no row group \(rowGroup) column \(column)")
-    }
-    let group = metadata.rowGroups[rowGroup]
-    do {
-      var reader = try ColumnChunkReader(
-        file: bytes, leaf: metadata.columns[column], chunk: group.columns[column], rows: group.rows)
-      return try reader.read()
-    } catch {
-      throw ParquetError("\(path): row group \(rowGroup): \(error.description)")
-    }
+    try decode(rowGroup: rowGroup, column: column, nullsOnly: false)
   }
 
   /// Which rows of a column chunk are null, without decoding its values (nor its dictionary):
   /// a boolean column of all `false` values with the chunk's nulls.
   public func readNulls(rowGroup: Int, column: Int) throws(ParquetError) -> DecodedColumn {
+    try decode(rowGroup: rowGroup, column: column, nullsOnly: true)
+  }
+
+  private func decode(rowGroup: Int, column: Int, nullsOnly: Bool) throws(ParquetError) -> DecodedColumn {
     guard rowGroup >= 0, rowGroup < metadata.rowGroups.count, column >= 0, column < metadata.columns.count else {
       throw ParquetError("\(path): no row group \(rowGroup) column \(column)")
     }
@@ -107,7 +101,7 @@ public final class ParquetFile: @unchecked Sendable {
     do {
       var reader = try ColumnChunkReader(
         file: bytes, leaf: metadata.columns[column], chunk: group.columns[column], rows: group.rows)
-      reader.nullsOnly = true
+      reader.nullsOnly = nullsOnly
       return try reader.read()
     } catch {
       throw ParquetError("\(path): row group \(rowGroup): \(error.description)")
