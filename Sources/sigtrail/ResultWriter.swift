@@ -50,9 +50,9 @@ enum ResultWriter {
     /// does not, and is written in its turn.
     let streaming: Bool
 
-    init(streaming: Bool = true) {
+    init(streaming: Bool = true, capacity: Int = 1 << 20) {
       self.streaming = streaming
-      bytes.reserveCapacity(1 << 20)
+      bytes.reserveCapacity(capacity)
     }
 
     mutating func append(_ s: String) {
@@ -156,7 +156,7 @@ enum ResultWriter {
   /// Each column's `"name":`, escaped once rather than once per row.
   static func jsonKeys(_ header: [String]) -> [[UInt8]] {
     header.map { name in
-      var out = Output()
+      var out = Output(streaming: false, capacity: name.utf8.count + 3)
       string(name, into: &out)
       out.append(byte: UInt8(ascii: ":"))
       return out.bytes
