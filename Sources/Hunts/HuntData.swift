@@ -91,6 +91,8 @@ public struct HuntData: Sendable {
   public var until: Int64?
   public var threads = 2
   public private(set) var statistics = ScanStatistics()
+  /// The hunt's scans share opened files: most hunts read a table more than once.
+  private let opened = ParquetFileCache()
 
   public init(accessLogFiles: [String], cloudTrailFiles: [String]) {
     self.accessLogFiles = accessLogFiles
@@ -122,6 +124,7 @@ public struct HuntData: Sendable {
     r.since = time == nil ? nil : since
     r.until = time == nil ? nil : until
     r.threads = threads
+    r.cache = opened
     return r
   }
 
@@ -304,6 +307,7 @@ public struct HuntData: Sendable {
       ])
     request.predicate = .not(.isNull("issued_access_key_id"))
     request.threads = threads
+    request.cache = opened
     let found = PerWorker<[IssuedKey]>(threads: threads) { [] }
     statistics.add(
       try Scanner.scan(request) { (b: RowBatch) in
@@ -317,15 +321,22 @@ public struct HuntData: Sendable {
           }
         }
       })
-    // One entry per key (CloudTrail delivers some events twice): the earliest issue, whichever
-    // thread read it.
-    var keys = found.take { [] }.flatMap { $0 }
-    keys.sort { ($0.akid, $0.issuedAt, $0.eventName) < ($1.akid, $1.issuedAt, $1.eventName) }
-    var unique: [IssuedKey] = []
-    unique.reserveCapacity(keys.count)
-    for k in keys where unique.last?.akid != k.akid { unique.append(k) }
-    unique.sort { ($0.issuedAt, $0.akid) < ($1.issuedAt, $1.akid) }
-    return unique
+    // One entry per key (CloudTrail delivers some events twice): the earliest issue (the least
+    // event name at a tie), whichever thread read it.
+    var earliest: [String: IssuedKey] = [:]
+    for part in found.take(replacingWith: { [] }) {
+      for k in part {
+        if let known = earliest[k.akid], !Self.issued(k, before: known) { continue }
+        earliest[k.akid] = k
+      }
+    }
+    return earliest.values.sorted { a, b in
+      a.issuedAt != b.issuedAt ? a.issuedAt < b.issuedAt : a.akid.utf8.lexicographicallyPrecedes(b.akid.utf8)
+    }
+  }
+
+  static func issued(_ a: IssuedKey, before b: IssuedKey) -> Bool {
+    a.issuedAt != b.issuedAt ? a.issuedAt < b.issuedAt : a.eventName.utf8.lexicographicallyPrecedes(b.eventName.utf8)
   }
 
   /// Successful StopInstances and TerminateInstances, per instance.
@@ -337,6 +348,7 @@ public struct HuntData: Sendable {
       .not(.isNull("target_instance_ids")),
     ])
     request.threads = threads
+    request.cache = opened
     let found = Mutex<[InstanceEnd]>([])
     statistics.add(
       try Scanner.scan(request) { rows in

@@ -14,6 +14,8 @@ public struct ScanRequest: Sendable {
   public var until: Int64?
   public var threads = 2
   public var now = TimeLiteral.nowMicros()
+  /// Where files opened by earlier scans of the same run are kept, if anywhere.
+  public var cache: ParquetFileCache?
 
   public init(files: [String], columns: [String]) {
     self.files = files
@@ -89,9 +91,16 @@ public enum Scanner {
     // Open every file (footers) in parallel, then plan the row groups.
     let opened = Mutex<[Int: Result<ParquetFile, ParquetError>]>([:])
     let paths = candidates
+    let cache = request.cache
     DispatchQueue.concurrentPerform(iterations: paths.count) { i in
       let result: Result<ParquetFile, ParquetError>
-      do throws(ParquetError) { result = .success(try ParquetFile(path: paths[i])) } catch {
+      do throws(ParquetError) {
+        if let cache {
+          result = .success(try cache.open(paths[i]))
+        } else {
+          result = .success(try ParquetFile(path: paths[i]))
+        }
+      } catch {
         result = .failure(error)
       }
       opened.withLock { $0[i] = result }
