@@ -94,13 +94,6 @@ enum Evaluation {
     }
   }
 
-  static func isNull(_ column: DecodedColumn, _ row: Int) -> Bool {
-    switch column {
-    case .dictionary(_, _, let nulls): return nulls[row]
-    case .values(let v): return v.isNull(row)
-    }
-  }
-
   static func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
     let n = min(a.count, b.count)
     for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
