@@ -28,27 +28,16 @@ public struct PresignedUse: Sendable {
   public var signature: String
 
   /// The URL: the same signer, signing time, validity and object make the same URL in both
-  /// sources (CloudTrail does not log the signature). FNV-1a over the fields, newline-separated.
-  public var urlID: String {
-    let hex = String(urlHash, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
-  }
+  /// sources (CloudTrail does not log the signature); see `URLSummary.urlHash`, computed from
+  /// the stored bytes when the use is read. 0 when the hunt's scan left out a column of it.
+  public var urlHash: UInt64
 
-  public var urlHash: UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    func feed(_ s: String) {
-      var s = s
-      s.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 } }
-      h = (h ^ 0x0A) &* 0x0000_0100_0000_01b3
-    }
-    feed(akid)
-    feed(signedAt.map { String($0 / 1_000_000) } ?? "")
-    // SigV2 URLs have no X-Amz-Expires: their absolute Expires tells them apart.
-    feed(expiresSeconds.map(String.init) ?? expiresAt.map { "@" + String($0 / 1_000_000) } ?? "")
-    feed(bucket)
-    var last = key
-    last.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 } }
-    return h
+  public var urlID: String { Self.urlID(urlHash) }
+
+  /// A URL hash as the 16 hexadecimal digits the hunts print.
+  static func urlID(_ hash: UInt64) -> String {
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
   }
 
   public var object: String { "\(bucket)/\(key)" }
@@ -380,7 +369,9 @@ public struct HuntData: Sendable {
       userAgent: r(4).text, operation: r(5).text, method: r(6).text, bucket: r(7).text,
       key: percentDecoded(r(8).text), status: int(r(9)), errorCode: r(10).text, bytes: int(r(11)) ?? 0,
       akid: r(12).text, keyKind: r(13).text, version: r(14).text, signedAt: micros(r(15)), expiresSeconds: int(r(16)),
-      expiresAt: micros(r(17)), signature: r(18).text)
+      expiresAt: micros(r(17)), signature: r(18).text,
+      urlHash: urlHash(
+        b, i, positions, akid: 12, signedAt: 15, expires: 16, expiresAt: 17, bucket: 7, key: 8, encoded: true))
   }
 
   static func trailUse(_ b: RowBatch, _ i: Int, _ positions: [Int?]) -> PresignedUse {
@@ -392,7 +383,23 @@ public struct HuntData: Sendable {
       userAgent: r(4).text, operation: name, method: method(ofEvent: name), bucket: r(6).text, key: r(7).text,
       status: error.isEmpty ? 200 : error == "AccessDenied" ? 403 : nil, errorCode: error,
       bytes: (int(r(9)) ?? 0) + (int(r(10)) ?? 0), akid: r(11).text, keyKind: r(12).text, version: r(13).text,
-      signedAt: micros(r(14)), expiresSeconds: int(r(15)), expiresAt: micros(r(16)), signature: "")
+      signedAt: micros(r(14)), expiresSeconds: int(r(15)), expiresAt: micros(r(16)), signature: "",
+      urlHash: urlHash(
+        b, i, positions, akid: 11, signedAt: 14, expires: 15, expiresAt: 16, bucket: 6, key: 7, encoded: false))
+  }
+
+  /// `URLSummary.urlHash` of row `i`, the arguments being positions in the table's columns
+  /// (`accessColumns`, `trailColumns`); 0 if the scan did not read one of them. An access log's
+  /// key is `encoded`, and hashed percent-decoded, as CloudTrail logs it.
+  static func urlHash(
+    _ b: RowBatch, _ i: Int, _ positions: [Int?], akid: Int, signedAt: Int, expires: Int, expiresAt: Int,
+    bucket: Int, key: Int, encoded: Bool
+  ) -> UInt64 {
+    guard let a = positions[akid], let s = positions[signedAt], let e = positions[expires],
+      let ea = positions[expiresAt], let bk = positions[bucket], let k = positions[key]
+    else { return 0 }
+    return URLSummary.urlHash(
+      b, i, akid: a, signedAt: s, expires: e, expiresAt: ea, bucket: bk, key: k, encoded: encoded)
   }
 
   /// The HTTP method behind an S3 data event name.

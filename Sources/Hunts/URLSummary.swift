@@ -1,9 +1,9 @@
 import LogBytes
 import Query
 
-/// Every presigned URL's usage, aggregated while scanning: one state per URL, keyed by the same
-/// FNV-1a as `PresignedUse.urlHash` but computed from the stored bytes, so a use costs a few
-/// hashes and only a URL's first use makes strings. Uses arrive de-duplicated (`SeenUses`).
+/// Every presigned URL's usage, aggregated while scanning: one state per URL, keyed by its
+/// `urlHash` computed from the stored bytes, so a use costs a few hashes and only a URL's first
+/// use makes strings. Uses arrive de-duplicated (`SeenUses`).
 struct URLSummary {
   struct State {
     var hash: UInt64
@@ -58,8 +58,9 @@ struct URLSummary {
   var states: [State] = []
   var index = HashIndex<UInt64>(placeholder: 0)
 
-  /// FNV-1a over `akid \n signedAtSeconds \n expiresSeconds \n bucket \n decoded key` (SigV2:
-  /// `@expiresAtSeconds` for the missing X-Amz-Expires): the bytes `PresignedUse.urlHash` hashes.
+  /// A URL's identity, the one every hunt uses: FNV-1a over `akid \n signedAtSeconds \n
+  /// expiresSeconds \n bucket \n decoded key` (SigV2: `@expiresAtSeconds` for the missing
+  /// X-Amz-Expires), from the stored bytes.
   static func urlHash(
     _ b: RowBatch, _ i: Int, akid: Int, signedAt: Int, expires: Int, expiresAt: Int, bucket: Int, key: Int,
     encoded: Bool
@@ -213,8 +214,7 @@ struct URLSummary {
     keyed.reserveCapacity(states.count)
     for s in states {
       guard s.ips.count >= minimumIPs || (minimumAgents > 0 && s.agents.count >= minimumAgents) else { continue }
-      let hex = String(s.hash, radix: 16)
-      let url = String(repeating: "0", count: 16 - hex.count) + hex
+      let url = PresignedUse.urlID(s.hash)
       let sources = (s.sources & 2 != 0 ? ["cloudtrail"] : []) + (s.sources & 1 != 0 ? ["s3_access"] : [])
       keyed.append(
         (

@@ -297,23 +297,10 @@ public enum RowHash {
   @inline(__always)
   public static func bytes(_ b: UnsafeRawBufferPointer, percentDecoded: Bool = false) -> UInt64 {
     guard percentDecoded, b.contains(0x25) else { return XXHash64.hash(b) | 1 }
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: b.count) { out in
-      var n = 0
-      var i = 0
-      while i < b.count {
-        var c = b[i]
-        if c == 0x25, i + 2 < b.count, let hi = PercentDecoding.hexValue(b[i + 1]),
-          let lo = PercentDecoding.hexValue(b[i + 2])
-        {
-          c = hi << 4 | lo
-          i += 2
-        }
-        out[n] = c
-        n += 1
-        i += 1
-      }
-      return XXHash64.hash(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[..<n])) | 1
-    }
+    var decoded: [UInt8] = []
+    decoded.reserveCapacity(b.count)
+    PercentDecoding.decode(b, appendingTo: &decoded)
+    return decoded.withUnsafeBytes { XXHash64.hash($0) } | 1
   }
 
   @inline(__always)
