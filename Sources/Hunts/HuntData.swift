@@ -288,15 +288,12 @@ public struct HuntData: Sendable {
   /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window.
   public mutating func issuedKeys() throws -> [IssuedKey] {
     guard !cloudTrailFiles.isEmpty else { return [] }
-    var request = ScanRequest(
-      files: cloudTrailFiles,
-      columns: [
-        "issued_access_key_id", "event_time", "issued_expiration", "event_name", "role_arn", "role_session_name",
-        "instance_id", "invoked_by",
-      ])
-    request.predicate = .not(.isNull("issued_access_key_id"))
-    request.threads = threads
-    request.cache = opened
+    let columns = [
+      "issued_access_key_id", "event_time", "issued_expiration", "event_name", "role_arn", "role_session_name",
+      "instance_id", "invoked_by",
+    ]
+    // Whatever the hunt's window: a key issued before it can be used inside it.
+    let request = request(cloudTrailFiles, columns, .not(.isNull("issued_access_key_id")), time: nil)
     let found = PerWorker<[IssuedKey]>(threads: threads) { [] }
     statistics.add(
       try Scanner.scan(request) { (b: RowBatch) in
@@ -331,13 +328,11 @@ public struct HuntData: Sendable {
   /// Successful StopInstances and TerminateInstances, per instance.
   public mutating func instanceEnds() throws -> [InstanceEnd] {
     guard !cloudTrailFiles.isEmpty else { return [] }
-    var request = ScanRequest(files: cloudTrailFiles, columns: ["event_time", "event_name", "target_instance_ids"])
-    request.predicate = .and([
+    let ended = Predicate.and([
       .isIn("event_name", ["TerminateInstances", "StopInstances"]), .isNull("error_code"),
       .not(.isNull("target_instance_ids")),
     ])
-    request.threads = threads
-    request.cache = opened
+    let request = request(cloudTrailFiles, ["event_time", "event_name", "target_instance_ids"], ended, time: nil)
     let found = Mutex<[InstanceEnd]>([])
     statistics.add(
       try Scanner.scan(request) { rows in
