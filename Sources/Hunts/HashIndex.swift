@@ -20,7 +20,7 @@ struct HashIndex<Key: HashIndexKey> {
 
   private var slots: [Slot]
   private var shift: UInt64
-  private(set) var count = 0
+  private var count = 0
 
   init(placeholder: Key, capacity: Int = 1024) {
     var size = 16
@@ -31,17 +31,6 @@ struct HashIndex<Key: HashIndexKey> {
 
   @inline(__always)
   private func bucket(_ key: Key) -> Int { Int(truncatingIfNeeded: key.spread >> shift) }
-
-  /// The position stored for `key`, if any.
-  func position(of key: Key) -> Int? {
-    let mask = slots.count - 1
-    var b = bucket(key)
-    while slots[b].position >= 0 {
-      if slots[b].key == key { return Int(slots[b].position) }
-      b = (b + 1) & mask
-    }
-    return nil
-  }
 
   /// The position stored for `key`; if there is none, stores `new` for it and returns nil.
   mutating func position(of key: Key, orInsert new: Int) -> Int? {
