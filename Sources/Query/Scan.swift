@@ -108,24 +108,25 @@ public enum Scanner {
     struct Task: Sendable {
       var file: ParquetFile
       var group: Int
-      var predicate: CompiledPredicate
+      var filter: Filter
       var output: [Int]
     }
     var tasks: [Task] = []
     let files = opened.withLock { $0 }
     // Shards of one table share a schema: compile the filter once per distinct schema.
-    var compiledBySchema: [[String]: CompiledPredicate] = [:]
+    var compiledBySchema: [[String]: Filter] = [:]
     for i in 0..<candidates.count {
       let file = try files[i]!.get()
       let m = file.metadata
       let names = m.columns.map(\.name)
-      let compiled: CompiledPredicate
+      let filter: Filter
       if let known = compiledBySchema[names] {
-        compiled = known
+        filter = known
       } else {
-        compiled = try CompiledPredicate.compile(predicate, metadata: m, now: request.now)
-        compiledBySchema[names] = compiled
+        filter = Filter(try CompiledPredicate.compile(predicate, metadata: m, now: request.now))
+        compiledBySchema[names] = filter
       }
+      let compiled = filter.predicate
       let output = try request.columns.map { name in
         guard let c = m.columnIndex(named: name) else { throw QueryError("\(file.path): no column '\(name)'") }
         return c
@@ -133,7 +134,7 @@ public enum Scanner {
       for g in 0..<m.rowGroups.count {
         stats.rowGroups += 1
         switch Pruning.verdict(compiled, file: file, group: g) {
-        case .read: tasks.append(Task(file: file, group: g, predicate: compiled, output: output))
+        case .read: tasks.append(Task(file: file, group: g, filter: filter, output: output))
         case .skipByStatistics: stats.rowGroupsSkippedByStatistics += 1
         case .skipByBloomFilter: stats.rowGroupsSkippedByBloomFilter += 1
         }
@@ -151,7 +152,7 @@ public enum Scanner {
         guard k < plan.count, shared.withLock({ $0.error == nil }) else { return }
         let task = plan[k]
         do throws(ParquetError) {
-          let local = try readGroup(task.file, task.group, task.predicate, task.output, worker, onRows)
+          let local = try readGroup(task.file, task.group, task.filter, task.output, worker, onRows)
           shared.withLock { $0.stats.add(local) }
         } catch {
           shared.withLock { if $0.error == nil { $0.error = error } }
@@ -164,8 +165,21 @@ public enum Scanner {
     return stats
   }
 
+  /// A compiled filter with what it reads, worked out once per schema rather than per row group.
+  struct Filter: Sendable {
+    let predicate: CompiledPredicate
+    let columns: Set<Int>
+    let nullTested: Set<Int>
+
+    init(_ predicate: CompiledPredicate) {
+      self.predicate = predicate
+      columns = predicate.columns
+      nullTested = predicate.nullTestedColumns
+    }
+  }
+
   private static func readGroup(
-    _ file: ParquetFile, _ g: Int, _ predicate: CompiledPredicate, _ output: [Int], _ worker: Int,
+    _ file: ParquetFile, _ g: Int, _ filter: Filter, _ output: [Int], _ worker: Int,
     _ onRows: (RowBatch) -> Void
   ) throws(ParquetError) -> ScanStatistics {
     var s = ScanStatistics()
@@ -174,15 +188,15 @@ public enum Scanner {
     s.rowGroupsRead = 1
     s.rowsRead = Int64(rows)
     var columns: [Int: DecodedColumn] = [:]
-    let nullTested = predicate.nullTestedColumns
-    for c in predicate.columns {
+    for c in filter.columns {
       columns[c] =
-        try nullTested.contains(c) ? file.readNulls(rowGroup: g, column: c) : file.read(rowGroup: g, column: c)
+        try filter.nullTested.contains(c)
+        ? file.readNulls(rowGroup: g, column: c) : file.read(rowGroup: g, column: c)
       s.bytesRead += m.rowGroups[g].columns[c].compressedBytes
     }
-    let mask = Evaluation.mask(predicate, columns: columns, rows: rows)
+    let mask = Evaluation.mask(filter.predicate, columns: columns, rows: rows)
     // Columns read for their nulls only hold no values: the batch decodes them again if asked.
-    for c in nullTested { columns[c] = nil }
+    for c in filter.nullTested { columns[c] = nil }
     let selected = (0..<rows).filter { mask[$0] }
     s.rowsMatched = Int64(selected.count)
     guard !selected.isEmpty else { return s }
