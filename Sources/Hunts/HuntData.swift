@@ -53,6 +53,19 @@ struct OrderedUse<T: Sendable>: Sendable {
   var value: T
 }
 
+/// What a hunt may look at of a row before the row is read any further: its time and a hash of
+/// its signing key, both from columns every use scan reads first.
+public struct UseProbe {
+  let batch: RowBatch
+  let row: Int
+  let akid: Int?
+
+  public var time: Int64 { batch.integer(row, 1) ?? 0 }
+  /// `RowHash.bytes` of the signing key's stored bytes (0 for none); nil when the scan does not
+  /// read the key.
+  public var akidHash: UInt64? { akid.map { batch.hash(row, $0) } }
+}
+
 /// A temporary credential CloudTrail saw issued, and to whom.
 public struct IssuedKey: Sendable {
   public var akid: String
@@ -132,9 +145,13 @@ public struct HuntData: Sendable {
 
   /// Like `presignedUses`, each use turned by `transform` (nil drops it) on the scan's threads,
   /// so that a hunt's rows are built in parallel and a use's strings are not copied again.
+  ///
+  /// `keep`, when given, sees each row's time and signing key first: the rows it refuses cost
+  /// nothing more (in a row group where it refuses every row, no other column is decoded).
   public mutating func presignedUses<T: Sendable>(
     accessFilter: Predicate = .always, trailFilter: Predicate = .always, alsoAccess: Predicate? = nil,
-    only: Set<String>? = nil, _ transform: @escaping @Sendable (PresignedUse) -> T?
+    only: Set<String>? = nil, keep: (@Sendable (UseProbe) -> Bool)? = nil,
+    _ transform: @escaping @Sendable (PresignedUse) -> T?
   ) throws -> [T] {
     let found = PerWorker<[OrderedUse<T>]>(threads: threads) { [] }
     let seen = SeenUses()
@@ -153,9 +170,12 @@ public struct HuntData: Sendable {
       // The id and time are always read: they order and de-duplicate the uses.
       let columns = all.enumerated().filter { k, name in k < 2 || only?.contains(name) ?? true }.map(\.element)
       let positions = all.map { columns.firstIndex(of: $0) }
+      let akid = columns.firstIndex(of: "credential_akid")
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
-          let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table))
+          let wanted = keep.map { k in (0..<batch.count).filter { k(UseProbe(batch: batch, row: $0, akid: akid)) } }
+          if wanted?.isEmpty == true { return }
+          let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table), among: wanted)
           guard !fresh.isEmpty else { return }
           found.update(batch.worker) { out in
             for i in fresh {
@@ -285,15 +305,16 @@ public struct HuntData: Sendable {
     return (akids.sorted(), times.sorted())
   }
 
-  /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window.
-  public mutating func issuedKeys() throws -> [IssuedKey] {
+  /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window;
+  /// `filter` narrows the issuing events (say, to some instances' sessions).
+  public mutating func issuedKeys(_ filter: Predicate = .always) throws -> [IssuedKey] {
     guard !cloudTrailFiles.isEmpty else { return [] }
     let columns = [
       "issued_access_key_id", "event_time", "issued_expiration", "event_name", "role_arn", "role_session_name",
       "instance_id", "invoked_by",
     ]
     // Whatever the hunt's window: a key issued before it can be used inside it.
-    let request = request(cloudTrailFiles, columns, .not(.isNull("issued_access_key_id")), time: nil)
+    let request = request(cloudTrailFiles, columns, .all([.not(.isNull("issued_access_key_id")), filter]), time: nil)
     let found = PerWorker<[IssuedKey]>(threads: threads) { [] }
     statistics.add(
       try Scanner.scan(request) { (b: RowBatch) in
@@ -309,16 +330,23 @@ public struct HuntData: Sendable {
       })
     // One entry per key (CloudTrail delivers some events twice): the earliest issue (the least
     // event name at a tie), whichever thread read it.
-    var earliest: [String: IssuedKey] = [:]
-    for part in found.take(replacingWith: { [] }) {
-      for k in part {
-        if let known = earliest[k.akid], !Self.issued(k, before: known) { continue }
-        earliest[k.akid] = k
-      }
+    var parts = found.take { [] }
+    var all = parts.isEmpty ? [] : parts.removeFirst()
+    for part in parts { all.append(contentsOf: part) }
+    parts.removeAll()
+    // Positions, not keys, move through the table and the sort: a key is six strings.
+    var earliest: [String: Int] = [:]
+    earliest.reserveCapacity(all.count)
+    for (i, k) in all.enumerated() {
+      if let known = earliest[k.akid], !Self.issued(k, before: all[known]) { continue }
+      earliest[k.akid] = i
     }
-    return earliest.values.sorted { a, b in
-      a.issuedAt != b.issuedAt ? a.issuedAt < b.issuedAt : a.akid.utf8.lexicographicallyPrecedes(b.akid.utf8)
+    var order = Array(earliest.values)
+    order.sort { a, b in
+      let (x, y) = (all[a].issuedAt, all[b].issuedAt)
+      return x != y ? x < y : all[a].akid.utf8.lexicographicallyPrecedes(all[b].akid.utf8)
     }
+    return order.map { all[$0] }
   }
 
   static func issued(_ a: IssuedKey, before b: IssuedKey) -> Bool {

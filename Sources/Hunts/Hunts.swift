@@ -35,15 +35,23 @@ public enum Hunts {
   public static func afterTermination(
     _ data: inout HuntData, instance: String? = nil, at: Int64? = nil
   ) throws -> HuntResult {
-    let issued = try data.issuedKeys()
     var ends: [String: InstanceEnd] = [:]
     if let instance, let at {
       ends[instance] = InstanceEnd(instanceID: instance, time: at, eventName: "given")
     } else {
       for e in try data.instanceEnds() where ends[e.instanceID] == nil { ends[e.instanceID] = e }
     }
+    // Only the sessions of instances that ended matter.
+    let issued = ends.isEmpty ? [] : try data.issuedKeys(.isIn("instance_id", ends.keys.sorted()))
     var keyInstance: [String: String] = [:]
-    for k in issued where !k.instanceID.isEmpty && ends[k.instanceID] != nil { keyInstance[k.akid] = k.instanceID }
+    var keyEnd: [UInt64: Int64] = [:]
+    for k in issued where !k.instanceID.isEmpty {
+      guard let end = ends[k.instanceID] else { continue }
+      keyInstance[k.akid] = k.instanceID
+      var akid = k.akid
+      let hash = akid.withUTF8 { RowHash.bytes(UnsafeRawBufferPointer($0)) }
+      keyEnd[hash] = min(keyEnd[hash] ?? .max, end.time)
+    }
     // Only the signing keys of instances that ended (and the instance's session, in the manual
     // form) are read: the bloom filters on the key columns skip the rest.
     let keys = keyInstance.keys.sorted()
@@ -53,12 +61,20 @@ public enum Hunts {
       accessFilter.append(.endsWith("requester", "/" + instance))
       trailFilter.append(.endsWith("identity_arn", "/" + instance))
     }
-    let (owners, endOf) = (keyInstance, ends)
+    // A use before its instance's end is dropped on its time and key alone, before the rest of
+    // its row is decoded; the transform below decides exactly.
+    let manualEnd = instance == nil ? nil : at
+    let (owners, endOf, endByKey) = (keyInstance, ends, keyEnd)
     let rows =
       accessFilter.isEmpty
       ? []
       : try data.presignedUses(
-        accessFilter: .or(accessFilter), trailFilter: .or(trailFilter), only: HuntData.useRowColumns
+        accessFilter: .or(accessFilter), trailFilter: .or(trailFilter), only: HuntData.useRowColumns,
+        keep: { probe in
+          if let manualEnd { return probe.time > manualEnd }
+          guard let hash = probe.akidHash, let end = endByKey[hash] else { return true }
+          return probe.time > end
+        }
       ) { (u: PresignedUse) -> [Value]? in
         var owner = owners[u.akid]
         if owner == nil, let instance, u.principal.hasSuffix("/" + instance) { owner = instance }

@@ -18,14 +18,17 @@ final class SeenUses: Sendable {
 
   private let seen = Mutex(HashIndex(placeholder: Key(time: 0, id: 0), capacity: 1 << 16))
 
-  /// Positions (in `b`) of the rows whose use was not taken before; `id` and `time` are the
-  /// batch's columns holding them, `table` tells the tables apart.
-  func firstSeen(_ b: RowBatch, id: Int, time: Int, table: UInt64) -> [Int] {
+  /// Positions (in `b`) of the rows (of all, or of those `among`) whose use was not taken
+  /// before; `id` and `time` are the batch's columns holding them, `table` tells the tables apart.
+  func firstSeen(_ b: RowBatch, id: Int, time: Int, table: UInt64, among: [Int]? = nil) -> [Int] {
+    let rows = among ?? Array(0..<b.count)
     var keys: [Key] = []
-    keys.reserveCapacity(b.count)
-    for i in 0..<b.count {
+    keys.reserveCapacity(rows.count)
+    for i in rows {
       keys.append(Key(time: b.integer(i, time) ?? 0, id: RowHash.combine(b.hash(i, id), table)))
     }
-    return seen.withLock { set in keys.indices.filter { set.position(of: keys[$0], orInsert: 0) == nil } }
+    return seen.withLock { set in
+      keys.indices.filter { set.position(of: keys[$0], orInsert: 0) == nil }.map { rows[$0] }
+    }
   }
 }

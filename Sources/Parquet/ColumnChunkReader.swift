@@ -277,17 +277,7 @@ struct ColumnChunkReader {
     var present = count
     let firstRow = isNull.count
     if leaf.optional {
-      var defs: [UInt32] = []
-      try RLEHybridDecoder.decode(levels, bitWidth: 1, count: count, into: &defs)
-      isNull.append(contentsOf: repeatElement(false, count: count))
-      isNull.withUnsafeMutableBufferPointer { nulls in
-        defs.withUnsafeBufferPointer { d in
-          for i in 0..<min(count, d.count) where d[i] == 0 {
-            nulls[firstRow + i] = true
-            present -= 1
-          }
-        }
-      }
+      present -= try RLEHybridDecoder.appendNulls(levels, count: count, into: &isNull)
     } else {
       isNull.append(contentsOf: repeatElement(false, count: count))
     }
@@ -304,8 +294,10 @@ struct ColumnChunkReader {
       guard values.count >= 1 else { throw fail("dictionary page data is empty") }
       try RLEHybridDecoder.decode(
         UnsafeRawBufferPointer(rebasing: values[1...]), bitWidth: Int(values[0]), count: present, into: &dense)
-      let entries = dictionary.count
-      if let c = dense.first(where: { Int($0) >= entries }) { throw fail("dictionary index \(c) out of range") }
+      let largest = dense.withUnsafeBufferPointer { d in d.reduce(0) { max($0, $1) } }
+      if !dense.isEmpty && Int(largest) >= dictionary.count {
+        throw fail("dictionary index \(largest) out of range")
+      }
       try appendCodes(dense, dictionary: dictionary, firstRow: firstRow)
     case 3 where leaf.physicalType == 0:
       guard values.count >= 4 else { throw fail("boolean RLE page is cut short") }
@@ -334,13 +326,19 @@ struct ColumnChunkReader {
     }
     let start = out.count
     out.append(contentsOf: repeatElement(filler, count: n))
+    guard !present.isEmpty else { return }
+    // Without a branch per row (nulls fall anywhere): a null row takes the filler, a present
+    // one the next value; a page with fewer values than present rows repeats its last one.
     out.withUnsafeMutableBufferPointer { o in
       isNull.withUnsafeBufferPointer { nulls in
         present.withUnsafeBufferPointer { p in
+          let last = p.count - 1
           var k = 0
-          for row in 0..<n where !nulls[firstRow + row] && k < p.count {
-            o[start + row] = p[k]
-            k += 1
+          for row in 0..<n {
+            let null = nulls[firstRow + row]
+            let v = p[min(k, last)]
+            o[start + row] = null ? filler : v
+            k &+= null ? 0 : 1
           }
         }
       }
@@ -353,16 +351,45 @@ struct ColumnChunkReader {
     let n = isNull.count - firstRow
     let start = out.count
     out.append(contentsOf: repeatElement(filler, count: n))
+    guard !codes.isEmpty, !dictionary.isEmpty else { return }
     out.withUnsafeMutableBufferPointer { o in
       isNull.withUnsafeBufferPointer { nulls in
         codes.withUnsafeBufferPointer { c in
           dictionary.withUnsafeBufferPointer { d in
+            let (last, top) = (c.count - 1, UInt32(d.count - 1))
             var k = 0
-            for row in 0..<n where !nulls[firstRow + row] && k < c.count {
-              let code = Int(c[k])
-              if code < d.count { o[start + row] = d[code] }
-              k += 1
+            for row in 0..<n {
+              let null = nulls[firstRow + row]
+              let v = d[Int(min(c[min(k, last)], top))]
+              o[start + row] = null ? filler : v
+              k &+= null ? 0 : 1
             }
+          }
+        }
+      }
+    }
+  }
+
+  /// `spread(dense, into: &codes, filler: 0, ...)` for the hottest case, dictionary codes of
+  /// a column with nulls anywhere: the null flag masks the code arithmetically, since a branch
+  /// per row mispredicts on scattered nulls.
+  private mutating func spreadCodes(_ dense: [UInt32], firstRow: Int) {
+    let n = isNull.count - firstRow
+    if dense.count == n || dense.isEmpty {
+      codes.append(contentsOf: dense.isEmpty ? Array(repeating: 0, count: n) : dense)
+      return
+    }
+    let start = codes.count
+    codes.append(contentsOf: repeatElement(0, count: n))
+    codes.withUnsafeMutableBufferPointer { o in
+      isNull.withUnsafeBytes { nulls in
+        dense.withUnsafeBufferPointer { c in
+          let last = c.count - 1
+          var k = 0
+          for row in 0..<n {
+            let present = UInt32(1 &- nulls[firstRow &+ row])
+            o[start &+ row] = c[min(k, last)] & (0 &- present)
+            k &+= Int(present)
           }
         }
       }
@@ -391,7 +418,7 @@ struct ColumnChunkReader {
         }
       } else {
         if codes.capacity < rows { codes.reserveCapacity(rows) }
-        spread(dense, into: &codes, filler: 0, firstRow: firstRow)
+        spreadCodes(dense, firstRow: firstRow)
       }
     }
   }

@@ -73,4 +73,80 @@ enum RLEHybridDecoder {
       }
     }
   }
+
+  /// Definition levels of a flat optional column (bit width 1) appended to `isNull` as "level
+  /// 0", without an intermediate array of levels: runs are filled, bit-packed bytes expand eight
+  /// flags at a time. Returns how many of the `count` values are null.
+  static func appendNulls(
+    _ bytes: UnsafeRawBufferPointer, count: Int, into isNull: inout [Bool]
+  ) throws(ParquetError) -> Int {
+    let first = isNull.count
+    isNull.append(contentsOf: repeatElement(false, count: count))
+    var nulls = 0
+    var p = 0
+    var done = 0
+    try isNull.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Bool>) throws(ParquetError) in
+      let flags = UnsafeMutableRawPointer(out.baseAddress! + first)
+      while done < count {
+        var header: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+          guard p < bytes.count else {
+            throw ParquetError("corrupt page: RLE data ends after \(done) of \(count) values")
+          }
+          let b = bytes[p]
+          p += 1
+          header |= UInt64(b & 0x7F) << shift
+          if b & 0x80 == 0 { break }
+          shift += 7
+          guard shift < 64 else { throw ParquetError("corrupt page: RLE header too long") }
+        }
+        if header & 1 == 0 {
+          let run = header >> 1
+          guard run > 0 else { throw ParquetError("corrupt page: empty RLE run") }
+          guard p < bytes.count else { throw ParquetError("corrupt page: RLE value cut short") }
+          let null = bytes[p] & 1 == 0
+          p += 1
+          let n = Int(min(run, UInt64(count - done)))
+          if null {
+            flags.advanced(by: done).initializeMemory(as: UInt8.self, repeating: 1, count: n)
+            nulls += n
+          }
+          done += n
+        } else {
+          let groups = header >> 1
+          guard groups > 0, groups <= UInt64(bytes.count - p) else {
+            throw ParquetError("corrupt page: bit-packed run of \(groups) groups exceeds the page")
+          }
+          // One byte holds eight levels at width 1.
+          let n = min(Int(groups) * 8, count - done)
+          var k = 0
+          while k + 8 <= n {
+            let expanded = nullFlags[Int(bytes[p + k / 8])]
+            flags.storeBytes(of: expanded, toByteOffset: done + k, as: UInt64.self)
+            nulls += (~Int(bytes[p + k / 8]) & 0xFF).nonzeroBitCount
+            k += 8
+          }
+          if k < n {
+            let b = bytes[p + k / 8]
+            for bit in 0..<(n - k) where b >> UInt8(bit) & 1 == 0 {
+              flags.storeBytes(of: 1, toByteOffset: done + k + bit, as: UInt8.self)
+              nulls += 1
+            }
+          }
+          p += Int(groups)
+          done += n
+        }
+      }
+    }
+    return nulls
+  }
+
+  /// For each byte of eight width-1 levels, the eight null flags (level 0 is null) as the bytes
+  /// of a little-endian word.
+  private static let nullFlags: [UInt64] = (0..<256).map { b in
+    var w: UInt64 = 0
+    for bit in 0..<8 where b >> bit & 1 == 0 { w |= 1 << (8 * UInt64(bit)) }
+    return w
+  }
 }

@@ -55,7 +55,21 @@ enum Evaluation {
       let entries = dictionary.bytes.withUnsafeBytes { raw in
         (0..<dictionary.count).map { bytesTest(test, UnsafeRawBufferPointer(rebasing: raw[dictionary.range($0)])) }
       }
-      return (0..<rows).map { !nulls[$0] && entries[Int(codes[$0])] }
+      guard !entries.isEmpty, codes.count >= rows, nulls.count >= rows else {
+        return (0..<rows).map { $0 < codes.count && $0 < nulls.count && !nulls[$0] && entries[Int(codes[$0])] }
+      }
+      // No branch per row: a null row's code is a filler, looked up and then masked.
+      let top = UInt32(entries.count - 1)
+      return [Bool](unsafeUninitializedCapacity: rows) { out, initialized in
+        entries.withUnsafeBufferPointer { e in
+          codes.withUnsafeBufferPointer { c in
+            nulls.withUnsafeBufferPointer { n in
+              for r in 0..<rows { out[r] = e[Int(min(c[r], top))] && !n[r] }
+            }
+          }
+        }
+        initialized = rows
+      }
     case .values(let values):
       switch values {
       case .byteArray(let b):
