@@ -65,16 +65,17 @@ public enum Hunts {
     // its row is decoded; the transform below decides exactly.
     let manualEnd = instance == nil ? nil : at
     let (owners, endOf, endByKey) = (keyInstance, ends, keyEnd)
+    let keep: @Sendable (UseProbe) -> Bool = { probe in
+      if let manualEnd { return probe.time > manualEnd }
+      guard let hash = probe.akidHash, let end = endByKey[hash] else { return true }
+      return probe.time > end
+    }
     let rows =
       accessFilter.isEmpty
       ? []
       : try data.presignedUses(
         accessFilter: .or(accessFilter), trailFilter: .or(trailFilter), only: HuntData.useRowColumns,
-        keep: { probe in
-          if let manualEnd { return probe.time > manualEnd }
-          guard let hash = probe.akidHash, let end = endByKey[hash] else { return true }
-          return probe.time > end
-        }
+        keep: keep
       ) { (u: PresignedUse) -> [Value]? in
         var owner = owners[u.akid]
         if owner == nil, let instance, u.principal.hasSuffix("/" + instance) { owner = instance }
