@@ -1,3 +1,4 @@
+import Dispatch
 import LogBytes
 import Query
 import Synchronization
@@ -231,19 +232,13 @@ public struct HuntData: Sendable {
 
   /// Signing keys of URLs used from at least `minimumIPs` addresses (or `minimumAgents`
   /// agents), found from hashes of the stored bytes.
-  mutating func spreadCandidates(minimumIPs: Int, minimumAgents: Int) throws -> (akids: [String], signedAt: [String]) {
-    struct Spread {
-      var url: UInt64
-      var ips: URLSummary.SmallSet
-      var agents: URLSummary.SmallSet
-      var akid: Value
-      var signedAt: Int64?
-    }
-    struct URLs {
-      var index = HashIndex<UInt64>(placeholder: 0)
-      var spreads: [Spread] = []
-    }
-    let partial = PerWorker(threads: threads) { URLs() }
+  ///
+  /// Radix-partitioned: the scan threads only hash each use and append it to one of
+  /// `SpreadUses.partitions` buffers by its URL's top bits; each partition is then counted on
+  /// its own, with a table that stays in cache. One table for every URL (hundreds of
+  /// thousands) missed the cache twice per use and was most of the hunt's time.
+  mutating func spreadCandidates(minimumIPs: Int, minimumAgents: Int) throws -> [String] {
+    let partial = PerWorker(threads: threads) { SpreadUses() }
     let tables: [([String], [String], String, Bool)] = [
       (
         accessLogFiles,
@@ -262,47 +257,40 @@ public struct HuntData: Sendable {
     for (files, columns, time, encodedKeys) in tables where !files.isEmpty {
       statistics.add(
         try Scanner.scan(request(files, columns, .not(.isNull("presign_version")), time: time)) { (b: RowBatch) in
-          partial.update(b.worker) { urls in
+          // Column at a time: each column's hashes in one pass, then combined.
+          let akids = b.hashes(0)
+          var urls = akids
+          for (c, decode) in [(1, false), (2, false), (3, false), (4, encodedKeys), (7, false)] {
+            let h = b.hashes(c, percentDecoded: decode)
+            for i in urls.indices { urls[i] = RowHash.combine(urls[i], h[i]) }
+          }
+          let ips = b.hashes(5)
+          let agents = minimumAgents > 0 ? b.hashes(6) : Array(repeating: 0, count: b.count)
+          partial.update(b.worker) { uses in
             for i in 0..<b.count {
-              var url = b.hash(i, 0)
-              for c in 1...3 { url = RowHash.combine(url, b.hash(i, c)) }
-              url = RowHash.combine(url, b.hash(i, 4, percentDecoded: encodedKeys))
-              url = RowHash.combine(url, b.hash(i, 7))
-              let ip = b.hash(i, 5)
-              let agent = b.hash(i, 6)
-              if let k = urls.index.position(of: url, orInsert: urls.spreads.count) {
-                urls.spreads[k].ips.insert(ip)
-                if minimumAgents > 0 { urls.spreads[k].agents.insert(agent) }
-              } else {
-                urls.spreads.append(
-                  Spread(url: url, ips: .init(ip), agents: .init(agent), akid: b.value(i, 0), signedAt: b.integer(i, 1))
-                )
-              }
+              uses.append(
+                SpreadUses.Use(
+                  url: urls[i], akid: akids[i], ip: UInt32(truncatingIfNeeded: ips[i]),
+                  agent: UInt32(truncatingIfNeeded: agents[i])))
+              uses.name(akids[i]) { b.value(i, 0) }
             }
           }
         })
     }
-    var parts = partial.all
-    var urls = parts.removeFirst()
-    for part in parts {
-      for theirs in part.spreads {
-        if let k = urls.index.position(of: theirs.url, orInsert: urls.spreads.count) {
-          urls.spreads[k].ips.formUnion(theirs.ips)
-          urls.spreads[k].agents.formUnion(theirs.agents)
-        } else {
-          urls.spreads.append(theirs)
-        }
+    var workers = partial.take { SpreadUses() }
+    let parts = workers.indices.map { w in workers[w].takeParts() }
+    let qualifying = PerWorker<[UInt64]>(threads: SpreadUses.partitions) { [] }
+    DispatchQueue.concurrentPerform(iterations: SpreadUses.partitions) { p in
+      let found = SpreadUses.qualifying(parts.map { $0[p] }, minimumIPs: minimumIPs, minimumAgents: minimumAgents)
+      qualifying.update(p) { $0 = found }
+    }
+    var names: [UInt64: String] = [:]
+    for w in workers {
+      for (hash, value) in zip(w.akidHashes, w.akidValues) {
+        if case .string(let akid) = value { names[hash] = akid }
       }
     }
-    var akids = Set<String>()
-    var times = Set<String>()
-    for u in urls.spreads
-    where u.ips.count >= minimumIPs || (minimumAgents > 0 && u.agents.count >= minimumAgents) {
-      guard case .string(let akid) = u.akid else { continue }
-      akids.insert(akid)
-      if let t = u.signedAt { times.insert(Value.iso8601(t)) }
-    }
-    return (akids.sorted(), times.sorted())
+    return Set(qualifying.all.joined().compactMap { names[$0] }).sorted()
   }
 
   /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window;

@@ -224,11 +224,10 @@ public enum Hunts {
   /// Two passes: the first hashes each use's URL, address and agent from the stored bytes (no
   /// strings) to find the URLs that qualify; the second reads those URLs' signing keys in full.
   public static func spread(_ data: inout HuntData, minimumIPs: Int, minimumAgents: Int) throws -> HuntResult {
-    let (akids, times) = try data.spreadCandidates(minimumIPs: minimumIPs, minimumAgents: minimumAgents)
+    let akids = try data.spreadCandidates(minimumIPs: minimumIPs, minimumAgents: minimumAgents)
     guard !akids.isEmpty else { return HuntResult(header: urlHeader, rows: []) }
-    var filter: [Predicate] = [.isIn("credential_akid", akids)]
-    if !times.isEmpty && times.count < 10_000 { filter.append(.or([.isIn("signed_at", times), .isNull("signed_at")])) }
-    let summary = try data.presignedSummary(accessFilter: .and(filter), trailFilter: .and(filter))
+    let filter = Predicate.isIn("credential_akid", akids)
+    let summary = try data.presignedSummary(accessFilter: filter, trailFilter: filter)
     return HuntResult(header: urlHeader, rows: summary.rows(minimumIPs: minimumIPs, minimumAgents: minimumAgents))
   }
 

@@ -251,7 +251,7 @@ public final class RowBatch {
   public var count: Int { selected.count }
 
   @inline(__always)
-  private func reader(_ column: Int) -> ValueReader {
+  fileprivate func reader(_ column: Int) -> ValueReader {
     if let r = readers[column] { return r }
     return load(column)
   }
@@ -300,6 +300,13 @@ public final class RowBatch {
   @inline(__always)
   public func hash(_ i: Int, _ column: Int, percentDecoded: Bool = false) -> UInt64 {
     reader(column).hash(selected[i], percentDecoded: percentDecoded)
+  }
+}
+
+extension RowBatch {
+  /// `hash(i, column, percentDecoded:)` of every row of the batch, in one pass over the column.
+  public func hashes(_ column: Int, percentDecoded: Bool = false) -> [UInt64] {
+    reader(column).hashes(selected, percentDecoded: percentDecoded)
   }
 }
 
@@ -415,6 +422,34 @@ final class ValueReader {
     case .int32: return RowHash.integer(Int64(int32s[r]))
     case .boolean: return booleans[r] ? 3 : 5
     case .double: return RowHash.integer(Int64(bitPattern: doubles[r].bitPattern))
+    }
+  }
+
+  /// `hash(r, percentDecoded:)` for each of `rows`, with the column's arrays held once
+  /// rather than looked up per row.
+  func hashes(_ rows: [Int], percentDecoded: Bool) -> [UInt64] {
+    switch kind {
+    case .dictionary:
+      if percentDecoded && decodedEntryHashes == nil { decodedEntryHashes = entryHashes(percentDecoded: true) }
+      if !percentDecoded && entryHashes == nil { entryHashes = entryHashes(percentDecoded: false) }
+      let table = (percentDecoded ? decodedEntryHashes : entryHashes)!
+      return table.withUnsafeBufferPointer { t in
+        codes.withUnsafeBufferPointer { c in
+          nulls.withUnsafeBufferPointer { n in rows.map { n[$0] ? 0 : t[Int(c[$0])] } }
+        }
+      }
+    case .bytes:
+      return strings.bytes.withUnsafeBytes { raw in
+        nulls.withUnsafeBufferPointer { n in
+          rows.map { r in
+            n[r]
+              ? 0
+              : RowHash.bytes(UnsafeRawBufferPointer(rebasing: raw[strings.range(r)]), percentDecoded: percentDecoded)
+          }
+        }
+      }
+    default:
+      return rows.map { hash($0, percentDecoded: percentDecoded) }
     }
   }
 

@@ -108,6 +108,14 @@ def test_spread(planted):
     assert rows[0]["distinct_ips"] == 4 and rows[0]["distinct_user_agents"] == 2
 
 
+def test_spread_by_user_agents(planted):
+    # The planted URL's two agents qualify it on their own; every URL listed has two agents.
+    t = planted["truth"]["spread"]
+    rows, _ = hunt("spread", planted["out"], "--min-ips", "1000", "--min-agents", "2")
+    assert sorted(t["urls"])[0] in sorted([r["signer_akid"], r["objects"]] for r in rows)
+    assert rows and all(r["distinct_user_agents"] >= 2 for r in rows)
+
+
 def test_denied_tells_favicon_from_probing(planted):
     t = planted["truth"]["denied"]
     rows, _ = hunt("denied", planted["out"])
