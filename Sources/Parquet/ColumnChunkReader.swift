@@ -456,57 +456,65 @@ struct ColumnChunkReader {
 
   /// PLAIN byte arrays: the page joins the arena whole (one copy) and each value is known by
   /// where it starts and ends in it, length prefixes left in place, instead of a copy call per
-  /// value. Every length is checked before anything is kept. `bytes.isNull` is not kept up:
+  /// value; every length is checked before it is used. `bytes.isNull` is not kept up:
   /// `finish()` sets it from the chunk's nulls.
   private mutating func readPlainByteArrays(_ page: UnsafeRawBufferPointer, present: Int, firstRow: Int)
     throws(ParquetError)
   {
     let fixed = leaf.physicalType == 7 ? Int(leaf.typeLength) : nil
-    var p = 0
-    for _ in 0..<present {
-      var n: Int
-      if let fixed {
-        n = fixed
-      } else {
-        guard page.count - p >= 4 else { throw fail("value length cut short") }
-        n = Int(page.loadUnaligned(fromByteOffset: p, as: UInt32.self).littleEndian)
-        p += 4
-      }
-      guard n >= 0, n <= page.count - p else { throw fail("value overruns the page") }
-      p += n
-    }
     bytes.unpack()
     let base = bytes.bytes.count
-    guard base + p <= Int(UInt32.max) else { throw fail("column chunk holds more than 4 GiB of values") }
+    guard base + page.count <= Int(UInt32.max) else { throw fail("column chunk holds more than 4 GiB of values") }
     // Grow geometrically: reserving exactly page after page would copy the arena every page.
-    if bytes.bytes.capacity < base + p {
-      bytes.bytes.reserveCapacity(max(base + p, bytes.bytes.capacity * 2))
+    if bytes.bytes.capacity < base + page.count {
+      bytes.bytes.reserveCapacity(max(base + page.count, bytes.bytes.capacity * 2))
     }
-    bytes.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: page[0..<p]))
+    bytes.bytes.append(contentsOf: page)
+    // One pass over the values, checking each length as its start and end are written; a
+    // page that fails leaves junk in the arena, but the whole column fails with it.
     let rowCount = isNull.count - firstRow
-    var starts = [UInt32](repeating: 0, count: rowCount)
-    var ends = [UInt32](repeating: 0, count: rowCount)
-    isNull.withUnsafeBufferPointer { nulls in
-      var q = 0
-      for row in 0..<rowCount {
-        if !nulls[firstRow + row] {
-          var n = fixed ?? 0
-          if fixed == nil {
-            n = Int(page.loadUnaligned(fromByteOffset: q, as: UInt32.self).littleEndian)
-            q += 4
-          }
-          starts[row] = UInt32(base + q)
-          q += n
-        } else {
-          starts[row] = UInt32(base + q)
-        }
-        ends[row] = UInt32(base + q)
-      }
-    }
     if bytes.starts.capacity < rows { bytes.starts.reserveCapacity(rows) }
     if bytes.ends.capacity < rows { bytes.ends.reserveCapacity(rows) }
-    bytes.starts.append(contentsOf: starts)
-    bytes.ends.append(contentsOf: ends)
+    let first = bytes.ends.count
+    bytes.starts.append(contentsOf: repeatElement(0, count: rowCount))
+    bytes.ends.append(contentsOf: repeatElement(0, count: rowCount))
+    var failure: String?
+    bytes.starts.withUnsafeMutableBufferPointer { starts in
+      bytes.ends.withUnsafeMutableBufferPointer { ends in
+        isNull.withUnsafeBufferPointer { nulls in
+          var q = 0
+          var taken = 0
+          for row in 0..<rowCount {
+            if !nulls[firstRow + row] {
+              guard taken < present else {
+                failure = "page holds fewer values than its levels say"
+                return
+              }
+              var n = fixed ?? 0
+              if fixed == nil {
+                guard page.count - q >= 4 else {
+                  failure = "value length cut short"
+                  return
+                }
+                n = Int(page.loadUnaligned(fromByteOffset: q, as: UInt32.self).littleEndian)
+                q += 4
+              }
+              guard n >= 0, n <= page.count - q else {
+                failure = "value overruns the page"
+                return
+              }
+              starts[first + row] = UInt32(truncatingIfNeeded: base + q)
+              q += n
+              taken += 1
+            } else {
+              starts[first + row] = UInt32(truncatingIfNeeded: base + q)
+            }
+            ends[first + row] = UInt32(truncatingIfNeeded: base + q)
+          }
+        }
+      }
+    }
+    if let failure { throw fail(failure) }
   }
 }
 
