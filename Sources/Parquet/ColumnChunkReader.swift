@@ -60,6 +60,8 @@ struct ColumnChunkReader {
   private var codes: [UInt32] = []
   private var dictionary: Dictionary?
   private var decoded = 0
+  /// Set while `readIntoArena` hands a page over: where its values already sit in the arena.
+  private var arenaOffset: Int?
   /// Decode definition levels only (see `ParquetFile.readNulls`).
   var nullsOnly = false
 
@@ -105,14 +107,25 @@ struct ColumnChunkReader {
 
   private func fail(_ what: String) -> ParquetError { ParquetError("column \(leaf.name): \(what)") }
 
-  mutating func read() throws(ParquetError) -> DecodedColumn {
+  /// Where the chunk's pages lie in the file.
+  private func pageRange() throws(ParquetError) -> Range<Int> {
     var start = chunk.dataPageOffset
     if let d = chunk.dictionaryPageOffset, d >= 4, d < start { start = d }
     guard start >= 4, chunk.compressedBytes >= 0, start <= Int64(file.count),
       chunk.compressedBytes <= Int64(file.count) - start
     else { throw fail("column chunk lies outside the file") }
-    let end = Int(start + chunk.compressedBytes)
-    var position = Int(start)
+    return Int(start)..<Int(start + chunk.compressedBytes)
+  }
+
+  mutating func read() throws(ParquetError) -> DecodedColumn {
+    if let arena = arenaCapacity {
+      let untouched = self
+      if let column = try readIntoArena(capacity: arena) { return column }
+      self = untouched
+    }
+    let pages = try pageRange()
+    let end = pages.upperBound
+    var position = pages.lowerBound
     // One allocation per column instead of growth page by page.
     isNull.reserveCapacity(rows)
     switch leaf.physicalType {
@@ -185,6 +198,106 @@ struct ColumnChunkReader {
       }
       position = bodyStart + header.compressedSize
     }
+    return finish()
+  }
+
+  // MARK: zstd byte arrays straight into the arena
+
+  /// A PLAIN byte-array chunk of zstd pages (what writers produce for high-cardinality text:
+  /// ids, keys, addresses) can be decompressed straight into the array that holds its values,
+  /// instead of into a page buffer that is then copied there; the footer's uncompressed size
+  /// (pages and headers) bounds it. nil when the chunk is not of that kind, or its footer
+  /// claims more than its pages could plausibly hold (the page-by-page path then decides).
+  private var arenaCapacity: Int? {
+    guard leaf.physicalType == 6 || leaf.physicalType == 7, !nullsOnly, chunk.codec == 6,
+      chunk.dictionaryPageOffset == nil, !chunk.encodings.contains(where: { $0 == 2 || $0 == 8 }),
+      chunk.uncompressedBytes > 0, chunk.uncompressedBytes <= Int64(UInt32.max),
+      chunk.uncompressedBytes <= chunk.compressedBytes * 1024 + Int64(Self.maxPageBytes)
+    else { return nil }
+    return Int(chunk.uncompressedBytes)
+  }
+
+  /// The chunk read with every page decompressed into one arena; nil (with `self` in an
+  /// unspecified state) if a page turns out not to fit the plan: not PLAIN, or larger than the
+  /// footer said.
+  private mutating func readIntoArena(capacity: Int) throws(ParquetError) -> DecodedColumn? {
+    let pages = try pageRange()
+    isNull.reserveCapacity(rows)
+    var declined = false
+    var failure: ParquetError?
+    let arena = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+      let raw = UnsafeMutableRawBufferPointer(buffer)
+      var used = 0
+      var position = pages.lowerBound
+      defer { initialized = used }
+      do throws(ParquetError) {
+        while decoded < rows {
+          guard position < pages.upperBound else {
+            throw fail("column chunk ends after \(decoded) of \(rows) values")
+          }
+          var r = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: file[position..<pages.upperBound]))
+          let header = try PageHeader.decode(&r)
+          let bodyStart = position + r.position
+          guard header.compressedSize >= 0, header.compressedSize <= pages.upperBound - bodyStart,
+            header.uncompressedSize >= 0, header.uncompressedSize <= Self.maxPageBytes
+          else { throw fail("page at byte \(position) has impossible sizes") }
+          let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<bodyStart + header.compressedSize])
+          position = bodyStart + header.compressedSize
+          guard header.type == 0 || header.type == 3 else { continue }
+          guard header.encoding == 0 else {
+            declined = true
+            return
+          }
+          // v1 pages compress their levels with the values; v2 pages keep the levels apart.
+          var levels = UnsafeRawBufferPointer(start: nil, count: 0)
+          var compressed = body
+          var size = header.uncompressedSize
+          var v2Compressed = true
+          if header.type == 3 {
+            guard header.repetitionLevelBytes == 0 else { throw fail("repetition levels in a flat column") }
+            guard header.definitionLevelBytes >= 0, header.definitionLevelBytes <= body.count,
+              header.definitionLevelBytes <= size
+            else { throw fail("page at byte \(position): level sizes overrun") }
+            levels = UnsafeRawBufferPointer(rebasing: body[0..<header.definitionLevelBytes])
+            compressed = UnsafeRawBufferPointer(rebasing: body[header.definitionLevelBytes...])
+            size -= header.definitionLevelBytes
+            v2Compressed = header.isCompressed
+          }
+          guard size <= raw.count - used else {
+            declined = true
+            return
+          }
+          let target = UnsafeMutableRawBufferPointer(rebasing: raw[used..<used + size])
+          if v2Compressed && size > 0 {
+            let n = ZSTD_decompress(target.baseAddress, size, compressed.baseAddress, compressed.count)
+            guard ZSTD_isError(n) == 0 else {
+              throw fail("corrupt zstd page (\(String(cString: ZSTD_getErrorName(n))))")
+            }
+            guard n == size else { throw fail("zstd page holds \(n) bytes, header says \(size)") }
+          } else if size > 0 {
+            guard compressed.count == size else { throw fail("uncompressed page size mismatch") }
+            target.copyMemory(from: compressed)
+          }
+          var values = UnsafeRawBufferPointer(target)
+          if header.type == 0 && leaf.optional {
+            guard values.count >= 4 else { throw fail("page at byte \(position) is cut short") }
+            let n = Int(values.loadUnaligned(as: UInt32.self).littleEndian)
+            guard n <= values.count - 4 else { throw fail("page at byte \(position): definition levels overrun") }
+            levels = UnsafeRawBufferPointer(rebasing: values[4..<4 + n])
+            values = UnsafeRawBufferPointer(rebasing: values[(4 + n)...])
+          }
+          arenaOffset = used + (size - values.count)
+          try readDataPage(levels: levels, values: values, count: header.valueCount, encoding: 0)
+          used += size
+        }
+      } catch {
+        failure = error
+      }
+    }
+    arenaOffset = nil
+    if declined { return nil }
+    if let failure { throw failure }
+    bytes.bytes = arena
     return finish()
   }
 
@@ -463,13 +576,15 @@ struct ColumnChunkReader {
   {
     let fixed = leaf.physicalType == 7 ? Int(leaf.typeLength) : nil
     bytes.unpack()
-    let base = bytes.bytes.count
+    let base = arenaOffset ?? bytes.bytes.count
     guard base + page.count <= Int(UInt32.max) else { throw fail("column chunk holds more than 4 GiB of values") }
-    // Grow geometrically: reserving exactly page after page would copy the arena every page.
-    if bytes.bytes.capacity < base + page.count {
-      bytes.bytes.reserveCapacity(max(base + page.count, bytes.bytes.capacity * 2))
+    if arenaOffset == nil {
+      // Grow geometrically: reserving exactly page after page would copy the arena every page.
+      if bytes.bytes.capacity < base + page.count {
+        bytes.bytes.reserveCapacity(max(base + page.count, bytes.bytes.capacity * 2))
+      }
+      bytes.bytes.append(contentsOf: page)
     }
-    bytes.bytes.append(contentsOf: page)
     // One pass over the values, checking each length as its start and end are written; a
     // page that fails leaves junk in the arena, but the whole column fails with it.
     let rowCount = isNull.count - firstRow

@@ -226,6 +226,9 @@ def test_query_reads_files_written_by_pyarrow_and_duckdb(tmp_path):
         "none": dict(compression="none"), "v2pages": dict(data_page_version="2.0"),
         "plain": dict(use_dictionary=False), "small-groups": dict(row_group_size=700),
         "delta": dict(use_dictionary=False, column_encoding={"i": "DELTA_BINARY_PACKED", "n": "DELTA_BINARY_PACKED"}),
+        # PLAIN text in zstd pages is decompressed straight into the column's arena, v1 and v2 pages.
+        "plain-zstd": dict(use_dictionary=False, compression="zstd", data_page_size=2048),
+        "plain-zstd-v2": dict(use_dictionary=False, compression="zstd", data_page_size=2048, data_page_version="2.0"),
     }
     for name, kw in variants.items():
         pq.write_table(t, tmp_path / f"{name}.parquet", **kw)
