@@ -245,26 +245,35 @@ public enum Hunts {
         "user_agent", "presign_version",
       ]
     ) { $0.denied ? $0 : nil }
-    var bursts: [[PresignedUse]] = []
-    var open: [String: Int] = [:]
-    for u in uses {
-      let isFavicon = u.key.hasSuffix("favicon.ico") && u.version.isEmpty
-      let key = "\(u.ip)\n\(isFavicon ? "favicon" : u.akid)"
-      if let i = open[key], u.time - bursts[i].last!.time <= gap {
-        bursts[i].append(u)
+    // Bursts hold positions in `uses`: a use is a dozen strings, not worth copying around.
+    struct Source: Hashable {
+      var ip: String
+      var akid: String?
+    }
+    func isFavicon(_ u: PresignedUse) -> Bool { u.version.isEmpty && u.key.hasSuffix("favicon.ico") }
+    var bursts: [[Int]] = []
+    var open: [Source: Int] = [:]
+    for (k, u) in uses.enumerated() {
+      let source = Source(ip: u.ip, akid: isFavicon(u) ? nil : u.akid)
+      if let i = open[source], u.time - uses[bursts[i].last!].time <= gap {
+        bursts[i].append(k)
       } else {
-        open[key] = bursts.count
-        bursts.append([u])
+        open[source] = bursts.count
+        bursts.append([k])
       }
     }
     let rows: [[Value]] = bursts.map { b in
-      let isFavicon = b.allSatisfy { $0.key.hasSuffix("favicon.ico") && $0.version.isEmpty }
+      let first = uses[b[0]]
+      let favicon = b.allSatisfy { isFavicon(uses[$0]) }
+      // Most bursts are one request: its fields as they are, no sets to build.
+      let errors = b.count == 1 ? first.errorCode : Set(b.map { uses[$0].errorCode }).sorted().joined(separator: " ")
+      let objects =
+        b.count == 1 ? first.object : Set(b.map { uses[$0].object }).sorted().prefix(5).joined(separator: " ")
+      let agent = b.count == 1 ? first.userAgent : Set(b.map { uses[$0].userAgent }).min() ?? ""
       return [
-        .string(isFavicon ? "browser favicon.ico side request" : "denied presigned requests"),
-        .timestamp(b.first!.time), .timestamp(b.last!.time), .int(Int64(b.count)), HuntResult.text(b[0].ip),
-        HuntResult.text(isFavicon ? "" : b[0].akid), .string(Set(b.map(\.errorCode)).sorted().joined(separator: " ")),
-        .string(Set(b.map(\.object)).sorted().prefix(5).joined(separator: " ")),
-        HuntResult.text(Set(b.map(\.userAgent)).sorted().first ?? ""),
+        .string(favicon ? "browser favicon.ico side request" : "denied presigned requests"),
+        .timestamp(first.time), .timestamp(uses[b.last!].time), .int(Int64(b.count)), HuntResult.text(first.ip),
+        HuntResult.text(favicon ? "" : first.akid), .string(errors), .string(objects), HuntResult.text(agent),
       ]
     }
     return HuntResult(

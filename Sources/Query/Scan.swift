@@ -126,18 +126,14 @@ public enum Scanner {
         filter = Filter(try CompiledPredicate.compile(predicate, metadata: m, now: request.now))
         compiledBySchema[names] = filter
       }
-      let compiled = filter.predicate
       let output = try request.columns.map { name in
         guard let c = m.columnIndex(named: name) else { throw QueryError("\(file.path): no column '\(name)'") }
         return c
       }
+      // Pruning happens on the workers: probing bloom filters for a long `in` list is work too.
       for g in 0..<m.rowGroups.count {
         stats.rowGroups += 1
-        switch Pruning.verdict(compiled, file: file, group: g) {
-        case .read: tasks.append(Task(file: file, group: g, filter: filter, output: output))
-        case .skipByStatistics: stats.rowGroupsSkippedByStatistics += 1
-        case .skipByBloomFilter: stats.rowGroupsSkippedByBloomFilter += 1
-        }
+        tasks.append(Task(file: file, group: g, filter: filter, output: output))
       }
     }
     let shared = Mutex((stats: ScanStatistics(), error: ParquetError?.none))
@@ -152,8 +148,13 @@ public enum Scanner {
         guard k < plan.count, shared.withLock({ $0.error == nil }) else { return }
         let task = plan[k]
         do throws(ParquetError) {
-          let local = try readGroup(task.file, task.group, task.filter, task.output, worker, onRows)
-          shared.withLock { $0.stats.add(local) }
+          var local = ScanStatistics()
+          switch Pruning.verdict(task.filter.predicate, file: task.file, group: task.group) {
+          case .read: local = try readGroup(task.file, task.group, task.filter, task.output, worker, onRows)
+          case .skipByStatistics: local.rowGroupsSkippedByStatistics = 1
+          case .skipByBloomFilter: local.rowGroupsSkippedByBloomFilter = 1
+          }
+          shared.withLock { [local] in $0.stats.add(local) }
         } catch {
           shared.withLock { if $0.error == nil { $0.error = error } }
         }
