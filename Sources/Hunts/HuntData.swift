@@ -238,7 +238,11 @@ public struct HuntData: Sendable {
   /// its own, with a table that stays in cache. One table for every URL (hundreds of
   /// thousands) missed the cache twice per use and was most of the hunt's time.
   mutating func spreadCandidates(minimumIPs: Int, minimumAgents: Int) throws -> [String] {
-    let partial = PerWorker(threads: threads) { SpreadUses() }
+    var w = 0
+    let partial = PerWorker(threads: threads) {
+      defer { w += 1 }
+      return SpreadUses(worker: w, countsAgents: minimumAgents > 0)
+    }
     let tables: [([String], [String], String, Bool)] = [
       (
         accessLogFiles,
@@ -268,29 +272,26 @@ public struct HuntData: Sendable {
           let agents = minimumAgents > 0 ? b.hashes(6) : Array(repeating: 0, count: b.count)
           partial.update(b.worker) { uses in
             for i in 0..<b.count {
-              uses.append(
-                SpreadUses.Use(
-                  url: urls[i], akid: akids[i], ip: UInt32(truncatingIfNeeded: ips[i]),
-                  agent: UInt32(truncatingIfNeeded: agents[i])))
-              uses.name(akids[i]) { b.value(i, 0) }
+              let signer = uses.signer(akids[i]) { b.value(i, 0) }
+              uses.append(url: urls[i], ip: ips[i], agent: agents[i], signer: signer)
             }
           }
         })
     }
-    var workers = partial.take { SpreadUses() }
+    var workers = partial.take { SpreadUses(worker: 0, countsAgents: false) }
     let parts = workers.indices.map { w in workers[w].takeParts() }
-    let qualifying = PerWorker<[UInt64]>(threads: SpreadUses.partitions) { [] }
+    let qualifying = PerWorker<[SpreadUses.Signer]>(threads: SpreadUses.partitions) { [] }
     DispatchQueue.concurrentPerform(iterations: SpreadUses.partitions) { p in
-      let found = SpreadUses.qualifying(parts.map { $0[p] }, minimumIPs: minimumIPs, minimumAgents: minimumAgents)
+      let found = SpreadUses.qualifying(
+        parts.map { $0.uses[p] }, agents: parts.map { $0.agents.isEmpty ? [] : $0.agents[p] },
+        minimumIPs: minimumIPs, minimumAgents: minimumAgents)
       qualifying.update(p) { $0 = found }
     }
-    var names: [UInt64: String] = [:]
-    for w in workers {
-      for (hash, value) in zip(w.akidHashes, w.akidValues) {
-        if case .string(let akid) = value { names[hash] = akid }
-      }
+    var akids = Set<String>()
+    for signer in Set(qualifying.all.joined()) {
+      if case .string(let akid) = workers[signer.worker].signers[signer.index] { akids.insert(akid) }
     }
-    return Set(qualifying.all.joined().compactMap { names[$0] }).sorted()
+    return akids.sorted()
   }
 
   /// Credentials CloudTrail saw issued (AssumeRole, GetSessionToken, ...), whatever the window;
