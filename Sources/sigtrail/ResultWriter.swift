@@ -85,7 +85,7 @@ enum ResultWriter {
 
   static func write(header: [String], rows: [[Value]], format: ResultFormat, threads: Int = 1) {
     var out = Output()
-    let keys = jsonKeys(header)
+    let keys = JSONKeys(header)
     /// One line per row (CSV, JSON Lines): formatted on several threads when there are many.
     func lines(_ line: @escaping @Sendable ([Value], inout Output) -> Void) {
       if rows.count > 2 * blockRows && threads > 1 {
@@ -153,60 +153,119 @@ enum ResultWriter {
       ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 
-  /// Each column's `"name":`, escaped once rather than once per row.
-  static func jsonKeys(_ header: [String]) -> [[UInt8]] {
-    header.map { name in
-      var out = Output(streaming: false, capacity: name.utf8.count + 3)
-      string(name, into: &out)
-      out.append(byte: UInt8(ascii: ":"))
-      return out.bytes
+  /// Each column's `"name":`, escaped once rather than once per row, in one buffer: a row's
+  /// keys are copied from it without retaining an array per field (shared arrays' reference
+  /// counts were contended between the formatting threads).
+  struct JSONKeys: Sendable {
+    var bytes: [UInt8] = []
+    var ranges: [Range<Int>] = []
+
+    init(_ header: [String]) {
+      for name in header {
+        var out = Output(streaming: false, capacity: name.utf8.count + 3)
+        string(name, into: &out)
+        out.append(byte: UInt8(ascii: ":"))
+        ranges.append(bytes.count..<bytes.count + out.bytes.count)
+        bytes += out.bytes
+      }
     }
   }
 
-  static func object(_ keys: [[UInt8]], _ row: [Value], into out: inout Output) {
+  static func object(_ keys: JSONKeys, _ row: [Value], into out: inout Output) {
     out.append(byte: UInt8(ascii: "{"))
-    for (i, (key, value)) in zip(keys, row).enumerated() {
-      if i > 0 { out.append(byte: UInt8(ascii: ",")) }
-      out.bytes += key
-      switch value {
-      case .null: out.append("null")
-      case .bool(let b): out.append(b ? "true" : "false")
-      case .int(let v): out.append(String(v))
-      case .double(let d): out.append(d.isFinite ? String(d) : "null")
-      case .string(let s): string(s, into: &out)
-      case .timestamp(let micros):
-        out.append(byte: UInt8(ascii: "\""))
-        Value.appendISO8601(micros, to: &out.bytes)
-        out.append(byte: UInt8(ascii: "\""))
-      default: string(value.text, into: &out)
+    keys.bytes.withUnsafeBufferPointer { names in
+      for i in 0..<min(keys.ranges.count, row.count) {
+        if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+        out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: names[keys.ranges[i]]))
+        value(row[i], into: &out)
       }
     }
     out.append(byte: UInt8(ascii: "}"))
   }
 
+  /// One value as JSON. Strings are read in place (no copy, so no reference count touched:
+  /// dictionary strings are shared by many rows, and by the threads formatting them).
+  static func value(_ value: borrowing Value, into out: inout Output) {
+    switch value {
+    case .null: out.append("null")
+    case .bool(let b): out.append(b ? "true" : "false")
+    case .int(let v): integer(v, into: &out)
+    case .double(let d): out.append(d.isFinite ? String(d) : "null")
+    case .string(let s): string(s, into: &out)
+    case .timestamp(let micros):
+      out.append(byte: UInt8(ascii: "\""))
+      Value.appendISO8601(micros, to: &out.bytes)
+      out.append(byte: UInt8(ascii: "\""))
+    default:
+      let other = copy value
+      string(other.text, into: &out)
+    }
+  }
+
+  /// Decimal digits without making a `String`.
+  static func integer(_ v: Int64, into out: inout Output) {
+    var magnitude = v.magnitude
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+      var n = 0
+      repeat {
+        digits[19 - n] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+        n += 1
+      } while magnitude > 0
+      if v < 0 { out.append(byte: UInt8(ascii: "-")) }
+      out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - n)...]))
+    }
+  }
+
   /// A JSON string: runs of bytes that need no escaping are copied at once.
-  static func string(_ s: String, into out: inout Output) {
-    var s = s
+  static func string(_ s: borrowing String, into out: inout Output) {
     out.append(byte: UInt8(ascii: "\""))
-    s.withUTF8 { utf8 in
-      var runStart = 0
-      for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-        out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
-        runStart = i + 1
-        switch b {
-        case UInt8(ascii: "\""): out.bytes += [0x5C, 0x22]
-        case UInt8(ascii: "\\"): out.bytes += [0x5C, 0x5C]
-        case 0x0A: out.bytes += [0x5C, UInt8(ascii: "n")]
-        case 0x0D: out.bytes += [0x5C, UInt8(ascii: "r")]
-        case 0x09: out.bytes += [0x5C, UInt8(ascii: "t")]
-        default:
-          let hex = Array("0123456789abcdef".utf8)
-          out.bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
-        }
-      }
-      out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+    let done: Void? = s.utf8.withContiguousStorageIfAvailable { escaped($0, into: &out) }
+    if done == nil {
+      var text = copy s
+      text.withUTF8 { escaped($0, into: &out) }
     }
     out.append(byte: UInt8(ascii: "\""))
+  }
+
+  /// UTF-8 bytes with JSON's escapes.
+  static func escaped(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout Output) {
+    // Most text needs no escape: skip eight bytes at a time while none of them is a control
+    // character, a quote or a backslash.
+    var clean = 0
+    if let base = utf8.baseAddress {
+      let ones: UInt64 = 0x0101_0101_0101_0101
+      let highs: UInt64 = 0x8080_8080_8080_8080
+      while clean + 8 <= utf8.count {
+        let w = UnsafeRawPointer(base + clean).loadUnaligned(as: UInt64.self)
+        let control = (w &- ones &* 0x20) & ~w
+        let quote = ((w ^ (ones &* 0x22)) &- ones) & ~(w ^ (ones &* 0x22))
+        let backslash = ((w ^ (ones &* 0x5C)) &- ones) & ~(w ^ (ones &* 0x5C))
+        if (control | quote | backslash) & highs != 0 { break }
+        clean += 8
+      }
+    }
+    if clean == utf8.count {
+      out.bytes.append(contentsOf: utf8)
+      return
+    }
+    var runStart = 0
+    for (i, b) in utf8.enumerated().dropFirst(clean)
+    where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+      out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+      runStart = i + 1
+      switch b {
+      case UInt8(ascii: "\""): out.bytes += [0x5C, 0x22]
+      case UInt8(ascii: "\\"): out.bytes += [0x5C, 0x5C]
+      case 0x0A: out.bytes += [0x5C, UInt8(ascii: "n")]
+      case 0x0D: out.bytes += [0x5C, UInt8(ascii: "r")]
+      case 0x09: out.bytes += [0x5C, UInt8(ascii: "t")]
+      default:
+        let hex = Array("0123456789abcdef".utf8)
+        out.bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
+      }
+    }
+    out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
   }
 
   static func explain(_ s: ScanStatistics, json asJSON: Bool) {

@@ -282,3 +282,18 @@ def test_sigv2_urls_differ_by_their_expires(tmp_path):
     assert len({r["url_id"] for r in rows}) == 2
     spread, _ = hunt("spread", out, "--min-ips", "2")
     assert [r["expires_at"] for r in spread] == ["2035-01-01T00:00:00Z"]
+
+
+def test_json_output_escapes_every_string(tmp_path):
+    # Escapes at every position of an 8-byte word, long clean runs, control characters and
+    # non-ASCII text: what the writer's word-at-a-time scan must not miss.
+    texts = ["", "plain", "x" * 40, "é😀 ünïcode"]
+    for special in ['"', "\\", "\n", "\r", "\t", "\x01", "\x1f"]:
+        for pos in range(17):
+            texts.append("a" * pos + special + "b" * (16 - pos))
+    t = pa.table({"i": list(range(len(texts))), "s": texts})
+    pq.write_table(t, tmp_path / "s.parquet")
+    for fmt in ("json", "jsonl"):
+        out = sigtrail("query", tmp_path / "s.parquet", "--order-by", "i", "--format", fmt, ok=(0,)).stdout
+        rows = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
+        assert [r["s"] for r in rows] == texts, fmt
