@@ -15,9 +15,10 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
     .systemLibrary(name: "CMalloc"),
     .target(name: "Parquet", dependencies: ["CZstd", "CZlib"]),
-    .target(name: "LogInput", dependencies: ["CZstd", "CZlib"]),
+    .target(name: "LogInput", dependencies: ["CZstd", "CZlib", "CDeflate"]),
     .target(name: "LogBytes"),
     .target(name: "AccessLog", dependencies: ["LogBytes"]),
     .target(

@@ -1,3 +1,4 @@
+import CDeflate
 import CZlib
 import CZstd
 
@@ -49,6 +50,9 @@ public final class LineReader {
   private let inputBlock: UnsafeMutableRawPointer
   private static let inputBlockSize = 256 << 10
   private var zstdContext: OpaquePointer?
+  private var deflater: OpaquePointer?
+  /// Largest gzip file inflated at once (see `readGzipAtOnce`).
+  private static let atOnceLimit = 16 << 20
 
   public init(options: LineReaderOptions = LineReaderOptions()) {
     self.options = options
@@ -61,6 +65,7 @@ public final class LineReader {
     buffer.deallocate()
     inputBlock.deallocate()
     if let zstdContext { ZSTD_freeDCtx(zstdContext) }
+    if let deflater { libdeflate_free_decompressor(deflater) }
   }
 
   public typealias LineHandler = (_ line: UnsafeRawBufferPointer, _ offset: Int64) -> Void
@@ -124,7 +129,9 @@ public final class LineReader {
             maxWholeBytes: options.maxWholeBytes, decide: decide)
           defer { sink.release() }
           if result.compression == .gzip {
-            readGzip(fd: fd, path: path, sink: &sink, result: &result, onStored: onStored)
+            if !readGzipAtOnce(fd: fd, size: size, path: path, sink: &sink, result: &result, onStored: onStored) {
+              readGzip(fd: fd, path: path, sink: &sink, result: &result, onStored: onStored)
+            }
           } else {
             readZstd(fd: fd, path: path, sink: &sink, result: &result, onStored: onStored)
           }
@@ -230,6 +237,43 @@ public final class LineReader {
   }
 
   // MARK: gzip
+
+  /// A small gzip file (a CloudTrail delivery, a compressed log of a few MB) whose content fits
+  /// the sink's free space is inflated member by member with libdeflate, about twice zlib's
+  /// speed, straight into the sink. Anything else (too large, corrupt, cut short, trailing
+  /// bytes) returns false before anything is delivered or hashed, for the streaming zlib reader,
+  /// which reports exactly where a problem lies.
+  private func readGzipAtOnce(
+    fd: Int32, size: Int, path: String, sink: inout ContentSink, result: inout FileReadResult,
+    onStored: StoredHandler
+  ) -> Bool {
+    guard size >= 18, size <= Self.atOnceLimit else { return false }
+    guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else { return false }
+    defer { munmap(map, size) }
+    let stored = UnsafeRawBufferPointer(start: map, count: size)
+    // The trailer's ISIZE: the last member's content size (mod 2^32), a first test of fit.
+    let lastSize = Int(stored.loadUnaligned(fromByteOffset: size - 4, as: UInt32.self).littleEndian)
+    let space = sink.freeSpace()
+    guard lastSize <= space else { return false }
+    if deflater == nil { deflater = libdeflate_alloc_decompressor() }
+    guard let deflater else { return false }
+    let out = sink.writePointer
+    var consumed = 0
+    var produced = 0
+    while consumed < size {
+      var used = 0
+      var made = 0
+      let rc = libdeflate_gzip_decompress_ex(
+        deflater, map + consumed, size - consumed, out + produced, space - produced, &used, &made)
+      guard rc == LIBDEFLATE_SUCCESS, used > 0 else { return false }
+      consumed += used
+      produced += made
+    }
+    onStored(stored)
+    result.storedBytes = Int64(size)
+    _ = Self.deliver(produced, &sink, path, &result)
+    return true
+  }
 
   private func readGzip(
     fd: Int32, path: String, sink: inout ContentSink, result: inout FileReadResult, onStored: StoredHandler

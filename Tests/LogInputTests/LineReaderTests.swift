@@ -119,6 +119,41 @@ import Testing
     #expect(result.compression.rawValue == compression)
   }
 
+  /// Small gzip files are inflated at once (libdeflate), large ones streamed (zlib): either way
+  /// every stored byte is handed over once, in order, for the content hash.
+  @Test(arguments: [64, 1 << 20])
+  func gzipHandsOverEveryStoredByteOnce(chunk: Int) {
+    let content = Self.sampleContent(seed: 5)
+    let half = content.count / 2
+    let stored = Self.gzip(Array(content[0..<half])) + Self.gzip(Array(content[half...]))
+    let path = Self.write(stored, "stored-\(chunk)")
+    defer { unlink(path) }
+    var options = LineReaderOptions()
+    options.chunkSize = chunk
+    var seen: [UInt8] = []
+    var lines = 0
+    let result = LineReader(options: options).read(
+      path: path, decide: { _ in .lines }, onLine: { _, _ in lines += 1 }, onOverlong: { _ in }, onWhole: { _ in },
+      onStored: { seen += $0 })
+    #expect(seen == stored)
+    #expect(result.storedBytes == Int64(stored.count))
+    #expect(result.problem == nil)
+    #expect(lines == Self.expected(content, maxLine: 1 << 20).lines.count)
+  }
+
+  @Test func gzipWithTrailingBytesIsReported() throws {
+    let content = Self.sampleContent(seed: 6)
+    let path = Self.write(Self.gzip(content) + Array(repeating: 0x41, count: 30), "trailing-gzip")
+    defer { unlink(path) }
+    let (got, result) = Self.read(path, maxLine: 1000, chunk: 1 << 20)
+    let problem = try #require(result.problem)
+    #expect(problem.reason.contains("gzip"))
+    // Every complete line came through; the unfinished last one of a damaged stream does not.
+    let want = Self.expected(content, maxLine: 1000).lines
+    let complete = got.lines.count == want.count - 1 && Array(want.prefix(got.lines.count)) == got.lines
+    #expect(complete)
+  }
+
   @Test(arguments: ["gzip", "zstd"])
   func truncatedArchiveIsReportedAfterItsGoodLines(format: String) throws {
     // Several zstd blocks (128 KiB each), since a cut block yields nothing.
