@@ -18,19 +18,7 @@ enum RLEHybridDecoder {
     let valueBytes = (bitWidth + 7) / 8
     let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
     while left > 0 {
-      var header: UInt64 = 0
-      var shift: UInt64 = 0
-      while true {
-        guard p < bytes.count else {
-          throw ParquetError("corrupt page: RLE data ends after \(count - left) of \(count) values")
-        }
-        let b = bytes[p]
-        p += 1
-        header |= UInt64(b & 0x7F) << shift
-        if b & 0x80 == 0 { break }
-        shift += 7
-        guard shift < 64 else { throw ParquetError("corrupt page: RLE header too long") }
-      }
+      let header = try runHeader(bytes, at: &p, after: count - left, of: count)
       if header & 1 == 0 {
         let run = header >> 1
         guard run > 0 else { throw ParquetError("corrupt page: empty RLE run") }
@@ -74,6 +62,26 @@ enum RLEHybridDecoder {
     }
   }
 
+  /// The varint header of the run at `p` (moved past it); `done` of `count` values were read.
+  @inline(__always)
+  private static func runHeader(
+    _ bytes: UnsafeRawBufferPointer, at p: inout Int, after done: Int, of count: Int
+  ) throws(ParquetError) -> UInt64 {
+    var header: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+      guard p < bytes.count else {
+        throw ParquetError("corrupt page: RLE data ends after \(done) of \(count) values")
+      }
+      let b = bytes[p]
+      p += 1
+      header |= UInt64(b & 0x7F) << shift
+      if b & 0x80 == 0 { return header }
+      shift += 7
+      guard shift < 64 else { throw ParquetError("corrupt page: RLE header too long") }
+    }
+  }
+
   /// Definition levels of a flat optional column (bit width 1) appended to `isNull` as "level
   /// 0", without an intermediate array of levels: runs are filled, bit-packed bytes expand eight
   /// flags at a time. Returns how many of the `count` values are null.
@@ -88,19 +96,7 @@ enum RLEHybridDecoder {
     try isNull.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Bool>) throws(ParquetError) in
       let flags = UnsafeMutableRawPointer(out.baseAddress! + first)
       while done < count {
-        var header: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-          guard p < bytes.count else {
-            throw ParquetError("corrupt page: RLE data ends after \(done) of \(count) values")
-          }
-          let b = bytes[p]
-          p += 1
-          header |= UInt64(b & 0x7F) << shift
-          if b & 0x80 == 0 { break }
-          shift += 7
-          guard shift < 64 else { throw ParquetError("corrupt page: RLE header too long") }
-        }
+        let header = try runHeader(bytes, at: &p, after: done, of: count)
         if header & 1 == 0 {
           let run = header >> 1
           guard run > 0 else { throw ParquetError("corrupt page: empty RLE run") }
