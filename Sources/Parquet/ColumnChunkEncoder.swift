@@ -300,6 +300,8 @@ struct ColumnChunkEncoder {
 
   // MARK: integers
 
+  static let integerDictionaryRepeats = 20
+
   private mutating func encodeIntegers(
     rows: [Int32], isNull: [Bool], width: Int, value: (Int) -> Int64
   ) throws {
@@ -337,7 +339,10 @@ struct ColumnChunkEncoder {
         withUnsafeBytes(of: v.littleEndian) { body.append(contentsOf: $0) }
       }
     }
-    if nonNullCount > 0 && dictionaryOK {
+    // A dictionary pays for integers only when values repeat a lot (status codes, counts of
+    // fields): with more than one distinct value in twenty, zstd over PLAIN values is smaller
+    // (times sorted within a row group share their high bytes) and reads without a lookup.
+    if nonNullCount > 0 && dictionaryOK && builder.count * Self.integerDictionaryRepeats <= nonNullCount {
       chunk.usedDictionary = true
       chunk.statistics.distinctCount = Int64(builder.count)
       for v in builder.entries { appendPlain(v) }

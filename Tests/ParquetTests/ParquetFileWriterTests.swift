@@ -48,6 +48,22 @@ import Testing
     #expect(t.maxValue == nil)
   }
 
+  /// Integers get a dictionary only when values repeat (one distinct in twenty or fewer):
+  /// sorted times and sizes are smaller PLAIN under zstd.
+  @Test func integersUseADictionaryOnlyWhenValuesRepeat() throws {
+    let descriptor = ColumnDescriptor(name: "i", physicalType: .int64, logicalType: .none, fieldId: 1)
+    func encoded(_ values: [Int64]) throws -> EncodedColumnChunk {
+      var encoder = ColumnChunkEncoder(
+        descriptor: descriptor, options: WriterOptions(), compressor: ZstdCompressor(level: 1))
+      let column = ColumnValues.int64(values: values, isNull: [Bool](repeating: false, count: values.count))
+      return try encoder.encode(column, order: nil)
+    }
+    let statuses = try encoded((0..<1000).map { [200, 403, 404][$0 % 3] })
+    #expect(statuses.usedDictionary && statuses.dictionaryPageOffset != nil)
+    let times = try encoded((0..<1000).map { 1_700_000_000_000_000 + Int64($0 / 4) * 1_000_000 })
+    #expect(!times.usedDictionary && times.dictionaryPageOffset == nil)
+  }
+
   @Test func dictionaryBuilderStopsAtItsBudget() {
     var b = ByteArrayDictionaryBuilder(maxEntries: 3, maxBytes: 1 << 20)
     let arena: [UInt8] = Array("aabbccdd".utf8)
