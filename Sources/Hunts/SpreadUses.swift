@@ -92,8 +92,8 @@ struct SpreadUses {
   ) -> [Signer] {
     struct Counted {
       var signer: UInt32
-      var ips: Distinct
-      var agents: Distinct
+      var ips: SmallSet<UInt32>
+      var agents: SmallSet<UInt32>
     }
     let total = uses.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
     var index = HashIndex<UInt64>(placeholder: 0, capacity: max(16, total / 4))
@@ -107,28 +107,12 @@ struct SpreadUses {
             urls[i].ips.insert(u.ip)
             if minimumAgents > 0 { urls[i].agents.insert(agent) }
           } else {
-            urls.append(Counted(signer: u.signer, ips: Distinct(u.ip), agents: Distinct(agent)))
+            urls.append(Counted(signer: u.signer, ips: SmallSet(u.ip), agents: SmallSet(agent)))
           }
         }
       }
     }
     return urls.filter { $0.ips.count >= minimumIPs || (minimumAgents > 0 && $0.agents.count >= minimumAgents) }
       .map { Signer(raw: $0.signer) }
-  }
-
-  /// Distinct 32-bit values, the common single one without an allocation.
-  struct Distinct {
-    var first: UInt32
-    var more: Set<UInt32>?
-
-    init(_ v: UInt32) { first = v }
-
-    var count: Int { (more?.count ?? 0) + 1 }
-
-    mutating func insert(_ v: UInt32) {
-      guard v != first else { return }
-      if more == nil { more = [] }
-      more!.insert(v)
-    }
   }
 }

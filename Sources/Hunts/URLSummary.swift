@@ -25,32 +25,8 @@ struct URLSummary {
     var operationHashes: [UInt64]
     var sources: UInt8
     var bytes: Int64 = 0
-    var ips: SmallSet
-    var agents: SmallSet
-  }
-
-  /// A set of hashes that holds its first member inline: most URLs are used once, and two
-  /// heap sets per URL would cost more than everything else.
-  struct SmallSet {
-    var first: UInt64
-    var more: Set<UInt64>?
-
-    init(_ v: UInt64) { first = v }
-
-    var count: Int { (more?.count ?? 0) + 1 }
-
-    /// Inserts `v`; false if it was there.
-    @discardableResult
-    mutating func insert(_ v: UInt64) -> Bool {
-      if v == first { return false }
-      if more == nil { more = [] }
-      return more!.insert(v).inserted
-    }
-
-    mutating func formUnion(_ o: SmallSet) {
-      insert(o.first)
-      for v in o.more ?? [] { insert(v) }
-    }
+    var ips: SmallSet<UInt64>
+    var agents: SmallSet<UInt64>
   }
 
   /// States in first-seen order, and where each URL's is: updating a state in an array is in
