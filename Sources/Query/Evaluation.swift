@@ -56,7 +56,9 @@ enum Evaluation {
         (0..<dictionary.count).map { bytesTest(test, UnsafeRawBufferPointer(rebasing: raw[dictionary.range($0)])) }
       }
       guard !entries.isEmpty, codes.count >= rows, nulls.count >= rows else {
-        return (0..<rows).map { $0 < codes.count && $0 < nulls.count && !nulls[$0] && entries[Int(codes[$0])] }
+        return (0..<rows).map { r in
+          r < codes.count && r < nulls.count && !nulls[r] && Int(codes[r]) < entries.count && entries[Int(codes[r])]
+        }
       }
       // No branch per row: a null row's code is a filler, looked up and then masked.
       let top = UInt32(entries.count - 1)
