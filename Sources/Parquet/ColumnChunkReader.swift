@@ -136,24 +136,13 @@ struct ColumnChunkReader {
     default: break
     }
     while decoded < rows {
-      guard position < end else { throw fail("column chunk ends after \(decoded) of \(rows) values") }
-      var r = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: file[position..<end]))
-      let header = try PageHeader.decode(&r)
-      let bodyStart = position + r.position
-      guard header.compressedSize >= 0, header.compressedSize <= end - bodyStart,
-        header.uncompressedSize >= 0, header.uncompressedSize <= Self.maxPageBytes
-      else { throw fail("page at byte \(position) has impossible sizes") }
-      let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<bodyStart + header.compressedSize])
+      let (header, body, next) = try page(at: position, end: end)
       switch header.type {
       case 2 where nullsOnly:
         break
       case 3 where nullsOnly:
         // v2 pages keep their levels uncompressed: the values are not even decompressed.
-        guard header.repetitionLevelBytes == 0 else { throw fail("repetition levels in a flat column") }
-        guard header.definitionLevelBytes >= 0, header.definitionLevelBytes <= body.count else {
-          throw fail("page at byte \(position): level sizes overrun")
-        }
-        let levels = UnsafeRawBufferPointer(rebasing: body[0..<header.definitionLevelBytes])
+        let (levels, _) = try v2Levels(header, body, at: position)
         try readDataPage(levels: levels, values: levels, count: header.valueCount, encoding: header.encoding)
       case 2:
         let page = try decompress(body, size: header.uncompressedSize)
@@ -163,26 +152,12 @@ struct ColumnChunkReader {
       case 0:
         let page = try decompress(body, size: header.uncompressedSize)
         try withBytes(page) { (p: UnsafeRawBufferPointer) throws(ParquetError) in
-          var levels = UnsafeRawBufferPointer(start: nil, count: 0)
-          var rest = p
-          if leaf.optional {
-            guard p.count >= 4 else { throw fail("page at byte \(position) is cut short") }
-            let n = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16 | Int(p[3]) << 24
-            guard n <= p.count - 4 else { throw fail("page at byte \(position): definition levels overrun") }
-            levels = UnsafeRawBufferPointer(rebasing: p[4..<4 + n])
-            rest = UnsafeRawBufferPointer(rebasing: p[(4 + n)...])
-          }
+          let (levels, rest) = try v1Levels(p, at: position)
           try readDataPage(levels: levels, values: rest, count: header.valueCount, encoding: header.encoding)
         }
       case 3:
-        let levelBytes = header.definitionLevelBytes + header.repetitionLevelBytes
-        guard header.repetitionLevelBytes == 0 else { throw fail("repetition levels in a flat column") }
-        guard header.definitionLevelBytes >= 0, levelBytes <= body.count else {
-          throw fail("page at byte \(position): level sizes overrun")
-        }
-        let levels = UnsafeRawBufferPointer(rebasing: body[0..<header.definitionLevelBytes])
-        let compressedValues = UnsafeRawBufferPointer(rebasing: body[levelBytes...])
-        let valuesSize = header.uncompressedSize - levelBytes
+        let (levels, compressedValues) = try v2Levels(header, body, at: position)
+        let valuesSize = header.uncompressedSize - levels.count
         guard valuesSize >= 0 else { throw fail("page at byte \(position) has impossible sizes") }
         if header.isCompressed && valuesSize > 0 {
           let page = try decompress(compressedValues, size: valuesSize)
@@ -196,9 +171,56 @@ struct ColumnChunkReader {
       default:
         break
       }
-      position = bodyStart + header.compressedSize
+      position = next
     }
     return finish()
+  }
+
+  /// The page at `position` (its header checked for sizes the chunk can hold), its body, and
+  /// where the next page starts.
+  private func page(at position: Int, end: Int) throws(ParquetError) -> (
+    header: PageHeader, body: UnsafeRawBufferPointer, next: Int
+  ) {
+    guard position < end else { throw fail("column chunk ends after \(decoded) of \(rows) values") }
+    var r = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: file[position..<end]))
+    let header = try PageHeader.decode(&r)
+    let bodyStart = position + r.position
+    guard header.compressedSize >= 0, header.compressedSize <= end - bodyStart,
+      header.uncompressedSize >= 0, header.uncompressedSize <= Self.maxPageBytes
+    else { throw fail("page at byte \(position) has impossible sizes") }
+    let next = bodyStart + header.compressedSize
+    return (header, UnsafeRawBufferPointer(rebasing: file[bodyStart..<next]), next)
+  }
+
+  /// A v1 data page split into its definition levels (length-prefixed, optional columns only)
+  /// and its values.
+  private func v1Levels(_ p: UnsafeRawBufferPointer, at position: Int) throws(ParquetError) -> (
+    levels: UnsafeRawBufferPointer, values: UnsafeRawBufferPointer
+  ) {
+    guard leaf.optional else { return (UnsafeRawBufferPointer(start: nil, count: 0), p) }
+    guard p.count >= 4 else { throw fail("page at byte \(position) is cut short") }
+    let n = Int(p.loadUnaligned(as: UInt32.self).littleEndian)
+    guard n <= p.count - 4 else { throw fail("page at byte \(position): definition levels overrun") }
+    return (UnsafeRawBufferPointer(rebasing: p[4..<4 + n]), UnsafeRawBufferPointer(rebasing: p[(4 + n)...]))
+  }
+
+  /// A v2 data page's body split into its (uncompressed) definition levels and its values.
+  private func v2Levels(_ header: PageHeader, _ body: UnsafeRawBufferPointer, at position: Int)
+    throws(ParquetError) -> (levels: UnsafeRawBufferPointer, values: UnsafeRawBufferPointer)
+  {
+    guard header.repetitionLevelBytes == 0 else { throw fail("repetition levels in a flat column") }
+    let n = header.definitionLevelBytes
+    guard n >= 0, n <= body.count else { throw fail("page at byte \(position): level sizes overrun") }
+    return (UnsafeRawBufferPointer(rebasing: body[0..<n]), UnsafeRawBufferPointer(rebasing: body[n...]))
+  }
+
+  /// Inflates a zstd page into exactly `target`; a short or corrupt frame is an error.
+  private func unzstd(_ body: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer)
+    throws(ParquetError)
+  {
+    let n = ZSTD_decompress(target.baseAddress, target.count, body.baseAddress, body.count)
+    guard ZSTD_isError(n) == 0 else { throw fail("corrupt zstd page (\(String(cString: ZSTD_getErrorName(n))))") }
+    guard n == target.count else { throw fail("zstd page holds \(n) bytes, header says \(target.count)") }
   }
 
   // MARK: zstd byte arrays straight into the arena
@@ -232,17 +254,9 @@ struct ColumnChunkReader {
       defer { initialized = used }
       do throws(ParquetError) {
         while decoded < rows {
-          guard position < pages.upperBound else {
-            throw fail("column chunk ends after \(decoded) of \(rows) values")
-          }
-          var r = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: file[position..<pages.upperBound]))
-          let header = try PageHeader.decode(&r)
-          let bodyStart = position + r.position
-          guard header.compressedSize >= 0, header.compressedSize <= pages.upperBound - bodyStart,
-            header.uncompressedSize >= 0, header.uncompressedSize <= Self.maxPageBytes
-          else { throw fail("page at byte \(position) has impossible sizes") }
-          let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<bodyStart + header.compressedSize])
-          position = bodyStart + header.compressedSize
+          let at = position
+          let (header, body, next) = try page(at: position, end: pages.upperBound)
+          position = next
           guard header.type == 0 || header.type == 3 else { continue }
           guard header.encoding == 0 else {
             declined = true
@@ -254,13 +268,9 @@ struct ColumnChunkReader {
           var size = header.uncompressedSize
           var v2Compressed = true
           if header.type == 3 {
-            guard header.repetitionLevelBytes == 0 else { throw fail("repetition levels in a flat column") }
-            guard header.definitionLevelBytes >= 0, header.definitionLevelBytes <= body.count,
-              header.definitionLevelBytes <= size
-            else { throw fail("page at byte \(position): level sizes overrun") }
-            levels = UnsafeRawBufferPointer(rebasing: body[0..<header.definitionLevelBytes])
-            compressed = UnsafeRawBufferPointer(rebasing: body[header.definitionLevelBytes...])
-            size -= header.definitionLevelBytes
+            (levels, compressed) = try v2Levels(header, body, at: at)
+            guard levels.count <= size else { throw fail("page at byte \(at): level sizes overrun") }
+            size -= levels.count
             v2Compressed = header.isCompressed
           }
           guard size <= raw.count - used else {
@@ -269,23 +279,13 @@ struct ColumnChunkReader {
           }
           let target = UnsafeMutableRawBufferPointer(rebasing: raw[used..<used + size])
           if v2Compressed && size > 0 {
-            let n = ZSTD_decompress(target.baseAddress, size, compressed.baseAddress, compressed.count)
-            guard ZSTD_isError(n) == 0 else {
-              throw fail("corrupt zstd page (\(String(cString: ZSTD_getErrorName(n))))")
-            }
-            guard n == size else { throw fail("zstd page holds \(n) bytes, header says \(size)") }
+            try unzstd(compressed, into: target)
           } else if size > 0 {
             guard compressed.count == size else { throw fail("uncompressed page size mismatch") }
             target.copyMemory(from: compressed)
           }
           var values = UnsafeRawBufferPointer(target)
-          if header.type == 0 && leaf.optional {
-            guard values.count >= 4 else { throw fail("page at byte \(position) is cut short") }
-            let n = Int(values.loadUnaligned(as: UInt32.self).littleEndian)
-            guard n <= values.count - 4 else { throw fail("page at byte \(position): definition levels overrun") }
-            levels = UnsafeRawBufferPointer(rebasing: values[4..<4 + n])
-            values = UnsafeRawBufferPointer(rebasing: values[(4 + n)...])
-          }
+          if header.type == 0 { (levels, values) = try v1Levels(values, at: at) }
           arenaOffset = used + (size - values.count)
           try readDataPage(levels: levels, values: values, count: header.valueCount, encoding: 0)
           used += size
@@ -330,15 +330,17 @@ struct ColumnChunkReader {
       return try SnappyDecompressor.decompress(body, expectedSize: size)
     case 6:
       // No zero-filling: zstd writes every byte it reports, and a short result is an error.
-      var n = 0
+      var failure: ParquetError?
       let out = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-        n = ZSTD_decompress(buffer.baseAddress, size, body.baseAddress, body.count)
-        initialized = ZSTD_isError(n) == 0 && n == size ? size : 0
+        do throws(ParquetError) {
+          try unzstd(body, into: UnsafeMutableRawBufferPointer(buffer))
+          initialized = size
+        } catch {
+          failure = error
+          initialized = 0
+        }
       }
-      guard ZSTD_isError(n) == 0 else {
-        throw fail("corrupt zstd page (\(String(cString: ZSTD_getErrorName(n))))")
-      }
-      guard n == size else { throw fail("zstd page holds \(n) bytes, header says \(size)") }
+      if let failure { throw failure }
       return out
     case 2:
       return try inflate(body, size: size)
