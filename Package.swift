@@ -32,7 +32,7 @@ let package = Package(
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "CMalloc",
+        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "LogBytes", "CMalloc",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),

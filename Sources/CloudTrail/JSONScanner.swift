@@ -1,3 +1,5 @@
+import LogBytes
+
 /// A validating, non-allocating JSON scanner over a byte buffer.
 ///
 /// It walks values in place: `value(at:)` returns where a value is and where it ends, checking
@@ -124,31 +126,9 @@ public struct JSONScanner {
     return i
   }
 
-  /// Offset of the first byte at or after `i` that is `"`, `\\` or a control character,
-  /// eight bytes at a time (string contents are long runs of ordinary bytes).
+  /// Offset of the first byte at or after `start` that is `"`, `\\` or a control character.
   @inline(__always)
-  func nextSpecial(from start: Int) -> Int {
-    var i = start
-    let n = buffer.count
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    while i + 8 <= n {
-      let w = buffer.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      let q = w ^ (ones &* 0x22)
-      let b = w ^ (ones &* 0x5C)
-      let hasQuote = (q &- ones) & ~q & highs
-      let hasBackslash = (b &- ones) & ~b & highs
-      let hasControl = (w &- (ones &* 0x20)) & ~w & highs
-      if hasQuote | hasBackslash | hasControl != 0 { break }
-      i += 8
-    }
-    while i < n {
-      let c = buffer[i]
-      if c == 0x22 || c == 0x5C || c < 0x20 { return i }
-      i += 1
-    }
-    return n
-  }
+  func nextSpecial(from start: Int) -> Int { JSONText.firstSpecial(in: buffer, from: start) }
 
   /// Offset of the closing quote of a string whose content starts at `contentStart`.
   private func stringEnd(contentStart: Int) throws(JSONError) -> (Int, Bool) {

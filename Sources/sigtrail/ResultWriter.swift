@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LogBytes
 import Query
 import Synchronization
 
@@ -230,21 +231,8 @@ enum ResultWriter {
 
   /// UTF-8 bytes with JSON's escapes.
   static func escaped(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout Output) {
-    // Most text needs no escape: skip eight bytes at a time while none of them is a control
-    // character, a quote or a backslash.
-    var clean = 0
-    if let base = utf8.baseAddress {
-      let ones: UInt64 = 0x0101_0101_0101_0101
-      let highs: UInt64 = 0x8080_8080_8080_8080
-      while clean + 8 <= utf8.count {
-        let w = UnsafeRawPointer(base + clean).loadUnaligned(as: UInt64.self)
-        let control = (w &- ones &* 0x20) & ~w
-        let quote = ((w ^ (ones &* 0x22)) &- ones) & ~(w ^ (ones &* 0x22))
-        let backslash = ((w ^ (ones &* 0x5C)) &- ones) & ~(w ^ (ones &* 0x5C))
-        if (control | quote | backslash) & highs != 0 { break }
-        clean += 8
-      }
-    }
+    // Most text needs no escape at all.
+    let clean = JSONText.firstSpecial(in: UnsafeRawBufferPointer(utf8), from: 0)
     if clean == utf8.count {
       out.bytes.append(contentsOf: utf8)
       return

@@ -1,0 +1,29 @@
+/// What JSON strings treat specially: the quote, the backslash and control characters, the
+/// bytes a scanner stops at inside a string and a writer must escape.
+public enum JSONText {
+  /// Offset of the first byte at or after `start` that is `"`, `\` or a control character;
+  /// `bytes.count` if there is none. Eight bytes at a time: text is mostly long ordinary runs.
+  @inlinable @inline(__always)
+  public static func firstSpecial(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+    var i = start
+    let n = bytes.count
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    while i + 8 <= n {
+      let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let q = w ^ (ones &* 0x22)
+      let b = w ^ (ones &* 0x5C)
+      let hasQuote = (q &- ones) & ~q & highs
+      let hasBackslash = (b &- ones) & ~b & highs
+      let hasControl = (w &- (ones &* 0x20)) & ~w & highs
+      if hasQuote | hasBackslash | hasControl != 0 { break }
+      i += 8
+    }
+    while i < n {
+      let c = bytes[i]
+      if c == 0x22 || c == 0x5C || c < 0x20 { return i }
+      i += 1
+    }
+    return n
+  }
+}
