@@ -188,12 +188,7 @@ public struct HuntData: Sendable {
           }
         })
     }
-    // The first thread's uses are taken over, not copied: a copy costs a retain and a release
-    // per string.
-    var parts = found.take { [] }
-    var keyed = parts.isEmpty ? [] : parts.removeFirst()
-    for part in parts { keyed.append(contentsOf: part) }
-    parts.removeAll()
+    var keyed = found.joined()
     // "cloudtrail" sorts before "s3_access", as the source column reads.
     keyed.sort { a, b in
       if a.time != b.time { return a.time < b.time }
@@ -319,10 +314,7 @@ public struct HuntData: Sendable {
       })
     // One entry per key (CloudTrail delivers some events twice): the earliest issue (the least
     // event name at a tie), whichever thread read it.
-    var parts = found.take { [] }
-    var all = parts.isEmpty ? [] : parts.removeFirst()
-    for part in parts { all.append(contentsOf: part) }
-    parts.removeAll()
+    let all = found.joined()
     // Positions, not keys, move through the table and the sort: a key is six strings.
     var earliest: [String: Int] = [:]
     earliest.reserveCapacity(all.count)
