@@ -135,6 +135,30 @@ def test_inspect_agrees_with_pyarrow(shards):
             assert {"request_id", "signature_sha256"} <= bloom
 
 
+def test_duckdb_reads_our_bloom_filters(shards):
+    """Filters are sized in whole blocks, not powers of two: DuckDB must find every value it holds
+    and rule out values it does not."""
+    con = duckdb.connect()
+    for path in parts(shards, "s3_access"):
+        meta = pq.ParquetFile(path).metadata
+        for column in ("request_id", "key", "remote_ip"):
+            i = [meta.schema.column(c).name for c in range(meta.num_columns)].index(column)
+            lengths = [meta.row_group(g).column(i).bloom_filter_length for g in range(meta.num_row_groups)]
+            assert all(n and n > 0 for n in lengths)
+            present = con.execute(f"SELECT DISTINCT {column} FROM '{path}' WHERE {column} IS NOT NULL "
+                                  "ORDER BY 1 LIMIT 200").fetchall()
+            for (value,) in present:
+                probe = con.execute("SELECT bloom_filter_excludes FROM parquet_bloom_probe(?, ?, ?)",
+                                    [str(path), column, value]).fetchall()
+                assert not all(e for (e,) in probe), (path, column, value)
+            excluded = 0
+            for k in range(200):
+                probe = con.execute("SELECT bloom_filter_excludes FROM parquet_bloom_probe(?, ?, ?)",
+                                    [str(path), column, f"absent-{k}"]).fetchall()
+                excluded += sum(1 for (e,) in probe if e)
+            assert excluded >= 0.95 * 200 * meta.num_row_groups
+
+
 def test_inspect_reads_files_written_by_pyarrow_and_duckdb(tmp_path):
     t = pa.table({"s": ["b", "a", None], "i": [3, 1, 2], "t": pa.array([1, 2, 3], pa.timestamp("ms", tz="UTC"))})
     pq.write_table(t, tmp_path / "p.parquet")
