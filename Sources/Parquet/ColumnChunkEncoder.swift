@@ -2,6 +2,8 @@
 enum Encoding: Int32 {
   case plain = 0
   case rle = 3
+  case deltaBinaryPacked = 5
+  case deltaLengthByteArray = 6
   case rleDictionary = 8
 }
 
@@ -19,6 +21,8 @@ struct EncodedColumnChunk {
   var totalUncompressedSize = 0
   var numValues = 0
   var usedDictionary = false
+  /// The encoding of the data pages' values (RLE_DICTIONARY when `usedDictionary`).
+  var valueEncoding = Encoding.plain
   var dataPageCount = 0
   var statistics = ColumnStatistics()
   /// For columns that ask for one: every non-null value of the chunk.
@@ -54,6 +58,8 @@ struct ColumnChunkEncoder {
 
   private var chunk = EncodedColumnChunk()
   private var body: [UInt8] = []
+  /// The rows of the page being written that hold a value (delta encodings count them first).
+  private var present: [Int32] = []
 
   init(descriptor: ColumnDescriptor, options: WriterOptions, compressor: ZstdCompressor) {
     self.descriptor = descriptor
@@ -221,6 +227,7 @@ struct ColumnChunkEncoder {
     let nonNullCount = rows.count - nullCount
     if nonNullCount > 0 && dictionaryOK {
       chunk.usedDictionary = true
+      chunk.valueEncoding = .rleDictionary
       chunk.statistics.distinctCount = Int64(builder.count)
       // Dictionary page: the distinct values, PLAIN.
       var minEntry = 0
@@ -251,7 +258,9 @@ struct ColumnChunkEncoder {
         rows: rows, isNull: b.isNull, indices: indices, dictionarySize: builder.count)
       return
     }
-    // PLAIN for the whole chunk.
+    // PLAIN or DELTA_LENGTH_BYTE_ARRAY for the whole chunk.
+    let delta = descriptor.deltaEncoded
+    chunk.valueEncoding = delta ? .deltaLengthByteArray : .plain
     var minRow = -1
     var maxRow = -1
     var filter =
@@ -270,11 +279,17 @@ struct ColumnChunkEncoder {
           for r in pageRows where b.isNull[Int(r)] { nulls += 1 }
         }
         appendDefinitionLevels(rows: pageRows, isNull: b.isNull, nullsInPage: nulls)
+        if delta {
+          collectPresent(pageRows, isNull: b.isNull)
+          DeltaBinaryPackedEncoder.encode(count: present.count, into: &body) {
+            Int64(b.range(Int(present[$0])).count)
+          }
+        }
         for r in pageRows {
           let row = Int(r)
           if b.isNull[row] { continue }
           let v = value(row)
-          withUnsafeBytes(of: UInt32(v.count).littleEndian) { body.append(contentsOf: $0) }
+          if !delta { withUnsafeBytes(of: UInt32(v.count).littleEndian) { body.append(contentsOf: $0) } }
           body.append(contentsOf: v)
           if minRow < 0 {
             minRow = row
@@ -284,11 +299,16 @@ struct ColumnChunkEncoder {
             if Self.lessThan(value(maxRow), v) { maxRow = row }
           }
         }
-        try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: .plain)
+        try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: chunk.valueEncoding)
       }
       if minRow >= 0 { chunk.statistics.setStringRange(min: value(minRow), max: value(maxRow)) }
     }
     chunk.bloomFilter = filter
+  }
+
+  private mutating func collectPresent(_ pageRows: ArraySlice<Int32>, isNull: [Bool]) {
+    present.removeAll(keepingCapacity: true)
+    for r in pageRows where !isNull[Int(r)] { present.append(r) }
   }
 
   /// Unsigned byte-wise order, the TYPE_ORDER of STRING / BYTE_ARRAY.
@@ -344,6 +364,7 @@ struct ColumnChunkEncoder {
     // (times sorted within a row group share their high bytes) and reads without a lookup.
     if nonNullCount > 0 && dictionaryOK && builder.count * Self.integerDictionaryRepeats <= nonNullCount {
       chunk.usedDictionary = true
+      chunk.valueEncoding = .rleDictionary
       chunk.statistics.distinctCount = Int64(builder.count)
       for v in builder.entries { appendPlain(v) }
       try flushPage(type: .dictionaryPage, valueCount: builder.count, encoding: .plain)
@@ -351,6 +372,9 @@ struct ColumnChunkEncoder {
         rows: rows, isNull: isNull, indices: indices, dictionarySize: builder.count)
       return
     }
+    // DELTA_BINARY_PACKED for INT64 only: INT32 readers unpack deltas in 32-bit arithmetic.
+    let delta = descriptor.deltaEncoded && width == 8
+    chunk.valueEncoding = delta ? .deltaBinaryPacked : .plain
     for range in pageRanges(rows, valueSize: { _ in width }) {
       let pageRows = rows[range]
       var nulls = 0
@@ -358,8 +382,13 @@ struct ColumnChunkEncoder {
         for r in pageRows where isNull[Int(r)] { nulls += 1 }
       }
       appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
-      for r in pageRows where !isNull[Int(r)] { appendPlain(value(Int(r))) }
-      try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: .plain)
+      if delta {
+        collectPresent(pageRows, isNull: isNull)
+        DeltaBinaryPackedEncoder.encode(count: present.count, into: &body) { value(Int(present[$0])) }
+      } else {
+        for r in pageRows where !isNull[Int(r)] { appendPlain(value(Int(r))) }
+      }
+      try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: chunk.valueEncoding)
     }
   }
 

@@ -37,7 +37,8 @@ public enum DecodedColumn: Sendable {
 }
 
 /// Decodes the pages of one column chunk: v1 and v2 data pages, dictionary pages, PLAIN,
-/// PLAIN_DICTIONARY/RLE_DICTIONARY, RLE booleans and DELTA_BINARY_PACKED integers; uncompressed,
+/// PLAIN_DICTIONARY/RLE_DICTIONARY, RLE booleans, DELTA_BINARY_PACKED integers and
+/// DELTA_LENGTH_BYTE_ARRAY text; uncompressed,
 /// snappy, gzip and zstd pages. Flat columns only (definition level 0 or 1, no repetition).
 struct ColumnChunkReader {
   /// Largest decompressed page accepted; pages are about 1 MiB in practice.
@@ -225,7 +226,7 @@ struct ColumnChunkReader {
 
   // MARK: zstd byte arrays straight into the arena
 
-  /// A PLAIN byte-array chunk of zstd pages (what writers produce for high-cardinality text:
+  /// A PLAIN or DELTA_LENGTH byte-array chunk of zstd pages (what writers produce for high-cardinality text:
   /// ids, keys, addresses) can be decompressed straight into the array that holds its values,
   /// instead of into a page buffer that is then copied there; the footer's uncompressed size
   /// (pages and headers) bounds it. nil when the chunk is not of that kind, or its footer
@@ -258,7 +259,7 @@ struct ColumnChunkReader {
           let (header, body, next) = try page(at: position, end: pages.upperBound)
           position = next
           guard header.type == 0 || header.type == 3 else { continue }
-          guard header.encoding == 0 else {
+          guard header.encoding == 0 || (header.encoding == 6 && leaf.physicalType == 6) else {
             declined = true
             return
           }
@@ -287,7 +288,7 @@ struct ColumnChunkReader {
           var values = UnsafeRawBufferPointer(target)
           if header.type == 0 { (levels, values) = try v1Levels(values, at: at) }
           arenaOffset = used + (size - values.count)
-          try readDataPage(levels: levels, values: values, count: header.valueCount, encoding: 0)
+          try readDataPage(levels: levels, values: values, count: header.valueCount, encoding: header.encoding)
           used += size
         }
       } catch {
@@ -419,6 +420,8 @@ struct ColumnChunkReader {
       try RLEHybridDecoder.decode(
         UnsafeRawBufferPointer(rebasing: values[4...]), bitWidth: 1, count: present, into: &dense)
       spread(dense.map { $0 != 0 }, into: &bools, filler: false, firstRow: firstRow)
+    case 6 where leaf.physicalType == 6:
+      try readByteArrays(values, present: present, firstRow: firstRow, deltaLengths: true)
     case 5 where leaf.physicalType == 1 || leaf.physicalType == 2:
       let v = try DeltaBinaryPackedDecoder.decode(values, count: present)
       if leaf.physicalType == 1 {
@@ -427,7 +430,9 @@ struct ColumnChunkReader {
         spread(v, into: &int64s, filler: 0, firstRow: firstRow)
       }
     default:
-      throw fail("encoding \(encoding) is not supported (PLAIN, dictionary, RLE booleans, DELTA_BINARY_PACKED are)")
+      throw fail(
+        "encoding \(encoding) is not supported (PLAIN, dictionary, RLE booleans, DELTA_BINARY_PACKED, "
+          + "DELTA_LENGTH_BYTE_ARRAY are)")
     }
     decoded += count
   }
@@ -559,24 +564,34 @@ struct ColumnChunkReader {
         try cursor.fixed(present, width: 8).map { Double(bitPattern: $0) }, into: &doubles, filler: 0,
         firstRow: firstRow)
     default:
-      if !codes.isEmpty, case .bytes(let d)? = dictionary {
-        // A writer fell back from the dictionary mid-chunk: expand what came before.
-        let expanded = DecodedColumn.dictionary(d, codes: codes, isNull: Array(isNull[0..<codes.count]))
-        if case .byteArray(let b) = expanded.materialized() { bytes = b }
-        codes = []
-      }
-      try readPlainByteArrays(page, present: present, firstRow: firstRow)
+      try readByteArrays(page, present: present, firstRow: firstRow, deltaLengths: false)
     }
   }
 
-  /// PLAIN byte arrays: the page joins the arena whole (one copy) and each value is known by
-  /// where it starts and ends in it, length prefixes left in place, instead of a copy call per
-  /// value; every length is checked before it is used. `bytes.isNull` is not kept up:
-  /// `finish()` sets it from the chunk's nulls.
-  private mutating func readPlainByteArrays(_ page: UnsafeRawBufferPointer, present: Int, firstRow: Int)
-    throws(ParquetError)
-  {
+  /// PLAIN byte arrays, or DELTA_LENGTH_BYTE_ARRAY ones (`deltaLengths`: the lengths packed
+  /// first, then the values back to back): the page joins the arena whole (one copy) and each
+  /// value is known by where it starts and ends in it, length prefixes left in place, instead of
+  /// a copy call per value; every length is checked before it is used. `bytes.isNull` is not
+  /// kept up: `finish()` sets it from the chunk's nulls.
+  private mutating func readByteArrays(
+    _ page: UnsafeRawBufferPointer, present: Int, firstRow: Int, deltaLengths: Bool
+  ) throws(ParquetError) {
+    if !codes.isEmpty, case .bytes(let d)? = dictionary {
+      // A writer fell back from the dictionary mid-chunk: expand what came before.
+      let expanded = DecodedColumn.dictionary(d, codes: codes, isNull: Array(isNull[0..<codes.count]))
+      if case .byteArray(let b) = expanded.materialized() { bytes = b }
+      codes = []
+    }
     let fixed = leaf.physicalType == 7 ? Int(leaf.typeLength) : nil
+    var lengths: [Int64] = []
+    var dataStart = 0
+    if deltaLengths {
+      do {
+        dataStart = try DeltaBinaryPackedDecoder.decode(page, count: present, exact: true, into: &lengths)
+      } catch {
+        throw fail("value lengths: \(error.description)")
+      }
+    }
     bytes.unpack()
     let base = arenaOffset ?? bytes.bytes.count
     guard base + page.count <= Int(UInt32.max) else { throw fail("column chunk holds more than 4 GiB of values") }
@@ -599,7 +614,7 @@ struct ColumnChunkReader {
     bytes.starts.withUnsafeMutableBufferPointer { starts in
       bytes.ends.withUnsafeMutableBufferPointer { ends in
         isNull.withUnsafeBufferPointer { nulls in
-          var q = 0
+          var q = dataStart
           var taken = 0
           for row in 0..<rowCount {
             if !nulls[firstRow + row] {
@@ -608,7 +623,9 @@ struct ColumnChunkReader {
                 return
               }
               var n = fixed ?? 0
-              if fixed == nil {
+              if deltaLengths {
+                n = Int(lengths[taken])
+              } else if fixed == nil {
                 guard page.count - q >= 4 else {
                   failure = "value length cut short"
                   return

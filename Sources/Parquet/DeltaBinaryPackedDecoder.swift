@@ -1,6 +1,17 @@
-/// DELTA_BINARY_PACKED (encoding 5) for INT32/INT64 pages.
+/// DELTA_BINARY_PACKED (encoding 5) for INT32/INT64 pages and the lengths of
+/// DELTA_LENGTH_BYTE_ARRAY pages.
 enum DeltaBinaryPackedDecoder {
   static func decode(_ bytes: UnsafeRawBufferPointer, count: Int) throws(ParquetError) -> [Int64] {
+    var out: [Int64] = []
+    _ = try decode(bytes, count: count, exact: false, into: &out)
+    return out
+  }
+
+  /// Appends `count` values to `out` and returns how many bytes they took (where the data of a
+  /// DELTA_LENGTH_BYTE_ARRAY page begins). With `exact`, the stream must hold exactly `count`.
+  static func decode(_ bytes: UnsafeRawBufferPointer, count: Int, exact: Bool, into out: inout [Int64])
+    throws(ParquetError) -> Int
+  {
     var p = 0
     func varint() throws(ParquetError) -> UInt64 {
       var v: UInt64 = 0
@@ -22,38 +33,58 @@ enum DeltaBinaryPackedDecoder {
     let miniblocks = Int(clamping: try varint())
     let total = try varint()
     var value = try zigzag()
-    guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0,
+    guard blockSize > 0, blockSize % 128 == 0, blockSize <= 1 << 20, miniblocks > 0, blockSize % miniblocks == 0,
       (blockSize / miniblocks) % 32 == 0
     else { throw ParquetError("corrupt delta page: block \(blockSize), miniblocks \(miniblocks)") }
-    guard total >= UInt64(count) else { throw ParquetError("corrupt delta page: \(total) values for \(count)") }
-    var out: [Int64] = []
-    out.reserveCapacity(count)
+    guard exact ? total == UInt64(count) : total >= UInt64(count) else {
+      throw ParquetError("corrupt delta page: \(total) values for \(count)")
+    }
+    let target = out.count + count
+    if out.capacity < target { out.reserveCapacity(target) }
     if count > 0 { out.append(value) }
     let perMiniblock = blockSize / miniblocks
-    while out.count < count {
+    while out.count < target {
       let minDelta = try zigzag()
       guard bytes.count - p >= miniblocks else { throw ParquetError("corrupt delta page: widths cut short") }
       let widthsAt = p
       p += miniblocks
-      for m in 0..<miniblocks where out.count < count {
+      for m in 0..<miniblocks where out.count < target {
         let width = Int(bytes[widthsAt + m])
         guard width <= 64 else { throw ParquetError("corrupt delta page: bit width \(width)") }
         let size = perMiniblock * width / 8
         guard bytes.count - p >= size else { throw ParquetError("corrupt delta page: miniblock cut short") }
-        var bit = 0
-        for _ in 0..<perMiniblock where out.count < count {
-          var delta: UInt64 = 0
-          for k in 0..<width {
-            let b = bit + k
-            delta |= UInt64((bytes[p + b >> 3] >> UInt8(b & 7)) & 1) << UInt64(k)
+        let n = min(perMiniblock, target - out.count)
+        if width == 0 {
+          for _ in 0..<n {
+            value = value &+ minDelta
+            out.append(value)
           }
-          bit += width
-          value = value &+ minDelta &+ Int64(bitPattern: delta)
-          out.append(value)
+        } else if width <= 56 && bytes.count - p >= size + 8 {
+          // One unaligned 64-bit load per value: `width` bits at any bit offset fit in it.
+          let mask: UInt64 = (1 << UInt64(width)) &- 1
+          var bit = 0
+          for _ in 0..<n {
+            let word = bytes.loadUnaligned(fromByteOffset: p &+ (bit >> 3), as: UInt64.self).littleEndian
+            value = value &+ minDelta &+ Int64(bitPattern: (word >> UInt64(bit & 7)) & mask)
+            out.append(value)
+            bit &+= width
+          }
+        } else {
+          var bit = 0
+          for _ in 0..<n {
+            var delta: UInt64 = 0
+            for k in 0..<width {
+              let b = bit + k
+              delta |= UInt64((bytes[p + b >> 3] >> UInt8(b & 7)) & 1) << UInt64(k)
+            }
+            bit += width
+            value = value &+ minDelta &+ Int64(bitPattern: delta)
+            out.append(value)
+          }
         }
         p += size
       }
     }
-    return out
+    return p
   }
 }

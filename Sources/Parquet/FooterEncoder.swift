@@ -119,10 +119,11 @@ enum FooterEncoder {
       w.field(2, i64: 0)  // ColumnChunk.file_offset: required, and 0 by convention.
       w.beginStruct(3)
       w.field(1, i32: info.descriptor.physicalType.rawValue)
+      // Every encoding in the chunk: levels are RLE, a dictionary page is PLAIN.
       let encodings: [Int32] =
-        c.usedDictionary
-        ? [Encoding.plain.rawValue, Encoding.rle.rawValue, Encoding.rleDictionary.rawValue]
-        : [Encoding.plain.rawValue, Encoding.rle.rawValue]
+        c.usedDictionary || c.valueEncoding == .plain
+        ? [Encoding.plain.rawValue, Encoding.rle.rawValue] + (c.usedDictionary ? [Encoding.rleDictionary.rawValue] : [])
+        : [Encoding.rle.rawValue, c.valueEncoding.rawValue]
       w.field(2, i32List: encodings)
       w.field(3, stringList: [info.descriptor.name])
       w.field(4, i32: 6)  // ZSTD
@@ -136,7 +137,7 @@ enum FooterEncoder {
       let stats: [(PageType, Encoding, Int)] =
         c.usedDictionary
         ? [(.dictionaryPage, .plain, 1), (.dataPage, .rleDictionary, c.dataPageCount)]
-        : [(.dataPage, .plain, c.dataPageCount)]
+        : [(.dataPage, c.valueEncoding, c.dataPageCount)]
       w.listHeader(13, elementType: .structure, count: stats.count)
       for (pageType, encoding, count) in stats {
         w.beginListStruct()

@@ -229,6 +229,14 @@ def test_query_reads_files_written_by_pyarrow_and_duckdb(tmp_path):
         # PLAIN text in zstd pages is decompressed straight into the column's arena, v1 and v2 pages.
         "plain-zstd": dict(use_dictionary=False, compression="zstd", data_page_size=2048),
         "plain-zstd-v2": dict(use_dictionary=False, compression="zstd", data_page_size=2048, data_page_version="2.0"),
+        # Lengths packed apart from the text: through page buffers (snappy) and the arena (zstd).
+        "delta-length": dict(use_dictionary=False, compression="snappy", data_page_size=2048,
+                             column_encoding={"s": "DELTA_LENGTH_BYTE_ARRAY", "u": "DELTA_LENGTH_BYTE_ARRAY"}),
+        "delta-length-zstd": dict(use_dictionary=False, compression="zstd", data_page_size=2048,
+                                  column_encoding={"s": "DELTA_LENGTH_BYTE_ARRAY", "u": "DELTA_LENGTH_BYTE_ARRAY",
+                                                   "t": "DELTA_BINARY_PACKED"}),
+        "delta-length-v2": dict(use_dictionary=False, compression="zstd", data_page_size=2048, data_page_version="2.0",
+                                column_encoding={"s": "DELTA_LENGTH_BYTE_ARRAY", "u": "DELTA_LENGTH_BYTE_ARRAY"}),
     }
     for name, kw in variants.items():
         pq.write_table(t, tmp_path / f"{name}.parquet", **kw)
