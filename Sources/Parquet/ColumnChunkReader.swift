@@ -587,7 +587,7 @@ struct ColumnChunkReader {
     var dataStart = 0
     if deltaLengths {
       do {
-        dataStart = try DeltaBinaryPackedDecoder.decode(page, count: present, exact: true, into: &lengths)
+        (lengths, dataStart) = try DeltaBinaryPackedDecoder.decode(page, count: present, exact: true)
       } catch {
         throw fail("value lengths: \(error.description)")
       }

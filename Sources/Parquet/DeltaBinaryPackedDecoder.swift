@@ -2,16 +2,35 @@
 /// DELTA_LENGTH_BYTE_ARRAY pages.
 enum DeltaBinaryPackedDecoder {
   static func decode(_ bytes: UnsafeRawBufferPointer, count: Int) throws(ParquetError) -> [Int64] {
-    var out: [Int64] = []
-    _ = try decode(bytes, count: count, exact: false, into: &out)
-    return out
+    try decode(bytes, count: count, exact: false).values
   }
 
-  /// Appends `count` values to `out` and returns how many bytes they took (where the data of a
-  /// DELTA_LENGTH_BYTE_ARRAY page begins). With `exact`, the stream must hold exactly `count`.
-  static func decode(_ bytes: UnsafeRawBufferPointer, count: Int, exact: Bool, into out: inout [Int64])
-    throws(ParquetError) -> Int
-  {
+  /// `count` values, and how many bytes they took (where the data of a DELTA_LENGTH_BYTE_ARRAY
+  /// page begins). With `exact`, the stream must hold exactly `count`.
+  static func decode(_ bytes: UnsafeRawBufferPointer, count: Int, exact: Bool) throws(ParquetError) -> (
+    values: [Int64], used: Int
+  ) {
+    // The caller bounds `count` by the row group's rows (a width-0 stream holds any number).
+    guard count >= 0 else { throw ParquetError("corrupt delta page: \(count) values") }
+    var used = 0
+    var failure: ParquetError?
+    let values = [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
+      do throws(ParquetError) {
+        used = try decode(bytes, count: count, exact: exact, into: buffer.baseAddress)
+        initialized = count
+      } catch {
+        failure = error
+        initialized = 0
+      }
+    }
+    if let failure { throw failure }
+    return (values, used)
+  }
+
+  /// Writes `count` values to `out` (room for `count`), returns the bytes they took.
+  private static func decode(
+    _ bytes: UnsafeRawBufferPointer, count: Int, exact: Bool, into out: UnsafeMutablePointer<Int64>?
+  ) throws(ParquetError) -> Int {
     var p = 0
     func varint() throws(ParquetError) -> UInt64 {
       var v: UInt64 = 0
@@ -39,25 +58,26 @@ enum DeltaBinaryPackedDecoder {
     guard exact ? total == UInt64(count) : total >= UInt64(count) else {
       throw ParquetError("corrupt delta page: \(total) values for \(count)")
     }
-    let target = out.count + count
-    if out.capacity < target { out.reserveCapacity(target) }
-    if count > 0 { out.append(value) }
+    guard let out, count > 0 else { return p }
+    out[0] = value
+    var k = 1
     let perMiniblock = blockSize / miniblocks
-    while out.count < target {
+    while k < count {
       let minDelta = try zigzag()
       guard bytes.count - p >= miniblocks else { throw ParquetError("corrupt delta page: widths cut short") }
       let widthsAt = p
       p += miniblocks
-      for m in 0..<miniblocks where out.count < target {
+      for m in 0..<miniblocks where k < count {
         let width = Int(bytes[widthsAt + m])
         guard width <= 64 else { throw ParquetError("corrupt delta page: bit width \(width)") }
         let size = perMiniblock * width / 8
         guard bytes.count - p >= size else { throw ParquetError("corrupt delta page: miniblock cut short") }
-        let n = min(perMiniblock, target - out.count)
+        let n = min(perMiniblock, count - k)
         if width == 0 {
           for _ in 0..<n {
             value = value &+ minDelta
-            out.append(value)
+            out[k] = value
+            k &+= 1
           }
         } else if width <= 56 && bytes.count - p >= size + 8 {
           // One unaligned 64-bit load per value: `width` bits at any bit offset fit in it.
@@ -66,7 +86,8 @@ enum DeltaBinaryPackedDecoder {
           for _ in 0..<n {
             let word = bytes.loadUnaligned(fromByteOffset: p &+ (bit >> 3), as: UInt64.self).littleEndian
             value = value &+ minDelta &+ Int64(bitPattern: (word >> UInt64(bit & 7)) & mask)
-            out.append(value)
+            out[k] = value
+            k &+= 1
             bit &+= width
           }
         } else {
@@ -79,7 +100,8 @@ enum DeltaBinaryPackedDecoder {
             }
             bit += width
             value = value &+ minDelta &+ Int64(bitPattern: delta)
-            out.append(value)
+            out[k] = value
+            k &+= 1
           }
         }
         p += size

@@ -22,9 +22,8 @@ import Testing
       var bytes: [UInt8] = []
       DeltaBinaryPackedEncoder.encode(count: values.count, into: &bytes) { values[$0] }
       bytes += [0xAB, 0xCD]  // what follows the lengths of a DELTA_LENGTH_BYTE_ARRAY page
-      var back: [Int64] = []
-      let used = try bytes.withUnsafeBytes {
-        try DeltaBinaryPackedDecoder.decode($0, count: values.count, exact: true, into: &back)
+      let (back, used) = try bytes.withUnsafeBytes {
+        try DeltaBinaryPackedDecoder.decode($0, count: values.count, exact: true)
       }
       #expect(back == values)
       #expect(used == bytes.count - 2)
@@ -34,12 +33,11 @@ import Testing
   @Test func binaryPackedRejectsAWrongCount() throws {
     var bytes: [UInt8] = []
     DeltaBinaryPackedEncoder.encode(count: 10, into: &bytes) { Int64($0) }
-    var back: [Int64] = []
     #expect(throws: ParquetError.self) {
-      _ = try bytes.withUnsafeBytes { try DeltaBinaryPackedDecoder.decode($0, count: 9, exact: true, into: &back) }
+      _ = try bytes.withUnsafeBytes { try DeltaBinaryPackedDecoder.decode($0, count: 9, exact: true) }
     }
     #expect(throws: ParquetError.self) {
-      _ = try bytes.withUnsafeBytes { try DeltaBinaryPackedDecoder.decode($0, count: 11, exact: false, into: &back) }
+      _ = try bytes.withUnsafeBytes { try DeltaBinaryPackedDecoder.decode($0, count: 11, exact: false) }
     }
   }
 
