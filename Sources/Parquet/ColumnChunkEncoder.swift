@@ -41,6 +41,9 @@ public struct WriterOptions: Sendable {
   public var dictionaryByteLimit = 1 << 20
   /// ...and holds at most this share of the chunk's non-null values.
   public var dictionaryMaxRatio = 0.5
+  /// Columns that ask for the DELTA encodings get them (see `ColumnDescriptor.deltaEncoded`);
+  /// off, every chunk is PLAIN or dictionary, for readers that know nothing else.
+  public var deltaEncodings = true
   /// False-positive rate of the bloom filters of columns that ask for one.
   public var bloomFilterFPP = 0.01
   /// Written as `FileMetaData.created_by`; must parse as "<app> version <x.y.z> (build <sha>)".
@@ -259,7 +262,7 @@ struct ColumnChunkEncoder {
       return
     }
     // PLAIN or DELTA_LENGTH_BYTE_ARRAY for the whole chunk.
-    let delta = descriptor.deltaEncoded
+    let delta = descriptor.deltaEncoded && options.deltaEncodings
     chunk.valueEncoding = delta ? .deltaLengthByteArray : .plain
     var minRow = -1
     var maxRow = -1
@@ -373,7 +376,7 @@ struct ColumnChunkEncoder {
       return
     }
     // DELTA_BINARY_PACKED for INT64 only: INT32 readers unpack deltas in 32-bit arithmetic.
-    let delta = descriptor.deltaEncoded && width == 8
+    let delta = descriptor.deltaEncoded && options.deltaEncodings && width == 8
     chunk.valueEncoding = delta ? .deltaBinaryPacked : .plain
     for range in pageRanges(rows, valueSize: { _ in width }) {
       let pageRows = rows[range]

@@ -136,9 +136,7 @@ public enum PartRewriter {
     let components = relative.split(separator: "/")
     let directory = "\(output)/\(components.dropLast().joined(separator: "/"))"
     let temporaryPath = "\(directory)/.\(components.last!).tmp"
-    var writerOptions = WriterOptions()
-    writerOptions.zstdLevel = options.zstdLevel
-    writerOptions.createdBy = "sigtrail version \(version) (build \(BuildInfo.commit))"
+    let writerOptions = options.writerOptions(version: version)
     do {
       let writer = try ParquetFileWriter(
         path: temporaryPath, schema: schema, options: writerOptions, mode: options.fileMode)

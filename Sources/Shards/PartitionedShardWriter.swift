@@ -148,9 +148,7 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     let temporaryPath = "\(directory)/.\(name).tmp"
     let order = batch.outputOrder()
 
-    var writerOptions = WriterOptions()
-    writerOptions.zstdLevel = options.zstdLevel
-    writerOptions.createdBy = "sigtrail version \(version) (build \(BuildInfo.commit))"
+    let writerOptions = options.writerOptions(version: version)
     let columns = batch.columnValues()
     do {
       let writer = try ParquetFileWriter(

@@ -37,6 +37,12 @@ struct Compact: ParsableCommand {
   @Option(help: "zstd level of merged parts (1-19).")
   var zstdLevel: Int32 = 1
 
+  @Flag(
+    help:
+      "Write only PLAIN and dictionary encodings, no DELTA_*: for Spark before 3.3 and Iceberg's vectorized Spark reader. Shards come out about 2% larger."
+  )
+  var plainEncodings = false
+
   @Flag(help: "Only report what would be merged.")
   var dryRun = false
 
@@ -72,6 +78,7 @@ struct Compact: ParsableCommand {
     job.shards.partRows = partRows
     job.shards.rowGroupRows = rowGroupRows
     job.shards.zstdLevel = zstdLevel
+    job.shards.deltaEncodings = !plainEncodings
     job.dryRun = dryRun
     let summary: CompactJob.Summary
     do {

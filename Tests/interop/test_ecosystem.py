@@ -159,6 +159,32 @@ def test_duckdb_reads_our_bloom_filters(shards):
             assert excluded >= 0.95 * 200 * meta.num_row_groups
 
 
+def chunk_encodings(out, table):
+    found = set()
+    for path in parts(out, table):
+        meta = pq.ParquetFile(path).metadata
+        for g in range(meta.num_row_groups):
+            for c in range(meta.num_columns):
+                found.update(meta.row_group(g).column(c).encodings)
+    return found
+
+
+def test_plain_encodings_for_older_readers(corpus, shards, tmp_path):
+    """By default ids, hashes and times take the DELTA encodings; --plain-encodings writes only
+    PLAIN and dictionaries (Spark before 3.3), with the same rows."""
+    assert {"DELTA_LENGTH_BYTE_ARRAY", "DELTA_BINARY_PACKED"} <= chunk_encodings(shards, "s3_access")
+    plain = tmp_path / "plain"
+    sigtrail("index", corpus, "--out", plain, "--quiet", "--show-rejections", "0", "--plain-encodings")
+    con = duckdb.connect()
+    for table in ("s3_access", "cloudtrail"):
+        assert chunk_encodings(plain, table) <= {"PLAIN", "RLE", "RLE_DICTIONARY"}
+        query = f"SELECT * EXCLUDE (source_file) FROM read_parquet('{{}}/{table}/*/part-*.parquet', hive_partitioning = false)"
+        a, b = query.format(shards), query.format(plain)
+        assert con.execute(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})").fetchone()[0] == 0
+        assert con.execute(f"SELECT count(*) FROM ({b} EXCEPT ALL {a})").fetchone()[0] == 0
+        assert con.execute(f"SELECT count(*) FROM ({a})").fetchone()[0] > 0
+
+
 def test_inspect_reads_files_written_by_pyarrow_and_duckdb(tmp_path):
     t = pa.table({"s": ["b", "a", None], "i": [3, 1, 2], "t": pa.array([1, 2, 3], pa.timestamp("ms", tz="UTC"))})
     pq.write_table(t, tmp_path / "p.parquet")
