@@ -64,6 +64,28 @@ import Testing
     #expect(!times.usedDictionary && times.dictionaryPageOffset == nil)
   }
 
+  /// Every byte of a value counts, whatever its length (short values and the tails of long ones
+  /// are read in overlapping words), and values that are prefixes of one another differ.
+  @Test func byteHashSeesEveryByte() {
+    var seen = Set<UInt64>()
+    var hashed = 0
+    for length in 0...40 {
+      let base = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+      let h = base.withUnsafeBytes { ByteHash.hash($0) }
+      seen.insert(h)
+      hashed += 1
+      for position in 0..<length {
+        var changed = base
+        changed[position] ^= 0x01
+        let other = changed.withUnsafeBytes { ByteHash.hash($0) }
+        #expect(other != h, "length \(length), byte \(position)")
+        seen.insert(other)
+        hashed += 1
+      }
+    }
+    #expect(seen.count == hashed)
+  }
+
   @Test func dictionaryBuilderStopsAtItsBudget() {
     var b = ByteArrayDictionaryBuilder(maxEntries: 3, maxBytes: 1 << 20)
     let arena: [UInt8] = Array("aabbccdd".utf8)
