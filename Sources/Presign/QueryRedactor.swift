@@ -49,7 +49,10 @@ public struct QueryRedactor {
   }
 
   /// Calls `body(offset, name, value)` for each `name=value` that starts the text or follows `?`
-  /// or `&`. A value ends at `&`, `#`, a space or the end (a Request-URI ends in ` HTTP/1.1`).
+  /// or `&`. A value ends at `&`, `?`, `#`, a space or the end (a Request-URI ends in
+  /// ` HTTP/1.1`). `?` ends a value too so that a URL nested unencoded in a parameter
+  /// (`next=/x?X-Amz-Signature=...`) has its secrets seen wherever the text starts: in the whole
+  /// Request-URI just as in its query alone, which starts after such a `?`.
   static func forEachParameter(
     _ text: UnsafeRawBufferPointer,
     _ body: (Int, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
@@ -79,12 +82,14 @@ public struct QueryRedactor {
         let valueStart = i
         while i < n {
           let b = text[i]
-          if b == UInt8(ascii: "&") || b == UInt8(ascii: " ") || b == UInt8(ascii: "#") { break }
+          if b == UInt8(ascii: "&") || b == UInt8(ascii: " ") || b == UInt8(ascii: "#") || b == UInt8(ascii: "?") {
+            break
+          }
           i += 1
         }
         body(nameStart, name, UnsafeRawBufferPointer(rebasing: text[valueStart..<i]))
       }
-      guard i < n, text[i] == UInt8(ascii: "&") else { return }
+      guard i < n, text[i] == UInt8(ascii: "&") || text[i] == UInt8(ascii: "?") else { return }
       i += 1
     }
   }

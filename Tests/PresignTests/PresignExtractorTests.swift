@@ -134,6 +134,21 @@ import Testing
     #expect(Array(url.utf8).withUnsafeBytes { QueryRedactor.containsSecret($0) })
   }
 
+  /// A URL nested unencoded in a parameter's value: its query alone (what the presign fields
+  /// are read from) starts after the inner `?`, so the whole Request-URI and a referer must hide
+  /// the same secrets.
+  @Test func nestedURLsAreRedactedWhereverTheTextStarts() {
+    let query = "next=/other?X-Amz-Signature=deadbeef01&X-Amz-Security-Token=T0K&a=b?c"
+    let fingerprinted =
+      "next=/other?X-Amz-Signature=sha256:\(PresignExtractorTests.hex("deadbeef01"))"
+      + "&X-Amz-Security-Token=sha256:\(PresignExtractorTests.hex("T0K"))&a=b?c"
+    #expect(Self.redact(query).0 == fingerprinted)
+    #expect(Self.redact("GET /b/k?\(query) HTTP/1.1").0 == "GET /b/k?\(fingerprinted) HTTP/1.1")
+    #expect(Self.redact("https://h/p?\(query)").0 == "https://h/p?\(fingerprinted)")
+    #expect(
+      PresignExtractorTests.extract(query)?.signatureSHA256 == Array(PresignExtractorTests.hex("deadbeef01").utf8))
+  }
+
   @Test func textWithoutSecretsIsUnchanged() {
     for s in ["GET /a?versionId=1 HTTP/1.1", "GET /Signature HTTP/1.1", "x-amz-signaturex=1", ""] {
       let (out, changed) = Self.redact(s)

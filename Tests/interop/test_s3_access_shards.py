@@ -298,3 +298,26 @@ def test_rejects_table_keeps_every_rejection_with_a_scrubbed_excerpt(run, tmp_pa
             assert secret.encode() not in decompress_every_zstd_frame(open(path, "rb").read())
     assert "X-Amz-Security-Token=sha256:" in excerpts[1] and "X-Amz-Signature=sha256:" in excerpts[1]
     assert '"sessionToken":"sha256:' in excerpts[2]
+
+
+def test_a_url_nested_unencoded_in_a_parameter_keeps_no_secret(tmp_path):
+    """`next=/x?X-Amz-Signature=...`: the query alone is read as starting after the inner `?`, so
+    the request is presigned with that signature; the whole Request-URI and the referer must
+    hide it just the same."""
+    secret, token = "5ec7e75167a7e0feedc0ffee", "IQoJNESTEDTOKEN"
+    inner = "X-Amz-Signature=%s&X-Amz-Security-Token=%s" % (secret, token)
+    line = ('79a5 bkt [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F33A59F07 REST.GET.OBJECT k '
+            '"GET /bkt/k?next=/other?%s HTTP/1.1" 200 - 113 - 7 - "https://app.example/p?back=/b?%s" "curl/8" - '
+            'aGk= SigV4 ECDHE-RSA-AES128-GCM-SHA256 QueryString bkt.s3.amazonaws.com TLSv1.2\n' % (inner, inner))
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "2019-02-06-00-00-38-0123456789ABCDEF").write_text(line)
+    out = tmp_path / "out"
+    sigtrail("index", logs, "--out", out, "--quiet", ok=(0,))
+    [part] = (out / "s3_access").rglob("*.parquet")
+    row = pq.read_table(part).to_pylist()[0]
+    assert row["signature_sha256"] and row["security_token_sha256"]
+    for name, value in row.items():
+        if isinstance(value, str):
+            assert secret not in value and token not in value, name
+    assert row["request_uri"].count("sha256:") == 2 and row["referer"].count("sha256:") == 2
