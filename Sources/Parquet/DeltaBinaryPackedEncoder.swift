@@ -76,12 +76,6 @@ enum DeltaBinaryPackedEncoder {
 
   static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
 
-  static func varint(_ v: UInt64, into out: inout [UInt8]) {
-    var v = v
-    while v >= 0x80 {
-      out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-      v >>= 7
-    }
-    out.append(UInt8(v))
-  }
+  /// ULEB128, as the RLE hybrid run headers write it.
+  static func varint(_ v: UInt64, into out: inout [UInt8]) { RLEHybridEncoder.appendVarint(v, to: &out) }
 }

@@ -86,17 +86,7 @@ import Testing
       let n = Int(file.metadata.rowGroups[g].rows)
       for c in 0..<4 {
         let got = try file.read(rowGroup: g, column: c).materialized()
-        #expect(got.count == n)
-        for i in 0..<n {
-          #expect(got.isNull(i) == values[c].isNull(row + i))
-          if got.isNull(i) { continue }
-          switch (got, values[c]) {
-          case (.int64(let a, _), .int64(let b, _)): #expect(a[i] == b[row + i])
-          case (.byteArray(let a), .byteArray(let b)):
-            #expect(Array(a.bytes[a.range(i)]) == Array(b.bytes[b.range(row + i)]))
-          default: Issue.record("column \(c) decoded as the wrong type")
-          }
-        }
+        ParquetReaderTests.expectRows(got, equal: values[c], from: row, count: n, column: c)
       }
       row += n
     }

@@ -74,20 +74,7 @@ import Testing
             continue
           }
         }
-        let got = decoded.materialized()
-        #expect(got.count == rows)
-        for i in 0..<rows {
-          #expect(got.isNull(i) == expected[c].isNull(row + i))
-          if got.isNull(i) { continue }
-          switch (got, expected[c]) {
-          case (.int64(let a, _), .int64(let b, _)): #expect(a[i] == b[row + i])
-          case (.int32(let a, _), .int32(let b, _)): #expect(a[i] == b[row + i])
-          case (.boolean(let a, _), .boolean(let b, _)): #expect(a[i] == b[row + i])
-          case (.byteArray(let a), .byteArray(let b)):
-            #expect(Array(a.bytes[a.range(i)]) == Array(b.bytes[b.range(row + i)]))
-          default: Issue.record("column \(c) decoded as the wrong type")
-          }
-        }
+        Self.expectRows(decoded.materialized(), equal: expected[c], from: row, count: rows, column: c)
       }
       row += rows
     }
@@ -97,6 +84,23 @@ import Testing
     let high: Int64? = stats.max.map { $0.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) } }
     #expect(low == Int64(30_000_000_000))
     #expect(high == Int64(49_999_000_000))
+  }
+
+  /// `got` holds `count` rows equal to `expected`'s from row `from` on: nulls, types and values.
+  static func expectRows(_ got: ColumnValues, equal expected: ColumnValues, from row: Int, count: Int, column c: Int) {
+    #expect(got.count == count)
+    for i in 0..<count {
+      #expect(got.isNull(i) == expected.isNull(row + i))
+      if got.isNull(i) { continue }
+      switch (got, expected) {
+      case (.int64(let a, _), .int64(let b, _)): #expect(a[i] == b[row + i])
+      case (.int32(let a, _), .int32(let b, _)): #expect(a[i] == b[row + i])
+      case (.boolean(let a, _), .boolean(let b, _)): #expect(a[i] == b[row + i])
+      case (.byteArray(let a), .byteArray(let b)):
+        #expect(Array(a.bytes[a.range(i)]) == Array(b.bytes[b.range(row + i)]))
+      default: Issue.record("column \(c) decoded as the wrong type")
+      }
+    }
   }
 
   @Test func readsNullsWithoutDecodingValues() throws {
