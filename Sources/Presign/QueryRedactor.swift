@@ -1,9 +1,5 @@
 import LogBytes
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// Replaces the value of every secret query parameter (`X-Amz-Signature`, `Signature`,
 /// `X-Amz-Security-Token`) in a URL, Request-URI or query string by `sha256:<hex>` of its decoded
 /// value — the same hex the `signature_sha256` / `security_token_sha256` columns hold.
@@ -48,49 +44,34 @@ public struct QueryRedactor {
     return replaced
   }
 
-  /// Calls `body(offset, name, value)` for each `name=value` that starts the text or follows `?`
-  /// or `&`. A value ends at `&`, `?`, `#`, a space or the end (a Request-URI ends in
-  /// ` HTTP/1.1`). `?` ends a value too so that a URL nested unencoded in a parameter
-  /// (`next=/x?X-Amz-Signature=...`) has its secrets seen wherever the text starts: in the whole
-  /// Request-URI just as in its query alone, which starts after such a `?`.
+  /// Calls `body(offset, name, value)` for each `name=value` that starts the text or follows a
+  /// separator: `&`, `?`, `#` or a space. Separators end names and values alike, and parsing goes
+  /// on after each of them, so a secret is seen wherever the text starts and whatever precedes
+  /// it: in a whole Request-URI (`GET /k?a=1 HTTP/1.1`) as in its query alone, in a URL nested
+  /// unencoded in a value (`next=/x?X-Amz-Signature=...`), after a stray space or in a fragment.
+  /// A path or a method is read as names without values and left alone.
   static func forEachParameter(
     _ text: UnsafeRawBufferPointer,
     _ body: (Int, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
   ) {
     let n = text.count
-    guard n > 0 else { return }
     var i = 0
-    // Parameters only start after the first `?` of a URL; a bare query string starts at 0.
-    if let found = memchr(text.baseAddress!, Int32(UInt8(ascii: "?")), n) {
-      let q = UnsafeRawPointer(found) - text.baseAddress!
-      let prefix = UnsafeRawBufferPointer(rebasing: text[0..<q])
-      if prefix.contains(UInt8(ascii: "/")) || prefix.contains(UInt8(ascii: " ")) { i = q + 1 }
-    }
     while i < n {
-      // name
       let nameStart = i
-      while i < n {
-        let b = text[i]
-        if b == UInt8(ascii: "=") || b == UInt8(ascii: "&") || b == UInt8(ascii: " ") || b == UInt8(ascii: "#") {
-          break
-        }
-        i += 1
-      }
-      let name = UnsafeRawBufferPointer(rebasing: text[nameStart..<i])
+      while i < n && !isSeparator(text[i]) && text[i] != UInt8(ascii: "=") { i += 1 }
       if i < n && text[i] == UInt8(ascii: "=") {
+        let name = UnsafeRawBufferPointer(rebasing: text[nameStart..<i])
         i += 1
         let valueStart = i
-        while i < n {
-          let b = text[i]
-          if b == UInt8(ascii: "&") || b == UInt8(ascii: " ") || b == UInt8(ascii: "#") || b == UInt8(ascii: "?") {
-            break
-          }
-          i += 1
-        }
+        while i < n && !isSeparator(text[i]) { i += 1 }
         body(nameStart, name, UnsafeRawBufferPointer(rebasing: text[valueStart..<i]))
       }
-      guard i < n, text[i] == UInt8(ascii: "&") || text[i] == UInt8(ascii: "?") else { return }
       i += 1
     }
+  }
+
+  @inline(__always)
+  static func isSeparator(_ b: UInt8) -> Bool {
+    b == UInt8(ascii: "&") || b == UInt8(ascii: "?") || b == UInt8(ascii: " ") || b == UInt8(ascii: "#")
   }
 }

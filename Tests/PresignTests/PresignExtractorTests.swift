@@ -149,8 +149,24 @@ import Testing
       PresignExtractorTests.extract(query)?.signatureSHA256 == Array(PresignExtractorTests.hex("deadbeef01").utf8))
   }
 
+  /// A stray space or a fragment does not end the search: what follows is read as parameters
+  /// too, in a query as in the whole Request-URI.
+  @Test func secretsAfterSpacesAndFragmentsAreRedacted() {
+    let s = PresignExtractorTests.hex("S1GN")
+    #expect(Self.redact("a=b c&X-Amz-Signature=S1GN").0 == "a=b c&X-Amz-Signature=sha256:\(s)")
+    #expect(
+      Self.redact("GET /b/k?a=b c&X-Amz-Signature=S1GN HTTP/1.1").0
+        == "GET /b/k?a=b c&X-Amz-Signature=sha256:\(s) HTTP/1.1")
+    #expect(Self.redact("https://h/p#X-Amz-Signature=S1GN").0 == "https://h/p#X-Amz-Signature=sha256:\(s)")
+    #expect(Self.redact("GET X-Amz-Signature=S1GN HTTP/1.1").0 == "GET X-Amz-Signature=sha256:\(s) HTTP/1.1")
+    #expect(PresignExtractorTests.extract("a=b c&X-Amz-Signature=S1GN")?.signatureSHA256 == Array(s.utf8))
+  }
+
   @Test func textWithoutSecretsIsUnchanged() {
-    for s in ["GET /a?versionId=1 HTTP/1.1", "GET /Signature HTTP/1.1", "x-amz-signaturex=1", ""] {
+    for s in [
+      "GET /a?versionId=1 HTTP/1.1", "GET /Signature HTTP/1.1", "GET /Signature=x/k HTTP/1.1", "x-amz-signaturex=1",
+      "a=b=c&d", "??&&==  ##", "",
+    ] {
       let (out, changed) = Self.redact(s)
       #expect(out == s)
       #expect(!changed)
