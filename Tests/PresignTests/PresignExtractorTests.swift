@@ -162,6 +162,23 @@ import Testing
     #expect(PresignExtractorTests.extract("a=b c&X-Amz-Signature=S1GN")?.signatureSHA256 == Array(s.utf8))
   }
 
+  /// Redaction is local to the text between separators, so text cut at a separator redacts as
+  /// its pieces do (the shard writer redacts a Request-URI's query once and builds the URI
+  /// around it): checked over random texts of separators, `=`, secret names and letters.
+  @Test func redactionSplitsAtEverySeparator() {
+    var rng = SystemRandomNumberGenerator()
+    let pieces = ["&", "?", "#", " ", "=", "X-Amz-Signature", "Signature", "X-Amz-Security-Token", "a", "%2F", "/k"]
+    for _ in 0..<2_000 {
+      func text() -> String {
+        (0..<Int.random(in: 0...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+      }
+      let (a, b) = (text(), text())
+      for separator in ["&", "?", "#", " "] {
+        #expect(Self.redact(a + separator + b).0 == Self.redact(a).0 + separator + Self.redact(b).0, "\(a)|\(b)")
+      }
+    }
+  }
+
   @Test func textWithoutSecretsIsUnchanged() {
     for s in [
       "GET /a?versionId=1 HTTP/1.1", "GET /Signature HTTP/1.1", "GET /Signature=x/k HTTP/1.1", "x-amz-signaturex=1",
