@@ -23,22 +23,51 @@ public struct PresignExtractor {
   public mutating func extract(
     query: UnsafeRawBufferPointer, requestTimeMicros: Int64, cache: inout FingerprintCache
   ) -> Bool {
+    var unused: [UInt8] = []
+    return extract(query: query, requestTimeMicros: requestTimeMicros, cache: &cache, redacted: &unused, redact: false)
+  }
+
+  /// The same, also appending `query` to `redacted` with its secrets fingerprinted, as
+  /// `QueryRedactor.redact` writes it, in the same pass over the parameters.
+  @discardableResult
+  public mutating func extract(
+    query: UnsafeRawBufferPointer, requestTimeMicros: Int64, cache: inout FingerprintCache,
+    redactingInto redacted: inout [UInt8]
+  ) -> Bool {
+    extract(query: query, requestTimeMicros: requestTimeMicros, cache: &cache, redacted: &redacted, redact: true)
+  }
+
+  private mutating func extract(
+    query: UnsafeRawBufferPointer, requestTimeMicros: Int64, cache: inout FingerprintCache,
+    redacted: inout [UInt8], redact: Bool
+  ) -> Bool {
     fields.reset()
     var sawV4 = false
     var sawV2 = false
     var v2Expires: Int64?
     var work = decoded
+    var copied = 0
     QueryRedactor.forEachParameter(query) { _, name, value in
       guard let p = QueryParameter.match(name) else { return }
       if p.isSecret {
         // Secrets are only ever hashed, never decoded into a field.
+        let hex: [UInt8]
         if p == .securityToken {
           fields.securityTokenSHA256.removeAll(keepingCapacity: true)
           cache.appendHex(ofEncoded: value, to: &fields.securityTokenSHA256)
+          hex = fields.securityTokenSHA256
         } else {
           if p == .signature { sawV4 = true } else { sawV2 = true }
           fields.signatureSHA256.removeAll(keepingCapacity: true)
           cache.appendHex(ofEncoded: value, to: &fields.signatureSHA256)
+          hex = fields.signatureSHA256
+        }
+        if redact {
+          let valueStart = value.baseAddress! - query.baseAddress!
+          redacted.append(contentsOf: UnsafeRawBufferPointer(rebasing: query[copied..<valueStart]))
+          redacted.append(contentsOf: QueryRedactor.fingerprintPrefix)
+          redacted.append(contentsOf: hex)
+          copied = valueStart + value.count
         }
         return
       }
@@ -74,6 +103,7 @@ public struct PresignExtractor {
       }
     }
     decoded = work
+    if redact { redacted.append(contentsOf: UnsafeRawBufferPointer(rebasing: query[copied...])) }
     if sawV4 {
       fields.version = .sigV4
       if let signed = fields.signedAtMicros {

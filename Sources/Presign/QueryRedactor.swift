@@ -17,6 +17,9 @@ public struct QueryRedactor {
     return found
   }
 
+  /// What a fingerprinted value starts with, before its hex.
+  static let fingerprintPrefix: [UInt8] = Array("sha256:".utf8)
+
   /// Appends `text` to `out` with secret values replaced; returns whether anything was replaced.
   @discardableResult
   public mutating func redact(_ text: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) -> Bool {
@@ -35,7 +38,7 @@ public struct QueryRedactor {
       guard let p = QueryParameter.match(name), p.isSecret else { return }
       let valueStart = value.baseAddress! - text.baseAddress!
       out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[copied..<valueStart]))
-      out.append(contentsOf: "sha256:".utf8)
+      out.append(contentsOf: fingerprintPrefix)
       cache.appendHex(ofEncoded: value, to: &out)
       copied = valueStart + value.count
       replaced = true

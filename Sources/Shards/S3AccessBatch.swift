@@ -67,20 +67,26 @@ struct S3AccessBatch: ShardBatch {
     scratch.text.withUnsafeBytes { columns.text[columns.slot(c.rawValue)].appendText($0) }
   }
 
-  /// The Request-URI and its query, secrets fingerprinted, from one pass over the query: the
-  /// redactor finds parameters after every separator, so the URI redacts as the text before its
-  /// query, the query, and the text after it, each on its own.
-  private mutating func putRedactedURI(_ uri: UnsafeRawBufferPointer, query: Span) {
+  /// The Request-URI and its query, secrets fingerprinted, and the presign fields, from one
+  /// pass over the query's parameters: the redactor finds parameters after every separator, so
+  /// the URI redacts as the text before its query, the query, and the text after it, each on its
+  /// own. Returns whether the query was presigned.
+  private mutating func putRequestURI(
+    _ uri: UnsafeRawBufferPointer, query: Span, requestTimeMicros: Int64
+  ) -> Bool {
     guard !query.isNull else {
       putRedacted(.requestURI, Span(start: 0, end: uri.count), uri)
-      return putNull(.requestQuery)
+      putNull(.requestQuery)
+      return false
     }
     scratch.text.removeAll(keepingCapacity: true)
     QueryRedactor.redact(
       UnsafeRawBufferPointer(rebasing: uri[0..<Int(query.start)]), appendingTo: &scratch.text,
       cache: &scratch.fingerprints)
     let queryStart = scratch.text.count
-    QueryRedactor.redact(query.bytes(in: uri), appendingTo: &scratch.text, cache: &scratch.fingerprints)
+    let presigned = scratch.presign.extract(
+      query: query.bytes(in: uri), requestTimeMicros: requestTimeMicros, cache: &scratch.fingerprints,
+      redactingInto: &scratch.text)
     let queryEnd = scratch.text.count
     QueryRedactor.redact(
       UnsafeRawBufferPointer(rebasing: uri[query.end...]), appendingTo: &scratch.text, cache: &scratch.fingerprints)
@@ -89,6 +95,7 @@ struct S3AccessBatch: ShardBatch {
       columns.text[columns.slot(C.requestQuery.rawValue)].appendText(
         UnsafeRawBufferPointer(rebasing: text[queryStart..<queryEnd]))
     }
+    return presigned
   }
 
   // MARK: rows
@@ -140,11 +147,7 @@ struct S3AccessBatch: ShardBatch {
     } else {
       let uri = r.requestURI.bytes(in: line)
       let parts = RequestLine.split(uri)
-      if !parts.query.isNull {
-        foundPresign = scratch.presign.extract(
-          query: parts.query.bytes(in: uri), requestTimeMicros: r.requestTimeMicros, cache: &scratch.fingerprints)
-      }
-      putRedactedURI(uri, query: parts.query)
+      foundPresign = putRequestURI(uri, query: parts.query, requestTimeMicros: r.requestTimeMicros)
       put(.httpMethod, parts.method, uri)
       put(.requestPath, parts.path, uri)
       put(.httpProtocol, parts.protocolVersion, uri)

@@ -179,6 +179,30 @@ import Testing
     }
   }
 
+  /// Extraction that also redacts writes what the redactor writes and finds what extraction
+  /// alone finds.
+  @Test func extractionRedactsAsTheRedactorDoes() {
+    var rng = SystemRandomNumberGenerator()
+    let pieces = [
+      "&", "?", "#", " ", "=", "X-Amz-Signature", "Signature", "X-Amz-Security-Token", "X-Amz-Date=20201203T024116Z",
+      "X-Amz-Credential=AKIAEXAMPLE%2F20201203%2Fus-east-1%2Fs3%2Faws4_request", "Expires=1606963300", "a", "%2F",
+    ]
+    for _ in 0..<2_000 {
+      let query = (0..<Int.random(in: 0...10, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+      var both = PresignExtractor()
+      var cache = FingerprintCache()
+      var redacted: [UInt8] = []
+      let found = Array(query.utf8).withUnsafeBytes {
+        both.extract(
+          query: $0, requestTimeMicros: PresignExtractorTests.requestTime, cache: &cache, redactingInto: &redacted)
+      }
+      #expect(String(decoding: redacted, as: UTF8.self) == Self.redact(query).0, "\(query)")
+      let alone = PresignExtractorTests.extract(query)
+      #expect(found == (alone != nil))
+      #expect(both.fields.signatureSHA256 == (alone?.signatureSHA256 ?? both.fields.signatureSHA256))
+    }
+  }
+
   @Test func textWithoutSecretsIsUnchanged() {
     for s in [
       "GET /a?versionId=1 HTTP/1.1", "GET /Signature HTTP/1.1", "GET /Signature=x/k HTTP/1.1", "x-amz-signaturex=1",
