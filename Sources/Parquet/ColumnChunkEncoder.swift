@@ -210,6 +210,9 @@ struct ColumnChunkEncoder {
     var indices: [UInt32] = []
     indices.reserveCapacity(rows.count)
     var dictionaryOK = true
+    // A value equal to the previous row's takes its index without a hash: low-cardinality
+    // columns (protocol, TLS version, operation, bucket) repeat from row to row most of the time.
+    var last = (start: 0, length: -1, index: UInt32(0))
     b.bytes.withUnsafeBufferPointer { arena in
       for r in rows {
         let row = Int(r)
@@ -219,8 +222,12 @@ struct ColumnChunkEncoder {
         }
         guard dictionaryOK else { continue }
         let range = b.range(row)
-        if let idx = builder.index(of: arena, start: range.lowerBound, length: range.count) {
+        if range.count == last.length && ByteHash.equal(arena, last.start, range.lowerBound, last.length) {
+          builder.countRepeat()
+          indices.append(last.index)
+        } else if let idx = builder.index(of: arena, start: range.lowerBound, length: range.count) {
           indices.append(idx)
+          last = (range.lowerBound, range.count, idx)
         } else {
           dictionaryOK = false
         }

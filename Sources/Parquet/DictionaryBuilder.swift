@@ -28,6 +28,10 @@ struct ByteArrayDictionaryBuilder {
 
   var count: Int { entryStarts.count }
 
+  /// A lookup the caller answered itself (the value repeats the one before): it still counts
+  /// towards the share of new values that gives up on high-cardinality columns.
+  @inline(__always) mutating func countRepeat() { lookups += 1 }
+
   /// Returns the dictionary index of `arena[start ..< start+length]`, or nil once over budget.
   mutating func index(
     of arena: UnsafeBufferPointer<UInt8>, start: Int, length: Int
