@@ -6,9 +6,11 @@ import Parquet
 struct TextColumn {
   var values = ByteArrayValues()
 
+  /// `ascii`: the caller checked a text that holds these bytes (a whole log line), so they
+  /// need no check of their own.
   @inline(__always)
-  mutating func appendText(_ bytes: UnsafeRawBufferPointer) {
-    if UTF8Sanitizer.isASCII(bytes) {
+  mutating func appendText(_ bytes: UnsafeRawBufferPointer, ascii: Bool = false) {
+    if ascii || UTF8Sanitizer.isASCII(bytes) {
       values.append(bytes)
     } else {
       UTF8Sanitizer.appendSanitized(bytes, to: &values.bytes)

@@ -16,6 +16,9 @@ struct S3AccessBatch: ShardBatch {
   private var columns = ColumnSet(schema: S3AccessSchema.schema)
   private var scratch = RowScratch()
   private let timeSlot: Int
+  /// Whether the line being appended is all ASCII, checked once for all of its fields (and for
+  /// the redacted texts made of them and of hex), instead of field by field.
+  private var lineIsASCII = false
 
   init() {
     timeSlot = columns.slot(C.requestTime.rawValue)
@@ -33,7 +36,11 @@ struct S3AccessBatch: ShardBatch {
   @inline(__always)
   private mutating func put(_ c: C, _ span: Span, _ line: UnsafeRawBufferPointer) {
     let i = columns.slot(c.rawValue)
-    if span.isNull { columns.text[i].appendNull() } else { columns.text[i].appendText(span.bytes(in: line)) }
+    if span.isNull {
+      columns.text[i].appendNull()
+    } else {
+      columns.text[i].appendText(span.bytes(in: line), ascii: lineIsASCII)
+    }
   }
 
   @inline(__always)
@@ -64,7 +71,7 @@ struct S3AccessBatch: ShardBatch {
     let text = span.bytes(in: line)
     scratch.text.removeAll(keepingCapacity: true)
     QueryRedactor.redact(text, appendingTo: &scratch.text, cache: &scratch.fingerprints)
-    scratch.text.withUnsafeBytes { columns.text[columns.slot(c.rawValue)].appendText($0) }
+    scratch.text.withUnsafeBytes { columns.text[columns.slot(c.rawValue)].appendText($0, ascii: lineIsASCII) }
   }
 
   /// The Request-URI and its query, secrets fingerprinted, and the presign fields, from one
@@ -91,9 +98,9 @@ struct S3AccessBatch: ShardBatch {
     QueryRedactor.redact(
       UnsafeRawBufferPointer(rebasing: uri[query.end...]), appendingTo: &scratch.text, cache: &scratch.fingerprints)
     scratch.text.withUnsafeBytes { text in
-      columns.text[columns.slot(C.requestURI.rawValue)].appendText(text)
+      columns.text[columns.slot(C.requestURI.rawValue)].appendText(text, ascii: lineIsASCII)
       columns.text[columns.slot(C.requestQuery.rawValue)].appendText(
-        UnsafeRawBufferPointer(rebasing: text[queryStart..<queryEnd]))
+        UnsafeRawBufferPointer(rebasing: text[queryStart..<queryEnd]), ascii: lineIsASCII)
     }
     return presigned
   }
@@ -104,6 +111,7 @@ struct S3AccessBatch: ShardBatch {
     line: UnsafeRawBufferPointer, record r: AccessLogRecord, sourceFile file: UnsafeRawBufferPointer, offset: Int64
   ) {
     scratch.fingerprints.reset()
+    lineIsASCII = UTF8Sanitizer.isASCII(line)
     put(.requestTime, r.requestTimeMicros)
     put(.bucketOwner, r.bucketOwner, line)
     put(.bucket, r.bucket, line)
