@@ -1,37 +1,43 @@
 import LogBytes
 
-/// Remembers the fingerprints of the last few secret values seen, by their raw (URL-encoded)
-/// bytes: one request's token and signature appear in the Request-URI, the query and the
-/// presign columns, and are decoded and hashed once instead of three times.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Remembers the fingerprints of the last secret values seen, by their raw (URL-encoded) bytes.
+/// One request's token and signature appear in the Request-URI, the query and the presign
+/// columns, and one session's token in every request it signs: each is decoded and hashed once
+/// while it stays among the last `capacity` distinct secrets, instead of at every sight. A
+/// fingerprint depends on the raw bytes alone, so entries never go stale.
 public struct FingerprintCache: Sendable {
   private var raws: [[UInt8]] = []
   private var hexes: [[UInt8]] = []
-  private var used = 0
   private var next = 0
   private var decoded: [UInt8] = []
-  static let capacity = 4
+  static let capacity = 16
 
   public init() {}
 
-  /// Forgets everything (call between rows; memory is kept).
-  public mutating func reset() { used = 0 }
-
   /// Appends the hex SHA-256 of the percent-decoded `raw` value to `out`.
   public mutating func appendHex(ofEncoded raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    for i in 0..<used where raws[i].count == raw.count && raws[i].elementsEqual(raw) {
-      out.append(contentsOf: hexes[i])
-      return
+    for i in raws.indices where raws[i].count == raw.count {
+      let same = raws[i].withUnsafeBytes { r in
+        raw.count == 0 || memcmp(r.baseAddress!, raw.baseAddress!, raw.count) == 0
+      }
+      if same {
+        out.append(contentsOf: hexes[i])
+        return
+      }
     }
     decoded.removeAll(keepingCapacity: true)
     PercentDecoding.decode(raw, appendingTo: &decoded)
     let slot: Int
-    if used < Self.capacity {
-      slot = used
-      used += 1
-      if raws.count <= slot {
-        raws.append([])
-        hexes.append([])
-      }
+    if raws.count < Self.capacity {
+      slot = raws.count
+      raws.append([])
+      hexes.append([])
     } else {
       slot = next
       next = (next + 1) % Self.capacity

@@ -23,7 +23,6 @@ public struct QueryRedactor {
   /// Appends `text` to `out` with secret values replaced; returns whether anything was replaced.
   @discardableResult
   public mutating func redact(_ text: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) -> Bool {
-    cache.reset()
     return Self.redact(text, appendingTo: &out, cache: &cache)
   }
 

@@ -77,7 +77,6 @@ struct RejectsBatch: ShardBatch {
     if let excerpt {
       let kept = UnsafeRawBufferPointer(rebasing: excerpt[0..<min(excerpt.count, RejectsSchema.excerptLimit)])
       scrubbed.removeAll(keepingCapacity: true)
-      cache.reset()
       SecretScrubber.scrub(kept, appendingTo: &scrubbed, cache: &cache)
       scrubbed.withUnsafeBytes { columns.text[columns.slot(C.excerpt.rawValue)].appendText($0) }
       columns.bools[columns.slot(C.excerptTruncated.rawValue)].append(excerpt.count > kept.count)

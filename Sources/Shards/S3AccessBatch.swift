@@ -110,7 +110,6 @@ struct S3AccessBatch: ShardBatch {
   mutating func append(
     line: UnsafeRawBufferPointer, record r: AccessLogRecord, sourceFile file: UnsafeRawBufferPointer, offset: Int64
   ) {
-    scratch.fingerprints.reset()
     lineIsASCII = UTF8Sanitizer.isASCII(line)
     put(.requestTime, r.requestTimeMicros)
     put(.bucketOwner, r.bucketOwner, line)

@@ -19,6 +19,20 @@ import Testing
 
   static func string(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
 
+  /// The cache answers every value with the hex of its decoded bytes, whether it remembers the
+  /// value (a session's token, row after row) or has long forgotten it.
+  @Test func fingerprintCacheIsRightForRepeatsAndEvictions() {
+    var cache = FingerprintCache()
+    let values = (0..<40).map { "T0K%2B\($0 % 23)-" + String(repeating: "x", count: $0 % 3) }
+    for round in 0..<3 {
+      for v in values.shuffled() + values {
+        var out: [UInt8] = Array("p:".utf8)
+        Array(v.utf8).withUnsafeBytes { cache.appendHex(ofEncoded: $0, to: &out) }
+        #expect(Self.string(out) == "p:" + Self.hex(v.replacingOccurrences(of: "%2B", with: "+")), "round \(round)")
+      }
+    }
+  }
+
   @Test func sigV4WithSessionTokenInAnyOrder() throws {
     let token = "IQoJb3JpZ2luX2VjECsa+/="
     let q =
