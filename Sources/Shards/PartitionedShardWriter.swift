@@ -75,12 +75,21 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
 
   /// Adds one row to the partition of `day` through `body`.
   func append(day: Int64, _ body: (inout Batch) -> Void) throws {
-    if batches[day] == nil {
+    // Through an index, the batch is changed and its size read in one in-place access:
+    // reading `batches[day]!` copied the whole batch (a retain and a release of every column's
+    // buffers) on every row.
+    var index = batches.index(forKey: day)
+    if index == nil {
       batches[day] = spare ?? Batch()
       spare = nil
+      index = batches.index(forKey: day)
     }
-    body(&batches[day]!)
-    if batches[day]!.count >= options.partRows, let batch = batches.removeValue(forKey: day) {
+    let limit = options.partRows
+    func fill(_ batch: inout Batch) -> Bool {
+      body(&batch)
+      return batch.count >= limit
+    }
+    if fill(&batches.values[index!]), let batch = batches.removeValue(forKey: day) {
       try write(batch, day: day)
     }
     rowsSinceCheck += 1
