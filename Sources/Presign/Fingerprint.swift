@@ -10,10 +10,17 @@ public enum Fingerprint {
     var hasher = SHA256()
     hasher.update(bufferPointer: secret)
     let digest = hasher.finalize()
+    // The 64 digits are written in place, not appended one by one.
+    let start = out.count
+    out.append(contentsOf: repeatElement(0, count: 64))
     digest.withUnsafeBytes { d in
-      for b in d {
-        out.append(hexDigits[Int(b >> 4)])
-        out.append(hexDigits[Int(b & 0x0F)])
+      out.withUnsafeMutableBufferPointer { o in
+        hexDigits.withUnsafeBufferPointer { hex in
+          for (i, b) in d.enumerated() {
+            o[start + 2 * i] = hex[Int(b >> 4)]
+            o[start + 2 * i + 1] = hex[Int(b & 0x0F)]
+          }
+        }
       }
     }
   }
