@@ -64,17 +64,23 @@ enum RLEHybridEncoder {
     let groups = (count + 7) / 8
     appendVarint(UInt64(groups) << 1 | 1, to: &out)
     let end = start + count
-    var accumulator: UInt64 = 0
-    var bits = 0
-    for k in 0..<(groups * 8) {
-      let index = start + k
-      let v: UInt64 = index < end ? UInt64(values[index]) : 0
-      accumulator |= v << UInt64(bits)
-      bits += bitWidth
-      while bits >= 8 {
-        out.append(UInt8(truncatingIfNeeded: accumulator))
-        accumulator >>= 8
-        bits -= 8
+    // The packed bytes are written in place: one append per byte had cost more than the packing.
+    var at = out.count
+    out.append(contentsOf: repeatElement(0, count: groups * bitWidth))
+    out.withUnsafeMutableBufferPointer { o in
+      var accumulator: UInt64 = 0
+      var bits = 0
+      for k in 0..<(groups * 8) {
+        let index = start + k
+        let v: UInt64 = index < end ? UInt64(values[index]) : 0
+        accumulator |= v << UInt64(bits)
+        bits += bitWidth
+        while bits >= 8 {
+          o[at] = UInt8(truncatingIfNeeded: accumulator)
+          at += 1
+          accumulator >>= 8
+          bits -= 8
+        }
       }
     }
     // groups * 8 * bitWidth is a multiple of 8 bits, so nothing is left in the accumulator.
