@@ -48,6 +48,12 @@ public struct JSONRedactor {
     case .array:
       try? s.forEachElement(of: v) { element in collect(element, secret: secret, s) }
     case .string:
+      if !secret && !v.escaped {
+        // Most strings hold no `=` and so no secret query parameter: tell from the source text,
+        // which is the decoded text when nothing is escaped, without copying it.
+        let raw = UnsafeRawBufferPointer(rebasing: b[Int(v.start)..<Int(v.end)])
+        guard raw.contains(UInt8(ascii: "=")), QueryRedactor.containsSecret(raw) else { return }
+      }
       decoded.removeAll(keepingCapacity: true)
       JSONStrings.appendDecoded(v, in: b, to: &decoded)
       var text: [UInt8] = [UInt8(ascii: "\"")]
