@@ -61,8 +61,6 @@ struct ColumnChunkEncoder {
 
   private var chunk = EncodedColumnChunk()
   private var body: [UInt8] = []
-  /// The rows of the page being written that hold a value (delta encodings count them first).
-  private var present: [Int32] = []
 
   init(descriptor: ColumnDescriptor, options: WriterOptions, compressor: ZstdCompressor) {
     self.descriptor = descriptor
@@ -290,9 +288,11 @@ struct ColumnChunkEncoder {
         }
         appendDefinitionLevels(rows: pageRows, isNull: b.isNull, nullsInPage: nulls)
         if delta {
-          collectPresent(pageRows, isNull: b.isNull)
-          DeltaBinaryPackedEncoder.encode(count: present.count, into: &body) {
-            Int64(b.range(Int(present[$0])).count)
+          var next = pageRows.startIndex
+          DeltaBinaryPackedEncoder.encode(count: pageRows.count - nulls, into: &body) { _ in
+            next = Self.nextPresent(pageRows, from: next, isNull: b.isNull)
+            defer { next += 1 }
+            return Int64(b.range(Int(pageRows[next])).count)
           }
         }
         for r in pageRows {
@@ -316,9 +316,12 @@ struct ColumnChunkEncoder {
     chunk.bloomFilter = filter
   }
 
-  private mutating func collectPresent(_ pageRows: ArraySlice<Int32>, isNull: [Bool]) {
-    present.removeAll(keepingCapacity: true)
-    for r in pageRows where !isNull[Int(r)] { present.append(r) }
+  /// The first position from `i` on of a row of the page that holds a value.
+  @inline(__always)
+  static func nextPresent(_ pageRows: ArraySlice<Int32>, from i: Int, isNull: [Bool]) -> Int {
+    var i = i
+    while isNull[Int(pageRows[i])] { i += 1 }
+    return i
   }
 
   /// Unsigned byte-wise order, the TYPE_ORDER of STRING / BYTE_ARRAY.
@@ -393,8 +396,12 @@ struct ColumnChunkEncoder {
       }
       appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
       if delta {
-        collectPresent(pageRows, isNull: isNull)
-        DeltaBinaryPackedEncoder.encode(count: present.count, into: &body) { value(Int(present[$0])) }
+        var next = pageRows.startIndex
+        DeltaBinaryPackedEncoder.encode(count: pageRows.count - nulls, into: &body) { _ in
+          next = Self.nextPresent(pageRows, from: next, isNull: isNull)
+          defer { next += 1 }
+          return value(Int(pageRows[next]))
+        }
       } else {
         for r in pageRows where !isNull[Int(r)] { appendPlain(value(Int(r))) }
       }

@@ -7,7 +7,8 @@ enum DeltaBinaryPackedEncoder {
   static let miniblocks = 4
   static let perMiniblock = blockSize / miniblocks
 
-  /// Appends the encoding of `count` values, `value(i)` for i in 0..<count, to `out`.
+  /// Appends the encoding of `count` values, `value(i)` for i in 0..<count, to `out`; `value`
+  /// is called once for each i, in order.
   static func encode(count: Int, into out: inout [UInt8], value: (Int) -> Int64) {
     varint(UInt64(blockSize), into: &out)
     varint(UInt64(miniblocks), into: &out)
@@ -18,7 +19,19 @@ enum DeltaBinaryPackedEncoder {
     }
     var previous = value(0)
     varint(zigzag(previous), into: &out)
-    var deltas = [Int64](repeating: 0, count: blockSize)
+    // One block's deltas and widths on the stack: a page is encoded without a heap allocation.
+    withUnsafeTemporaryAllocation(of: Int64.self, capacity: blockSize) { deltas in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: miniblocks) { widths in
+        encodeBlocks(count: count, first: previous, deltas: deltas, widths: widths, into: &out, value: value)
+      }
+    }
+  }
+
+  private static func encodeBlocks(
+    count: Int, first: Int64, deltas: UnsafeMutableBufferPointer<Int64>, widths: UnsafeMutableBufferPointer<Int>,
+    into out: inout [UInt8], value: (Int) -> Int64
+  ) {
+    var previous = first
     var next = 1
     while next < count {
       let n = min(blockSize, count - next)
@@ -34,7 +47,7 @@ enum DeltaBinaryPackedEncoder {
       // Widths of every miniblock (zero for the unused ones of the last block), then the
       // bodies of the used ones only.
       let used = (n + perMiniblock - 1) / perMiniblock
-      var widths = [Int](repeating: 0, count: miniblocks)
+      for m in 0..<miniblocks { widths[m] = 0 }
       for m in 0..<used {
         var bits: UInt64 = 0
         for k in (m * perMiniblock)..<min(n, (m + 1) * perMiniblock) {
@@ -53,7 +66,8 @@ enum DeltaBinaryPackedEncoder {
 
   /// Bit-packs 32 deltas (those past `valid` as zeros), least significant bit first.
   private static func pack(
-    _ deltas: [Int64], from start: Int, valid: Int, base: Int64, width: Int, into out: inout [UInt8]
+    _ deltas: UnsafeMutableBufferPointer<Int64>, from start: Int, valid: Int, base: Int64, width: Int,
+    into out: inout [UInt8]
   ) {
     guard width > 0 else { return }
     var acc: UInt64 = 0

@@ -120,9 +120,11 @@ enum FooterEncoder {
       w.beginStruct(3)
       w.field(1, i32: info.descriptor.physicalType.rawValue)
       // Every encoding in the chunk: levels are RLE, a dictionary page is PLAIN.
-      var encodings = [Encoding.rle, c.valueEncoding]
-      if c.usedDictionary { encodings.append(.plain) }
-      w.field(2, i32List: encodings.map(\.rawValue))
+      let encodings: [Int32] =
+        c.usedDictionary
+        ? [Encoding.rle.rawValue, c.valueEncoding.rawValue, Encoding.plain.rawValue]
+        : [Encoding.rle.rawValue, c.valueEncoding.rawValue]
+      w.field(2, i32List: encodings)
       w.field(3, stringList: [info.descriptor.name])
       w.field(4, i32: 6)  // ZSTD
       w.field(5, i64: Int64(c.numValues))
