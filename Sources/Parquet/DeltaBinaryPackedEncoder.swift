@@ -17,12 +17,12 @@ enum DeltaBinaryPackedEncoder {
       varint(0, into: &out)
       return
     }
-    var previous = value(0)
-    varint(zigzag(previous), into: &out)
+    let first = value(0)
+    varint(zigzag(first), into: &out)
     // One block's deltas and widths on the stack: a page is encoded without a heap allocation.
     withUnsafeTemporaryAllocation(of: Int64.self, capacity: blockSize) { deltas in
       withUnsafeTemporaryAllocation(of: Int.self, capacity: miniblocks) { widths in
-        encodeBlocks(count: count, first: previous, deltas: deltas, widths: widths, into: &out, value: value)
+        encodeBlocks(count: count, first: first, deltas: deltas, widths: widths, into: &out, value: value)
       }
     }
   }
