@@ -2,7 +2,9 @@ import FuzzSupport
 import Presign
 
 /// libFuzzer entry: any bytes as a query string, a URL and free text. Presign extraction,
-/// redaction and scrubbing must never crash; redaction must never grow a secret-free text.
+/// redaction and scrubbing must never crash; redaction must never grow a secret-free text, and
+/// extraction that redacts on the way must write exactly what the redactor writes (the shard
+/// writer stores the former as `request_query`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   let text = UnsafeRawBufferPointer(start: data, count: size)
@@ -12,6 +14,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   var out: [UInt8] = []
   let replaced = QueryRedactor.redact(text, appendingTo: &out, cache: &cache)
   if !replaced { precondition(out.count == size && out.elementsEqual(text), "redaction changed secret-free text") }
+  var together: [UInt8] = []
+  _ = extractor.extract(query: text, requestTimeMicros: 1_600_000_000_000_000, cache: &cache, redactingInto: &together)
+  precondition(together == out, "extraction redacted differently from the redactor")
   out.removeAll()
   SecretScrubber.scrub(text, appendingTo: &out, cache: &cache)
   return 0
