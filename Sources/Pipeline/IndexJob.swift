@@ -124,9 +124,7 @@ public struct IndexJob: Sendable {
       }
     }
     if !touches.isEmpty { try store.commit(touches, tag: "\(options.runID)-touch") }
-    var units: [[Item]] = []
-    var current: [Item] = []
-    var currentBytes: Int64 = 0
+    var entries: [WorkPlan.Entry] = []
     for (i, file) in files.enumerated() {
       if let reason = InputClassifier.skipReason(forPath: file.path) {
         let note = IndexSummary.FileNote(path: file.path, offset: nil, reason: reason)
@@ -135,6 +133,13 @@ public struct IndexJob: Sendable {
         observer.fileNote(note, skipped: true)
         continue
       }
+      func share(_ range: Range<Int64>?) {
+        let bytes = range.map { $0.upperBound - $0.lowerBound } ?? file.size
+        entries.append(
+          WorkPlan.Entry(
+            item: Item(file: i, range: range), cost: WorkPlan.cost(storedBytes: bytes, path: file.path),
+            isShare: true))
+      }
       if let ranges = plannedRanges[i] {
         // Resuming: only the ranges no committed piece covers (whole files are one range).
         let plain = Self.isPlain(file.path)
@@ -142,7 +147,7 @@ public struct IndexJob: Sendable {
           var start = range.lowerBound
           repeat {
             let end = min(range.upperBound, start + options.splitBytes)
-            units.append([Item(file: i, range: range == 0..<file.size && !plain ? nil : start..<end)])
+            share(range == 0..<file.size && !plain ? nil : start..<end)
             start = end
           } while start < range.upperBound
         }
@@ -152,20 +157,17 @@ public struct IndexJob: Sendable {
         var start: Int64 = 0
         while start < file.size {
           let end = min(file.size, start + options.splitBytes)
-          units.append([Item(file: i, range: start..<end)])
+          share(start..<end)
           start = end
         }
         continue
       }
-      current.append(Item(file: i, range: nil))
-      currentBytes += file.size
-      if currentBytes >= options.unitBytes || current.count >= 4096 {
-        units.append(current)
-        current = []
-        currentBytes = 0
-      }
+      entries.append(
+        WorkPlan.Entry(
+          item: Item(file: i, range: nil), cost: WorkPlan.cost(storedBytes: file.size, path: file.path),
+          isShare: false))
     }
-    if !current.isEmpty { units.append(current) }
+    let units = WorkPlan(entries, threads: options.threads, unitBytes: options.unitBytes).units
     if !units.isEmpty || !changed.isEmpty {
       try store.commit([.begin(run: options.runID)], tag: "\(options.runID)-begin")
     }

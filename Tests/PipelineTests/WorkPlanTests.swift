@@ -1,0 +1,54 @@
+import Testing
+
+@testable import Pipeline
+
+@Suite struct WorkPlanTests {
+  static func file(_ i: Int, cost: Int64) -> WorkPlan.Entry {
+    WorkPlan.Entry(item: IndexJob.Item(file: i, range: nil), cost: cost, isShare: false)
+  }
+
+  static func share(_ i: Int, _ range: Range<Int64>) -> WorkPlan.Entry {
+    WorkPlan.Entry(item: IndexJob.Item(file: i, range: range), cost: range.upperBound - range.lowerBound, isShare: true)
+  }
+
+  static func files(_ plan: WorkPlan) -> [[Int]] { plan.units.map { $0.map(\.file) } }
+
+  @Test func smallFilesGroupUpToAThirtySecondOfEachWorkersShare() {
+    // 64 files of 1 MiB for 2 threads: 64 MiB / 64 = 1 MiB, so every file is a unit; with
+    // 256 of them the target is 4 MiB, four files a unit.
+    let mib: Int64 = 1 << 20
+    let few = WorkPlan((0..<64).map { Self.file($0, cost: mib) }, threads: 2, unitBytes: 16 * mib)
+    #expect(few.units.count == 64)
+    let many = WorkPlan((0..<256).map { Self.file($0, cost: mib) }, threads: 2, unitBytes: 16 * mib)
+    #expect(many.units.count == 64)
+    #expect(Self.files(many).first == [0, 1, 2, 3])
+    // Never above unitBytes, and never more files than a unit may hold.
+    let huge = WorkPlan((0..<4096).map { Self.file($0, cost: mib) }, threads: 2, unitBytes: 16 * mib)
+    #expect(huge.units.allSatisfy { $0.count == 16 })
+    let tiny = WorkPlan(
+      (0..<10).map { Self.file($0, cost: 10) }, threads: 2, unitBytes: 16 * mib, maxFilesPerUnit: 4)
+    #expect(Self.files(tiny) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+  }
+
+  @Test func unitsGoOutLargestFirstAndEqualOnesInInputOrder() {
+    let mib: Int64 = 1 << 20
+    let plan = WorkPlan(
+      [
+        Self.file(0, cost: mib / 2), Self.share(1, 0..<(8 * mib)), Self.share(1, (8 * mib)..<(11 * mib)),
+        Self.file(2, cost: 20 * mib), Self.file(3, cost: mib / 2), Self.share(4, 0..<(8 * mib)),
+      ], threads: 1, unitBytes: 16 * mib)
+    // Target 40 MiB / 32 = 1.25 MiB: file 0 waits for company, shares stand alone, file 2 closes the group
+    // holding 0; file 3 is left on its own.
+    #expect(Self.files(plan) == [[0, 2], [1], [4], [1], [3]])
+    #expect(plan.units[1][0].range == 0..<(8 * mib))
+    #expect(plan.units[3][0].range == (8 * mib)..<(11 * mib))
+    // Every item is planned exactly once.
+    #expect(plan.units.joined().count == 6)
+  }
+
+  @Test func compressedFilesCostWhatTheyExpandTo() {
+    #expect(WorkPlan.cost(storedBytes: 100, path: "/a/b.json.gz") == 500)
+    #expect(WorkPlan.cost(storedBytes: 100, path: "/a/b.zst") == 500)
+    #expect(WorkPlan.cost(storedBytes: 100, path: "/a/2023-11-16-04-27-09-4F21EE27674F1B6F") == 100)
+  }
+}
