@@ -99,9 +99,7 @@ public enum AccessLogTokenizer {
     // User-Agent
     guard c.pos < end else { return .tooFewFields }
     if line[c.pos] == quote {
-      var close = end - 1
-      while close > c.pos && line[close] != quote { close -= 1 }
-      guard close > c.pos else { return .badUserAgent }
+      guard let close = ByteSearch.last(quote, in: line, from: c.pos + 1, end: end) else { return .badUserAgent }
       record.userAgent = quotedNullable(Span(start: c.pos + 1, end: close), line)
       c.pos = close + 2
     } else {
@@ -246,9 +244,9 @@ public enum AccessLogTokenizer {
     -> Result<Int, AccessLogRejection>
   {
     var diagnosis: AccessLogRejection?
-    var q = open + 1
+    var q = ByteSearch.firstInLongRun(quote, in: line, from: open + 1, end: end)
     while q < end {
-      if line[q] == quote && q + 1 < end && line[q + 1] == space {
+      if q + 1 < end && line[q + 1] == space {
         guard let problem = followsURI(line, at: q + 2, end: end) else { return .success(q) }
         // The quote after ` HTTP/x.y` is where the URI was meant to end: what broke after it
         // is the most useful reason to give.
@@ -256,7 +254,7 @@ public enum AccessLogTokenizer {
           diagnosis = problem == .badRequestURI ? .badHTTPStatus : problem
         }
       }
-      q += 1
+      q = ByteSearch.firstInLongRun(quote, in: line, from: q + 1, end: end)
     }
     return .failure(diagnosis ?? .badRequestURI)
   }
@@ -288,14 +286,14 @@ public enum AccessLogTokenizer {
 
   /// The closing quote of the Referer: the first `"` followed by ` "` or by ` -` as a whole token.
   static func refererClose(_ line: UnsafeRawBufferPointer, open: Int, end: Int) -> Int? {
-    var q = open + 1
+    var q = ByteSearch.firstInLongRun(quote, in: line, from: open + 1, end: end)
     while q < end {
-      if line[q] == quote && q + 2 < end && line[q + 1] == space {
+      if q + 2 < end && line[q + 1] == space {
         let n = line[q + 2]
         if n == quote { return q }
         if n == dash && (q + 3 == end || line[q + 3] == space) { return q }
       }
-      q += 1
+      q = ByteSearch.firstInLongRun(quote, in: line, from: q + 1, end: end)
     }
     return nil
   }
@@ -355,7 +353,7 @@ struct Cursor {
     while pos < end && line[pos] == AccessLogTokenizer.space { pos += 1 }
     guard pos < end else { return nil }
     let start = pos
-    while pos < end && line[pos] != AccessLogTokenizer.space { pos += 1 }
+    pos = ByteSearch.first(AccessLogTokenizer.space, in: line, from: pos + 1, end: end)
     let s = Span(start: start, end: pos)
     if pos < end { pos += 1 }
     return s
@@ -366,8 +364,7 @@ struct Cursor {
     while pos < end && line[pos] == AccessLogTokenizer.space { pos += 1 }
     guard pos < end, line[pos] == UInt8(ascii: "[") else { return nil }
     let start = pos + 1
-    var p = start
-    while p < end && line[p] != UInt8(ascii: "]") { p += 1 }
+    let p = ByteSearch.first(UInt8(ascii: "]"), in: line, from: start, end: end)
     guard p < end else { return nil }
     pos = p + 1
     if pos < end {

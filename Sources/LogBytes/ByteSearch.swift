@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Finding one byte value in a line: the tokenizer's inner loops.
+public enum ByteSearch {
+  /// Offset of the first `byte` in `bytes[from..<end]`, or `end`. Eight bytes a step, for the
+  /// short runs between separators (tokens of 3 to 80 bytes), where calling `memchr` costs
+  /// about what it saves.
+  @inlinable @inline(__always)
+  public static func first(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let pattern = ones &* UInt64(byte)
+    var i = from
+    while i + 8 <= end {
+      let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ pattern
+      // A borrow can mark bytes above the first match, never below it: the lowest mark is exact.
+      let found = (w &- ones) & ~w & (ones &* 0x80)
+      if found != 0 { return i + found.trailingZeroBitCount >> 3 }
+      i += 8
+    }
+    while i < end && bytes[i] != byte { i += 1 }
+    return i
+  }
+
+  /// Offset of the first `byte` in `bytes[from..<end]`, or `end`, through the C library's
+  /// vectorized `memchr`: for long fields (a presigned Request-URI runs to 500 bytes and more).
+  @inlinable @inline(__always)
+  public static func firstInLongRun(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
+    guard from < end, let base = bytes.baseAddress else { return max(from, end) }
+    guard let hit = memchr(base + from, Int32(byte), end - from) else { return end }
+    return base.distance(to: UnsafeRawPointer(hit))
+  }
+
+  /// Offset of the last `byte` in `bytes[from..<end]`, or nil. Eight bytes a step from the end.
+  @inlinable @inline(__always)
+  public static func last(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int? {
+    let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    let pattern = 0x0101_0101_0101_0101 &* UInt64(byte)
+    var i = end
+    while i - 8 >= from {
+      let w = bytes.loadUnaligned(fromByteOffset: i - 8, as: UInt64.self) ^ pattern
+      // Exact, with no borrow between bytes: the high bit is set for each byte that matched.
+      let found = ~(((w & lows) &+ lows) | w | lows)
+      if found != 0 { return i - 8 + (63 - found.leadingZeroBitCount) >> 3 }
+      i -= 8
+    }
+    while i > from {
+      i -= 1
+      if bytes[i] == byte { return i }
+    }
+    return nil
+  }
+}
