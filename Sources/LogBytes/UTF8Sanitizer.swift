@@ -10,8 +10,18 @@ public enum UTF8Sanitizer {
   public static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
     var i = 0
     let n = b.count
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    // Four words a step with one test: a log line is 300 to 1,000 bytes of ASCII.
+    while i + 32 <= n {
+      let w =
+        b.loadUnaligned(fromByteOffset: i, as: UInt64.self) | b.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+        | b.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)
+        | b.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
+      if w & highs != 0 { return false }
+      i += 32
+    }
     while i + 8 <= n {
-      if b.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+      if b.loadUnaligned(fromByteOffset: i, as: UInt64.self) & highs != 0 { return false }
       i += 8
     }
     while i < n {

@@ -40,4 +40,18 @@ import Testing
       #expect(valid)
     }
   }
+
+  /// One byte above 0x7F anywhere in up to 80 bytes (two and a half 32-byte steps, words, a
+  /// tail) is found; none means ASCII.
+  @Test func asciiCheckFindsAHighByteAtEveryPosition() {
+    for count in 0...80 {
+      var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: count)
+      bytes.withUnsafeBytes { #expect(UTF8Sanitizer.isASCII($0)) }
+      for position in 0..<count {
+        bytes[position] = 0x80
+        bytes.withUnsafeBytes { #expect(!UTF8Sanitizer.isASCII($0), "\(count) \(position)") }
+        bytes[position] = 0x7F
+      }
+    }
+  }
 }
