@@ -327,10 +327,11 @@ public enum AccessLogTokenizer {
   static func parseDecimal(_ s: Span, _ line: UnsafeRawBufferPointer) -> Int64? {
     guard s.length > 0 && s.length <= 18 else { return nil }
     var v: Int64 = 0
+    // Eighteen digits cannot overflow: wrapping arithmetic skips the checks.
     for i in Int(s.start)..<s.end {
       let d = line[i] &- 0x30
       guard d < 10 else { return nil }
-      v = v * 10 + Int64(d)
+      v = v &* 10 &+ Int64(d)
     }
     return v
   }
