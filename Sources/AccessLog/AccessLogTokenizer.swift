@@ -52,37 +52,16 @@ public enum AccessLogTokenizer {
     // Request-URI
     guard c.pos < end else { return .tooFewFields }
     if line[c.pos] == quote {
-      let close: Int
-      switch requestURIClose(line, open: c.pos, end: end) {
-      case .success(let q): close = q
+      // Finding where the URI ends reads the status, error and counts after it.
+      let open = c.pos
+      switch requestURIClose(line, open: open, end: end, record: &record, cursor: &c) {
+      case .success(let close): record.requestURI = quotedNullable(Span(start: open + 1, end: close), line)
       case .failure(let reason): return reason
       }
-      record.requestURI = quotedNullable(Span(start: c.pos + 1, end: close), line)
-      c.pos = close + 2
     } else {
       guard let t = c.token(), t.length == 1, line[Int(t.start)] == dash else { return .badRequestURI }
       record.requestURI = .null
-    }
-
-    guard let status = c.token() else { return .tooFewFields }
-    if isDash(status, line) {
-      record.httpStatus = nil
-    } else {
-      guard status.length == 3, let v = parseDecimal(status, line) else { return .badHTTPStatus }
-      record.httpStatus = Int32(v)
-    }
-    guard let error = c.token() else { return .tooFewFields }
-    record.errorCode = nullable(error, line)
-    for k in 0..<4 {
-      guard let t = c.token() else { return .tooFewFields }
-      if isDash(t, line) { continue }
-      guard let v = parseDecimal(t, line) else { return .badNumber }
-      switch k {
-      case 0: record.bytesSent = v
-      case 1: record.objectSize = v
-      case 2: record.totalTimeMs = v
-      default: record.turnAroundTimeMs = v
-      }
+      if let reason = statusErrorAndCounts(&c, into: &record) { return reason }
     }
 
     // Referer
@@ -240,14 +219,17 @@ public enum AccessLogTokenizer {
   /// The closing quote of the Request-URI: the first `"` after which the line continues with
   /// ` <status> <error> <n> <n> <n> <n> ` and then a Referer (`"` or `-`). When no quote fits,
   /// the reason names the first field that broke the best candidate.
-  static func requestURIClose(_ line: UnsafeRawBufferPointer, open: Int, end: Int)
-    -> Result<Int, AccessLogRejection>
-  {
+  /// On success, `record` holds the fields from the HTTP status to Turn-Around Time and `cursor`
+  /// is at the Referer.
+  static func requestURIClose(
+    _ line: UnsafeRawBufferPointer, open: Int, end: Int, record: inout AccessLogRecord, cursor: inout Cursor
+  ) -> Result<Int, AccessLogRejection> {
     var diagnosis: AccessLogRejection?
     var q = ByteSearch.firstInLongRun(quote, in: line, from: open + 1, end: end)
     while q < end {
       if q + 1 < end && line[q + 1] == space {
-        guard let problem = followsURI(line, at: q + 2, end: end) else { return .success(q) }
+        cursor.pos = q + 2
+        guard let problem = followsURI(&cursor, into: &record) else { return .success(q) }
         // The quote after ` HTTP/x.y` is where the URI was meant to end: what broke after it
         // is the most useful reason to give.
         if diagnosis == nil && endsWithProtocol(line, before: q) {
@@ -267,21 +249,51 @@ public enum AccessLogTokenizer {
       && line[q - 4] == UInt8(ascii: "/")
   }
 
-  /// nil when the fields after a Request-URI candidate are well formed; otherwise what is wrong.
-  static func followsURI(_ line: UnsafeRawBufferPointer, at start: Int, end: Int) -> AccessLogRejection? {
-    var c = Cursor(line: line, end: end)
-    c.pos = start
-    guard let status = c.token() else { return .badRequestURI }
-    if !isDash(status, line) && !(status.length == 3 && parseDecimal(status, line) != nil) {
-      return .badRequestURI
+  /// nil when the fields after a Request-URI candidate (at `c.pos`) are well formed, read into
+  /// `r`; otherwise what is wrong. A status that is not one is `.badRequestURI`: the quote was
+  /// inside the URI.
+  static func followsURI(_ c: inout Cursor, into r: inout AccessLogRecord) -> AccessLogRejection? {
+    let line = c.line
+    var first = c.pos
+    while first < c.end && line[first] == space { first += 1 }
+    guard first < c.end else { return .badRequestURI }
+    switch statusErrorAndCounts(&c, into: &r) {
+    case nil: break
+    case .badHTTPStatus?: return .badRequestURI
+    case let problem?: return problem
     }
-    guard c.token() != nil else { return .tooFewFields }
-    for _ in 0..<4 {
-      guard let t = c.token() else { return .tooFewFields }
-      if !isDash(t, line) && parseDecimal(t, line) == nil { return .badNumber }
-    }
-    guard c.pos < end else { return .tooFewFields }
+    guard c.pos < c.end else { return .tooFewFields }
     return line[c.pos] == quote || line[c.pos] == dash ? nil : .badReferer
+  }
+
+  /// HTTP status, Error Code, Bytes Sent, Object Size, Total Time and Turn-Around Time, every one
+  /// assigned (a dash as nil), so a candidate read after a failed one leaves nothing of it.
+  static func statusErrorAndCounts(_ c: inout Cursor, into r: inout AccessLogRecord) -> AccessLogRejection? {
+    let line = c.line
+    r.httpStatus = nil
+    r.errorCode = .null
+    guard let status = c.token() else { return .tooFewFields }
+    if !isDash(status, line) {
+      guard status.length == 3, let v = parseDecimal(status, line) else { return .badHTTPStatus }
+      r.httpStatus = Int32(v)
+    }
+    guard let error = c.token() else { return .tooFewFields }
+    r.errorCode = nullable(error, line)
+    for k in 0..<4 {
+      guard let t = c.token() else { return .tooFewFields }
+      var v: Int64?
+      if !isDash(t, line) {
+        guard let n = parseDecimal(t, line) else { return .badNumber }
+        v = n
+      }
+      switch k {
+      case 0: r.bytesSent = v
+      case 1: r.objectSize = v
+      case 2: r.totalTimeMs = v
+      default: r.turnAroundTimeMs = v
+      }
+    }
+    return nil
   }
 
   /// The closing quote of the Referer: the first `"` followed by ` "` or by ` -` as a whole token.
