@@ -116,8 +116,9 @@ let benchmarks: @Sendable () -> Void = {
       for _ in 0..<repeats {
         for document in cloudTrailDocuments {
           document.withUnsafeBytes { b in
-            let scanner = JSONScanner(b)
-            _ = CloudTrailDocument(b).scan(
+            let document = CloudTrailDocument(b)
+            let scanner = document.scanner
+            _ = document.scan(
               onRecord: { value in
                 if (try? CloudTrailRecordReader.read(value, scanner: scanner, into: &record)) != nil { count += 1 }
               }, onReject: { _, _ in })

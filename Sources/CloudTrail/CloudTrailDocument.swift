@@ -9,7 +9,9 @@ public struct CloudTrailDocument {
     case notALog(String)
   }
 
-  let scanner: JSONScanner
+  /// Walks of the records it hands out should use this scanner: it knows where their nested
+  /// objects end.
+  public let scanner: JSONScanner
   var buffer: UnsafeRawBufferPointer { scanner.buffer }
 
   public init(_ buffer: UnsafeRawBufferPointer) {

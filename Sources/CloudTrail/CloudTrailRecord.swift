@@ -3,7 +3,7 @@
 /// String fields are `JSONValue`s (decoded only when a column is filled); times and numbers are
 /// parsed here because their forms vary (reference §6.2–6.3). A field that is absent, `null` or of
 /// an unexpected JSON type is simply missing: the raw JSON columns keep everything.
-public struct CloudTrailRecord: Sendable {
+public struct CloudTrailRecord: Sendable, Equatable {
   public var eventTime = JSONValue.missing
   public var eventTimeMicros: Int64?
   public var eventID = JSONValue.missing

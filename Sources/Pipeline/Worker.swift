@@ -151,7 +151,7 @@ final class Worker {
     _ content: UnsafeRawBufferPointer, path: String, pathBytes: UnsafeRawBufferPointer, writeError: inout Error?
   ) -> String? {
     let document = CloudTrailDocument(content)
-    let scanner = JSONScanner(content)
+    let scanner = document.scanner
     var read: Int64 = 0
     var insights: Int64 = 0
     func rejectRecord(_ offset: Int64, _ code: String, _ explanation: String, _ excerpt: UnsafeRawBufferPointer) {

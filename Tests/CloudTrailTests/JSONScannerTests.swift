@@ -45,6 +45,56 @@ import Testing
     }
   }
 
+  /// A random nested document, walked member by member and element by element to the bottom:
+  /// the scanner that validated it (which jumps over nested containers by the ends it noted,
+  /// up to its table's capacity) and a fresh one (which scans them) see the same values.
+  @Test func walksAfterValidationSeeWhatAFreshScannerSees() throws {
+    var rng = SystemRandomNumberGenerator()
+    func make(_ depth: Int) -> String {
+      switch depth > 4 ? Int.random(in: 0...2, using: &rng) : Int.random(in: 0...5, using: &rng) {
+      case 0: return #""s\"]}{[""#
+      case 1: return "-12.5e1"
+      case 2: return "null"
+      case 3, 4:
+        let members = (0..<Int.random(in: 0...6, using: &rng)).map { "\"k\($0)\": \(make(depth + 1))" }
+        return "{ " + members.joined(separator: " , ") + "}"
+      default:
+        return "[" + (0..<Int.random(in: 0...6, using: &rng)).map { _ in make(depth + 1) }.joined(separator: ",") + " ]"
+      }
+    }
+    func walk(_ s: JSONScanner, _ v: JSONValue, into out: inout [JSONValue]) {
+      out.append(v)
+      if v.kind == .object {
+        try? s.forEachMember(of: v) { k, m in
+          out.append(k)
+          walk(s, m, into: &out)
+        }
+      } else if v.kind == .array {
+        try? s.forEachElement(of: v) { walk(s, $0, into: &out) }
+      }
+    }
+    for _ in 0..<300 {
+      let text = "{\"Records\": \(make(0)), \"x\": [\(make(0)), \(make(0))]}"
+      try Array(text.utf8).withUnsafeBytes { b in
+        let validated = JSONScanner(b)
+        let (v, _) = try validated.value(at: 0)
+        var seen: [JSONValue] = []
+        var fresh: [JSONValue] = []
+        walk(validated, v, into: &seen)
+        walk(JSONScanner(b), v, into: &fresh)
+        #expect(seen == fresh, "\(text)")
+        // Walked twice, out of order: the table is looked up backwards too.
+        var again: [JSONValue] = []
+        walk(validated, validated.member("x", of: v), into: &again)
+        walk(validated, v, into: &again)
+        var freshAgain: [JSONValue] = []
+        walk(JSONScanner(b), JSONScanner(b).member("x", of: v), into: &freshAgain)
+        walk(JSONScanner(b), v, into: &freshAgain)
+        #expect(again == freshAgain)
+      }
+    }
+  }
+
   @Test func numericStringsAndFloatsAreIntegers() {
     Array(#"["300", "x", 7759, 1.5, "-3", 1e2]"#.utf8).withUnsafeBytes { b in
       let s = JSONScanner(b)
