@@ -16,7 +16,10 @@ public enum JSONText {
       let hasQuote = (q &- ones) & ~q & highs
       let hasBackslash = (b &- ones) & ~b & highs
       let hasControl = (w &- (ones &* 0x20)) & ~w & highs
-      if hasQuote | hasBackslash | hasControl != 0 { break }
+      let found = hasQuote | hasBackslash | hasControl
+      // A borrow can mark bytes above the first match of each test, never below it: the lowest
+      // mark of the three is exact.
+      if found != 0 { return i + found.trailingZeroBitCount >> 3 }
       i += 8
     }
     while i < n {
