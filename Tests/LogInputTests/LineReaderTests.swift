@@ -264,13 +264,18 @@ import Testing
 }
 
 @Suite struct RangeReadTests {
-  /// Reading a plain file in shares yields every line exactly once, wherever the cuts fall.
-  @Test(arguments: [1, 7, 100, 4096])
-  func sharesCoverEveryLineOnce(share: Int) {
+  /// Reading a plain file in shares yields every line exactly once, wherever the cuts fall,
+  /// whether the file is read into the reader's buffer (small files) or mapped (a buffer too
+  /// small to hold it).
+  @Test(arguments: [1, 7, 100, 4096], [4 << 20, 64])
+  func sharesCoverEveryLineOnce(share: Int, chunk: Int) {
     let content = LineReaderTests.sampleContent(seed: 11, lines: 300)
-    let path = LineReaderTests.write(content, "ranges-\(share)")
+    let path = LineReaderTests.write(content, "ranges-\(share)-\(chunk)")
     defer { unlink(path) }
-    let reader = LineReader()
+    var options = LineReaderOptions()
+    options.chunkSize = chunk
+    options.maxLineLength = 1000
+    let reader = LineReader(options: options)
     var offsets: [Int64] = []
     var lines: [[UInt8]] = []
     var start: Int64 = 0
