@@ -283,8 +283,17 @@ public final class LineReader {
     onStored: StoredHandler
   ) -> Bool {
     guard size >= 18, size <= Self.atOnceLimit else { return false }
-    guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else { return false }
-    defer { munmap(map, size) }
+    // A small archive is read, not mapped (unmapping costs a TLB flush on every thread).
+    let small = size <= Self.inputBlockSize
+    let map: UnsafeMutableRawPointer
+    if small {
+      guard Self.readFully(fd, into: inputBlock, count: size) == size else { return false }
+      map = inputBlock
+    } else {
+      guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else { return false }
+      map = mapped
+    }
+    defer { if !small { munmap(map, size) } }
     let stored = UnsafeRawBufferPointer(start: map, count: size)
     // The trailer's ISIZE: the last member's content size (mod 2^32), a first test of fit.
     let lastSize = Int(stored.loadUnaligned(fromByteOffset: size - 4, as: UInt32.self).littleEndian)
