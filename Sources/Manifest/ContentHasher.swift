@@ -18,8 +18,17 @@ public struct ContentHasher {
     bytes += Int64(chunk.count)
   }
 
+  /// `sha256:` and the digest in lower-case hex, built as bytes: sixty-four one-digit strings
+  /// joined had cost 4% of a run over 91,000 small files.
   public func finalize() -> String {
-    "sha256:" + hash.finalize().map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
+    let digits: StaticString = "0123456789abcdef"
+    var text = Array("sha256:".utf8)
+    text.reserveCapacity(7 + 64)
+    for byte in hash.finalize() {
+      text.append(digits.utf8Start[Int(byte >> 4)])
+      text.append(digits.utf8Start[Int(byte & 15)])
+    }
+    return String(decoding: text, as: UTF8.self)
   }
 
   /// Hashes `range` of the file at `path` (nil if it cannot be read in full).
