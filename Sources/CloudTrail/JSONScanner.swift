@@ -139,9 +139,18 @@ public struct JSONScanner {
   @inline(__always)
   func nextSpecial(from start: Int) -> Int { JSONText.firstSpecial(in: buffer, from: start) }
 
-  /// Offset of the closing quote of a string whose content starts at `contentStart`.
+  /// Offset of the closing quote of a string whose content starts at `contentStart`, and
+  /// whether it holds escapes. Inlined for the usual string, which has none.
+  @inline(__always)
   private func stringEnd(contentStart: Int) throws(JSONError) -> (Int, Bool) {
-    var i = nextSpecial(from: contentStart)
+    let i = nextSpecial(from: contentStart)
+    if i < buffer.count && buffer[i] == UInt8(ascii: "\"") { return (i, false) }
+    return try escapedStringEnd(contentStart: contentStart, from: i)
+  }
+
+  /// `stringEnd` from the first special byte `from` on: escapes, control characters, the end.
+  private func escapedStringEnd(contentStart: Int, from: Int) throws(JSONError) -> (Int, Bool) {
+    var i = from
     var escaped = false
     let n = buffer.count
     while i < n {

@@ -95,6 +95,31 @@ import Testing
     }
   }
 
+  /// Names compared a word at a time: equal, or one byte changed anywhere (first word, middle,
+  /// the overlapping last word), or another length, the answer is the byte-wise one.
+  @Test func memberNamesCompareAsTheirBytes() {
+    let names: [StaticString] = [
+      "a", "eventID", "abcdefgh", "eventTime", "abcdefghijklmnop", "x-amz-security-token",
+      "sessionCredentialFromConsole",
+    ]
+    for name in names {
+      let bytes = Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+      var candidates = [bytes, bytes + [0x61], Array(bytes.dropLast())]
+      for k in bytes.indices {
+        var changed = bytes
+        changed[k] ^= 0x20
+        candidates.append(changed)
+      }
+      for candidate in candidates {
+        let text = [0x22] + candidate + [0x22]
+        text.withUnsafeBytes { b in
+          let v = JSONValue(kind: .string, start: 1, end: 1 + candidate.count)
+          #expect(JSONStrings.equals(v, name, in: b) == (candidate == bytes), "\(name) \(candidate)")
+        }
+      }
+    }
+  }
+
   @Test func numericStringsAndFloatsAreIntegers() {
     Array(#"["300", "x", 7759, 1.5, "-3", 1e2]"#.utf8).withUnsafeBytes { b in
       let s = JSONScanner(b)
