@@ -57,6 +57,10 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   private var spare: Batch?
   private var sequence = 0
   private var rowsSinceCheck = 0
+  /// Each buffered batch's bytes when last measured, and its rows then: a batch's memory
+  /// changes only as rows are added, and CloudTrail over 143 days kept 143 batches of 60
+  /// builders per writer, measured at every check (1.4% of the run).
+  private var measured: [Int64: (rows: Int, bytes: Int)] = [:]
   private(set) var parts: [WrittenPart] = []
 
   private let gauge: MemoryGauge
@@ -80,6 +84,7 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     // buffers) on every row.
     var index = batches.index(forKey: day)
     if index == nil {
+      measured[day] = nil
       batches[day] = spare ?? Batch()
       spare = nil
       index = batches.index(forKey: day)
@@ -117,7 +122,7 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     var own = spareBytes
     var largest: (day: Int64, bytes: Int)?
     for (day, batch) in batches {
-      let b = batch.approximateBytes
+      let b = bytes(of: batch, day: day)
       own += b
       if largest == nil || b > largest!.bytes { largest = (day, b) }
     }
@@ -133,7 +138,15 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
       try write(batch, day: largest.day)
       spare = nil
     }
-    gauge.publish(slot, batches.values.reduce(0) { $0 + $1.approximateBytes })
+    gauge.publish(slot, batches.reduce(0) { $0 + bytes(of: $1.value, day: $1.key) })
+  }
+
+  private func bytes(of batch: Batch, day: Int64) -> Int {
+    let rows = batch.count
+    if let m = measured[day], m.rows == rows { return m.bytes }
+    let b = batch.approximateBytes
+    measured[day] = (rows, b)
+    return b
   }
 
   /// Writes `batch` as one part, then keeps it, emptied, as the spare.
