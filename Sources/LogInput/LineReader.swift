@@ -40,8 +40,10 @@ public struct FileReadResult: Sendable {
 
 /// Reads plain, gzip and zstd files, as lines with their byte offsets or as one buffer.
 ///
-/// Plain files are memory-mapped and lines are views into the mapping (zero copies); compressed
-/// files are inflated into one reused buffer. Memory stays bounded whatever the file size.
+/// Plain files are memory-mapped and lines are views into the mapping (zero copies), except
+/// small ones, read into the reader's buffer (cheaper than mapping and unmapping them);
+/// compressed files are inflated into one reused buffer. Memory stays bounded whatever the
+/// file size.
 /// A reader is reused from file to file and is not shared between threads.
 public final class LineReader {
   public let options: LineReaderOptions
