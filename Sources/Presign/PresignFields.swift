@@ -51,25 +51,27 @@ public struct PresignFields: Sendable {
     return "other"
   }
 
+  /// Empty buffers are left alone: emptying even an empty array goes through the generic
+  /// range replacement, and most requests are not presigned.
   mutating func reset() {
     version = nil
-    algorithm.removeAll(keepingCapacity: true)
+    if !algorithm.isEmpty { algorithm.removeAll(keepingCapacity: true) }
     hasAlgorithm = false
-    accessKeyID.removeAll(keepingCapacity: true)
+    if !accessKeyID.isEmpty { accessKeyID.removeAll(keepingCapacity: true) }
     hasAccessKeyID = false
     credentialDate = nil
-    credentialRegion.removeAll(keepingCapacity: true)
+    if !credentialRegion.isEmpty { credentialRegion.removeAll(keepingCapacity: true) }
     hasCredentialRegion = false
-    credentialService.removeAll(keepingCapacity: true)
+    if !credentialService.isEmpty { credentialService.removeAll(keepingCapacity: true) }
     hasCredentialService = false
     signedAtMicros = nil
     expiresSeconds = nil
     expiresAtMicros = nil
     urlAgeSeconds = nil
     usedAfterExpiry = nil
-    securityTokenSHA256.removeAll(keepingCapacity: true)
-    signatureSHA256.removeAll(keepingCapacity: true)
-    signedHeaders.removeAll(keepingCapacity: true)
+    if !securityTokenSHA256.isEmpty { securityTokenSHA256.removeAll(keepingCapacity: true) }
+    if !signatureSHA256.isEmpty { signatureSHA256.removeAll(keepingCapacity: true) }
+    if !signedHeaders.isEmpty { signedHeaders.removeAll(keepingCapacity: true) }
     hasSignedHeaders = false
   }
 }
