@@ -27,7 +27,7 @@ let package = Package(
     .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
     .target(name: "Query", dependencies: ["Parquet", "LogBytes"]),
     .target(name: "Hunts", dependencies: ["Query", "LogBytes"]),
-    .target(name: "Manifest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "Manifest", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest"]),
     .executableTarget(
       name: "sigtrail",
