@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Parquet encoding ids (parquet.thrift `Encoding`).
 enum Encoding: Int32 {
   case plain = 0
@@ -16,6 +20,8 @@ enum PageType: Int32 {
 /// Offsets are relative to the start of `bytes`; the file writer rebases them.
 struct EncodedColumnChunk {
   var bytes: [UInt8] = []
+  /// `bytes.count`, kept for the footer once the bytes are written and their buffer reused.
+  var compressedSize = 0
   var dictionaryPageOffset: Int?
   var dataPageOffset = 0
   var totalUncompressedSize = 0
@@ -52,6 +58,12 @@ public struct WriterOptions: Sendable {
   public init() {}
 }
 
+/// Empty buffers with capacity, handed from one column chunk's encoder to the next.
+struct EncoderBuffers {
+  var page: [UInt8] = []
+  var chunk: [UInt8] = []
+}
+
 /// Encodes one column chunk: decides dictionary or PLAIN for the whole chunk, cuts v1 data pages,
 /// writes definition levels for nullable columns, compresses every page with zstd.
 struct ColumnChunkEncoder {
@@ -60,18 +72,32 @@ struct ColumnChunkEncoder {
   let compressor: ZstdCompressor
 
   private var chunk = EncodedColumnChunk()
-  private var body: [UInt8] = []
+  private var body: [UInt8]
 
-  init(descriptor: ColumnDescriptor, options: WriterOptions, compressor: ZstdCompressor) {
+  /// `buffers` are empty arrays whose capacity a previous chunk left (see `ParquetWriteContext`).
+  init(
+    descriptor: ColumnDescriptor, options: WriterOptions, compressor: ZstdCompressor,
+    buffers: EncoderBuffers = EncoderBuffers()
+  ) {
     self.descriptor = descriptor
     self.options = options
     self.compressor = compressor
-    body.reserveCapacity(options.pageByteLimit + 1024)
+    body = buffers.page
+    chunk.bytes = buffers.chunk
+  }
+
+  /// The page buffer, emptied, for the next encoder (the chunk's bytes leave with the chunk).
+  mutating func takePageBuffer() -> [UInt8] {
+    var page: [UInt8] = []
+    swap(&page, &body)
+    page.removeAll(keepingCapacity: true)
+    return page
   }
 
   /// `order` lists the rows to write, in output order (a sort permutation), or nil for row order.
+  /// The returned chunk owns the encoder's chunk buffer; the encoder encodes one chunk.
   mutating func encode(_ values: ColumnValues, order: [Int32]?) throws -> EncodedColumnChunk {
-    chunk = EncodedColumnChunk()
+    chunk.bytes.removeAll(keepingCapacity: true)
     let rowCount = order?.count ?? values.count
     chunk.numValues = rowCount
     let rows: [Int32] = order ?? (0..<Int32(values.count)).map { $0 }
@@ -87,7 +113,10 @@ struct ColumnChunkEncoder {
     case .double:
       throw ParquetError("column \(descriptor.name): this writer does not write floating-point columns")
     }
-    return chunk
+    chunk.compressedSize = chunk.bytes.count
+    var done = EncodedColumnChunk()
+    swap(&done, &chunk)
+    return done
   }
 
   // MARK: page cutting
@@ -325,9 +354,14 @@ struct ColumnChunkEncoder {
   }
 
   /// Unsigned byte-wise order, the TYPE_ORDER of STRING / BYTE_ARRAY.
+  /// `memcmp` compares unsigned bytes; URIs and ARNs share long prefixes, which a byte loop
+  /// walked twice per value (against the minimum and the maximum).
   static func lessThan(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
     let n = min(a.count, b.count)
-    for i in 0..<n where a[i] != b[i] { return a[i] < b[i] }
+    if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+      let c = memcmp(pa, pb, n)
+      if c != 0 { return c < 0 }
+    }
     return a.count < b.count
   }
 
@@ -341,8 +375,13 @@ struct ColumnChunkEncoder {
     var nullCount = 0
     var minV = Int64.max
     var maxV = Int64.min
+    // Past one distinct value in `integerDictionaryRepeats` rows the dictionary is refused below
+    // anyway, so building it stops there (ids, sizes and times never get that far).
     var builder = IntegerDictionaryBuilder(
-      maxEntries: max(1, min(65_536, Int(Double(rows.count) * options.dictionaryMaxRatio))))
+      maxEntries: max(
+        1,
+        min(
+          65_536, Int(Double(rows.count) * options.dictionaryMaxRatio), rows.count / Self.integerDictionaryRepeats)))
     var indices: [UInt32] = []
     indices.reserveCapacity(rows.count)
     var dictionaryOK = true

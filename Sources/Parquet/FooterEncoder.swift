@@ -114,7 +114,7 @@ enum FooterEncoder {
     for info in g.chunks {
       let c = info.chunk
       totalUncompressed += c.totalUncompressedSize
-      totalCompressed += c.bytes.count
+      totalCompressed += c.compressedSize
       w.beginListStruct()
       w.field(2, i64: 0)  // ColumnChunk.file_offset: required, and 0 by convention.
       w.beginStruct(3)
@@ -129,7 +129,7 @@ enum FooterEncoder {
       w.field(4, i32: 6)  // ZSTD
       w.field(5, i64: Int64(c.numValues))
       w.field(6, i64: Int64(c.totalUncompressedSize))
-      w.field(7, i64: Int64(c.bytes.count))
+      w.field(7, i64: Int64(c.compressedSize))
       w.field(9, i64: Int64(info.fileOffset + c.dataPageOffset))
       if let d = c.dictionaryPageOffset { w.field(11, i64: Int64(info.fileOffset + d)) }
       c.statistics.write(into: &w, fieldId: 12)

@@ -16,6 +16,7 @@ public final class ParquetFileWriter {
   private var offset = 0
   private var rowGroups: [RowGroupRecord] = []
   private var totalRows = 0
+  private let context: ParquetWriteContext
   private let compressor: ZstdCompressor
 
   private struct ChunkRecord {
@@ -31,14 +32,17 @@ public final class ParquetFileWriter {
     var sortedByColumn: Int?
   }
 
-  /// Creates (truncating) `path` with the given permission bits.
-  public init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), mode: UInt32 = 0o640)
-    throws
-  {
+  /// Creates (truncating) `path` with the given permission bits. A thread writing many files
+  /// passes the same `context` to each.
+  public init(
+    path: String, schema: Schema, options: WriterOptions = WriterOptions(), mode: UInt32 = 0o640,
+    context: ParquetWriteContext = ParquetWriteContext()
+  ) throws {
     self.path = path
     self.schema = schema
     self.options = options
-    self.compressor = ZstdCompressor(level: options.zstdLevel)
+    self.context = context
+    self.compressor = context.compressor(level: options.zstdLevel)
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
     if fd < 0 { throw ParquetError("cannot create \(path): \(String(cString: strerror(errno)))") }
     try writeAll(Array("PAR1".utf8))
@@ -63,11 +67,16 @@ public final class ParquetFileWriter {
     records.reserveCapacity(columns.count)
     for (i, values) in columns.enumerated() {
       precondition(values.count == columns[0].count, "columns of one row group differ in length")
+      var buffers = EncoderBuffers()
+      swap(&buffers, &context.buffers)
       var encoder = ColumnChunkEncoder(
-        descriptor: schema.columns[i], options: options, compressor: compressor)
-      let chunk = try encoder.encode(values, order: order)
+        descriptor: schema.columns[i], options: options, compressor: compressor, buffers: buffers)
+      var chunk = try encoder.encode(values, order: order)
+      context.buffers.page = encoder.takePageBuffer()
       let start = offset
       try writeAll(chunk.bytes)
+      // The footer needs the chunk's description only; its bytes are on disk.
+      context.recycle(chunkBytes: &chunk.bytes)
       records.append(ChunkRecord(descriptor: schema.columns[i], fileOffset: start, chunk: chunk))
     }
     // Bloom filters follow their row group (arrow-rs's AfterRowGroup): readers seek by offset.

@@ -62,6 +62,8 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   /// builders per writer, measured at every check (1.4% of the run).
   private var measured: [Int64: (rows: Int, bytes: Int)] = [:]
   private(set) var parts: [WrittenPart] = []
+  /// zstd context and encoding buffers, kept warm from part to part.
+  private let writeContext = ParquetWriteContext()
 
   private let gauge: MemoryGauge
   private let slot: Int
@@ -174,7 +176,8 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     let columns = batch.columnValues()
     do {
       let writer = try ParquetFileWriter(
-        path: temporaryPath, schema: Batch.schema, options: writerOptions, mode: options.fileMode)
+        path: temporaryPath, schema: Batch.schema, options: writerOptions, mode: options.fileMode,
+        context: writeContext)
       var start = 0
       while start < order.count {
         let end = min(order.count, start + options.rowGroupRows)

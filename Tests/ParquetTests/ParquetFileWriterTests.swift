@@ -34,6 +34,47 @@ import Testing
     #expect(w.rowCount == 1000)
   }
 
+  /// A thread reuses one context (zstd tables, page and chunk buffers) for all its files: what
+  /// an earlier file left in the buffers must never reach a later one.
+  @Test func aSharedWriteContextWritesTheSameBytesAsAFreshOne() throws {
+    func write(_ path: String, rows: Int, seed: Int, context: ParquetWriteContext) throws -> Data {
+      var strings = ByteArrayValues()
+      for i in 0..<rows {
+        if i % 10 == seed { strings.appendNull() } else { strings.append(Array("value \(i &* seed % 997)".utf8)) }
+      }
+      let w = try ParquetFileWriter(path: path, schema: Self.schema, context: context)
+      try w.writeRowGroup(
+        [
+          .int64(values: (0..<rows).map { Int64($0 * seed) }, isNull: [Bool](repeating: false, count: rows)),
+          .byteArray(strings),
+        ], order: nil, sortedByColumn: nil)
+      try w.finish()
+      return try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+    let path = NSTemporaryDirectory() + "sigtrail-context-\(getpid()).parquet"
+    defer { unlink(path) }
+    let fresh = try write(path, rows: 300, seed: 3, context: ParquetWriteContext())
+    let shared = ParquetWriteContext()
+    let large = try write(path, rows: 50_000, seed: 7, context: shared)
+    let reused = try write(path, rows: 300, seed: 3, context: shared)
+    #expect(large.count > fresh.count)
+    #expect(reused == fresh)
+  }
+
+  /// Statistics order strings as unsigned bytes, shorter prefix first.
+  @Test func stringOrderIsUnsignedBytewise() {
+    func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+      a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in ColumnChunkEncoder.lessThan(pa, pb) } }
+    }
+    #expect(less([0x41], [0xC3, 0xA9]))
+    #expect(!less([0xC3, 0xA9], [0x41]))
+    #expect(less(Array("abc".utf8), Array("abcd".utf8)))
+    #expect(!less(Array("abcd".utf8), Array("abc".utf8)))
+    #expect(!less(Array("abc".utf8), Array("abc".utf8)))
+    #expect(less([], [0]))
+    #expect(!less([], []))
+  }
+
   @Test func stringStatisticsAreTruncatedToValidBounds() {
     let long = Array(String(repeating: "a", count: 100).utf8) + [0xC3, 0xA9]
     var s = ColumnStatistics()

@@ -1,0 +1,24 @@
+/// What one thread reuses from file to file: the zstd context and the page and chunk buffers.
+///
+/// A part holds one row group of ~60 column chunks; created per file, the context's tables and a
+/// megabyte of page buffer per chunk were allocated, faulted in and freed again for every part
+/// (CloudTrail spread over months writes hundreds of small parts). Not thread-safe: one per thread.
+public final class ParquetWriteContext {
+  private var compressors: [Int32: ZstdCompressor] = [:]
+  var buffers = EncoderBuffers()
+
+  public init() {}
+
+  func compressor(level: Int32) -> ZstdCompressor {
+    if let c = compressors[level] { return c }
+    let c = ZstdCompressor(level: level)
+    compressors[level] = c
+    return c
+  }
+
+  /// Takes back a written chunk's buffer, emptied, for the next chunk.
+  func recycle(chunkBytes: inout [UInt8]) {
+    chunkBytes.removeAll(keepingCapacity: true)
+    swap(&buffers.chunk, &chunkBytes)
+  }
+}
