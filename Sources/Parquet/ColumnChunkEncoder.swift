@@ -97,13 +97,25 @@ struct ColumnChunkEncoder {
   /// `order` lists the rows to write, in output order (a sort permutation), or nil for row order.
   /// The returned chunk owns the encoder's chunk buffer; the encoder encodes one chunk.
   mutating func encode(_ values: ColumnValues, order: [Int32]?) throws -> EncodedColumnChunk {
+    try encode(.values(values), order: order)
+  }
+
+  mutating func encode(_ input: ColumnInput, order: [Int32]?) throws -> EncodedColumnChunk {
     chunk.bytes.removeAll(keepingCapacity: true)
-    let rowCount = order?.count ?? values.count
+    let rowCount = order?.count ?? input.count
     chunk.numValues = rowCount
-    let rows: [Int32] = order ?? (0..<Int32(values.count)).map { $0 }
+    let rows: [Int32] = order ?? (0..<Int32(input.count)).map { $0 }
+    let values: ColumnValues
+    switch input {
+    case .borrowedText(let view):
+      try encodeByteArray(view, rows: rows)
+      return finishChunk()
+    case .values(let v):
+      values = v
+    }
     switch values {
     case .byteArray(let b):
-      try encodeByteArray(b, rows: rows)
+      try b.withView { try encodeByteArray($0, rows: rows) }
     case .int32(let v, let isNull):
       try encodeIntegers(rows: rows, isNull: isNull, width: 4) { Int64(v[$0]) }
     case .int64(let v, let isNull):
@@ -113,6 +125,10 @@ struct ColumnChunkEncoder {
     case .double:
       throw ParquetError("column \(descriptor.name): this writer does not write floating-point columns")
     }
+    return finishChunk()
+  }
+
+  private mutating func finishChunk() -> EncodedColumnChunk {
     chunk.compressedSize = chunk.bytes.count
     var done = EncodedColumnChunk()
     swap(&done, &chunk)
@@ -139,9 +155,9 @@ struct ColumnChunkEncoder {
   }
 
   /// Appends definition levels (with the v1 4-byte length prefix) for the page's rows.
-  private mutating func appendDefinitionLevels(
-    rows: ArraySlice<Int32>, isNull: [Bool], nullsInPage: Int
-  ) {
+  private mutating func appendDefinitionLevels<Nulls: RandomAccessCollection<Bool>>(
+    rows: ArraySlice<Int32>, isNull: Nulls, nullsInPage: Int
+  ) where Nulls.Index == Int {
     guard descriptor.nullable else { return }
     let lengthAt = body.count
     body.append(contentsOf: [0, 0, 0, 0])
@@ -205,9 +221,9 @@ struct ColumnChunkEncoder {
   }
 
   /// Writes data pages of dictionary indices (`indices` holds one entry per non-null row).
-  private mutating func writeDictionaryDataPages(
-    rows: [Int32], isNull: [Bool], indices: [UInt32], dictionarySize: Int
-  ) throws {
+  private mutating func writeDictionaryDataPages<Nulls: RandomAccessCollection<Bool>>(
+    rows: [Int32], isNull: Nulls, indices: [UInt32], dictionarySize: Int
+  ) throws where Nulls.Index == Int {
     let width = RLEHybridEncoder.bitWidth(forMaxValue: UInt32(max(dictionarySize - 1, 0)))
     var nextIndex = 0
     for range in pageRanges(rows, valueSize: { _ in 2 }) {
@@ -228,7 +244,7 @@ struct ColumnChunkEncoder {
 
   // MARK: byte arrays
 
-  private mutating func encodeByteArray(_ b: ByteArrayValues, rows: [Int32]) throws {
+  private mutating func encodeByteArray(_ b: ByteArrayView, rows: [Int32]) throws {
     let nonNullEstimate = rows.count
     var nullCount = 0
     var builder = ByteArrayDictionaryBuilder(
@@ -237,27 +253,27 @@ struct ColumnChunkEncoder {
     var indices: [UInt32] = []
     indices.reserveCapacity(rows.count)
     var dictionaryOK = true
+    let arena = UnsafeBufferPointer(
+      start: b.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: b.bytes.count)
     // A value equal to the previous row's takes its index without a hash: low-cardinality
     // columns (protocol, TLS version, operation, bucket) repeat from row to row most of the time.
     var last = (start: 0, length: -1, index: UInt32(0))
-    b.bytes.withUnsafeBufferPointer { arena in
-      for r in rows {
-        let row = Int(r)
-        if b.isNull[row] {
-          nullCount += 1
-          continue
-        }
-        guard dictionaryOK else { continue }
-        let range = b.range(row)
-        if range.count == last.length && ByteHash.equal(arena, last.start, range.lowerBound, last.length) {
-          builder.countRepeat()
-          indices.append(last.index)
-        } else if let idx = builder.index(of: arena, start: range.lowerBound, length: range.count) {
-          indices.append(idx)
-          last = (range.lowerBound, range.count, idx)
-        } else {
-          dictionaryOK = false
-        }
+    for r in rows {
+      let row = Int(r)
+      if b.isNull[row] {
+        nullCount += 1
+        continue
+      }
+      guard dictionaryOK else { continue }
+      let range = b.range(row)
+      if range.count == last.length && ByteHash.equal(arena, last.start, range.lowerBound, last.length) {
+        builder.countRepeat()
+        indices.append(last.index)
+      } else if let idx = builder.index(of: arena, start: range.lowerBound, length: range.count) {
+        indices.append(idx)
+        last = (range.lowerBound, range.count, idx)
+      } else {
+        dictionaryOK = false
       }
     }
     chunk.statistics.nullCount = Int64(nullCount)
@@ -269,26 +285,24 @@ struct ColumnChunkEncoder {
       // Dictionary page: the distinct values, PLAIN.
       var minEntry = 0
       var maxEntry = 0
-      b.bytes.withUnsafeBytes { arena in
-        func entry(_ i: Int) -> UnsafeRawBufferPointer {
-          let s = Int(builder.entryStarts[i])
-          return UnsafeRawBufferPointer(rebasing: arena[s..<(s + Int(builder.entryLengths[i]))])
+      func entry(_ i: Int) -> UnsafeRawBufferPointer {
+        let s = Int(builder.entryStarts[i])
+        return UnsafeRawBufferPointer(rebasing: b.bytes[s..<(s + Int(builder.entryLengths[i]))])
+      }
+      for i in 0..<builder.count {
+        let e = entry(i)
+        withUnsafeBytes(of: UInt32(e.count).littleEndian) { body.append(contentsOf: $0) }
+        body.append(contentsOf: e)
+        if i > 0 {
+          if Self.lessThan(e, entry(minEntry)) { minEntry = i }
+          if Self.lessThan(entry(maxEntry), e) { maxEntry = i }
         }
-        for i in 0..<builder.count {
-          let e = entry(i)
-          withUnsafeBytes(of: UInt32(e.count).littleEndian) { body.append(contentsOf: $0) }
-          body.append(contentsOf: e)
-          if i > 0 {
-            if Self.lessThan(e, entry(minEntry)) { minEntry = i }
-            if Self.lessThan(entry(maxEntry), e) { maxEntry = i }
-          }
-        }
-        chunk.statistics.setStringRange(min: entry(minEntry), max: entry(maxEntry))
-        if descriptor.bloomFilter {
-          var filter = SplitBlockBloomFilter(distinctValues: builder.count, fpp: options.bloomFilterFPP)
-          for i in 0..<builder.count { filter.insert(hash: XXHash64.hash(entry(i))) }
-          chunk.bloomFilter = filter
-        }
+      }
+      chunk.statistics.setStringRange(min: entry(minEntry), max: entry(maxEntry))
+      if descriptor.bloomFilter {
+        var filter = SplitBlockBloomFilter(distinctValues: builder.count, fpp: options.bloomFilterFPP)
+        for i in 0..<builder.count { filter.insert(hash: XXHash64.hash(entry(i))) }
+        chunk.bloomFilter = filter
       }
       try flushPage(type: .dictionaryPage, valueCount: builder.count, encoding: .plain)
       try writeDictionaryDataPages(
@@ -302,52 +316,49 @@ struct ColumnChunkEncoder {
     var maxRow = -1
     var filter =
       descriptor.bloomFilter ? SplitBlockBloomFilter(distinctValues: nonNullCount, fpp: options.bloomFilterFPP) : nil
-    try b.bytes.withUnsafeBytes { arena in
-      func value(_ row: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: arena[b.range(row)])
-      }
-      if filter != nil {
-        for r in rows where !b.isNull[Int(r)] { filter!.insert(hash: XXHash64.hash(value(Int(r)))) }
-      }
-      for range in pageRanges(rows, valueSize: { b.range($0).count + 4 }) {
-        let pageRows = rows[range]
-        var nulls = 0
-        if descriptor.nullable {
-          for r in pageRows where b.isNull[Int(r)] { nulls += 1 }
-        }
-        appendDefinitionLevels(rows: pageRows, isNull: b.isNull, nullsInPage: nulls)
-        if delta {
-          var next = pageRows.startIndex
-          DeltaBinaryPackedEncoder.encode(count: pageRows.count - nulls, into: &body) { _ in
-            next = Self.nextPresent(pageRows, from: next, isNull: b.isNull)
-            defer { next += 1 }
-            return Int64(b.range(Int(pageRows[next])).count)
-          }
-        }
-        for r in pageRows {
-          let row = Int(r)
-          if b.isNull[row] { continue }
-          let v = value(row)
-          if !delta { withUnsafeBytes(of: UInt32(v.count).littleEndian) { body.append(contentsOf: $0) } }
-          body.append(contentsOf: v)
-          if minRow < 0 {
-            minRow = row
-            maxRow = row
-          } else {
-            if Self.lessThan(v, value(minRow)) { minRow = row }
-            if Self.lessThan(value(maxRow), v) { maxRow = row }
-          }
-        }
-        try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: chunk.valueEncoding)
-      }
-      if minRow >= 0 { chunk.statistics.setStringRange(min: value(minRow), max: value(maxRow)) }
+    if filter != nil {
+      for r in rows where !b.isNull[Int(r)] { filter!.insert(hash: XXHash64.hash(b.value(Int(r)))) }
     }
+    for range in pageRanges(rows, valueSize: { b.range($0).count + 4 }) {
+      let pageRows = rows[range]
+      var nulls = 0
+      if descriptor.nullable {
+        for r in pageRows where b.isNull[Int(r)] { nulls += 1 }
+      }
+      appendDefinitionLevels(rows: pageRows, isNull: b.isNull, nullsInPage: nulls)
+      if delta {
+        var next = pageRows.startIndex
+        DeltaBinaryPackedEncoder.encode(count: pageRows.count - nulls, into: &body) { _ in
+          next = Self.nextPresent(pageRows, from: next, isNull: b.isNull)
+          defer { next += 1 }
+          return Int64(b.range(Int(pageRows[next])).count)
+        }
+      }
+      for r in pageRows {
+        let row = Int(r)
+        if b.isNull[row] { continue }
+        let v = b.value(row)
+        if !delta { withUnsafeBytes(of: UInt32(v.count).littleEndian) { body.append(contentsOf: $0) } }
+        body.append(contentsOf: v)
+        if minRow < 0 {
+          minRow = row
+          maxRow = row
+        } else {
+          if Self.lessThan(v, b.value(minRow)) { minRow = row }
+          if Self.lessThan(b.value(maxRow), v) { maxRow = row }
+        }
+      }
+      try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: chunk.valueEncoding)
+    }
+    if minRow >= 0 { chunk.statistics.setStringRange(min: b.value(minRow), max: b.value(maxRow)) }
     chunk.bloomFilter = filter
   }
 
   /// The first position from `i` on of a row of the page that holds a value.
   @inline(__always)
-  static func nextPresent(_ pageRows: ArraySlice<Int32>, from i: Int, isNull: [Bool]) -> Int {
+  static func nextPresent<Nulls: RandomAccessCollection<Bool>>(
+    _ pageRows: ArraySlice<Int32>, from i: Int, isNull: Nulls
+  ) -> Int where Nulls.Index == Int {
     var i = i
     while isNull[Int(pageRows[i])] { i += 1 }
     return i

@@ -60,7 +60,14 @@ public final class ParquetFileWriter {
   public func writeRowGroup(_ columns: [ColumnValues], order: [Int32]? = nil, sortedByColumn: Int? = nil)
     throws
   {
-    precondition(columns.count == schema.columns.count, "one ColumnValues per schema column")
+    try writeRowGroup(columns.map { ColumnInput.values($0) }, order: order, sortedByColumn: sortedByColumn)
+  }
+
+  /// The same, for columns that may borrow the caller's memory (see `ColumnInput`).
+  public func writeRowGroup(_ columns: [ColumnInput], order: [Int32]? = nil, sortedByColumn: Int? = nil)
+    throws
+  {
+    precondition(columns.count == schema.columns.count, "one column per schema column")
     let rows = order?.count ?? columns.first?.count ?? 0
     guard rows > 0 else { return }
     var records: [ChunkRecord] = []

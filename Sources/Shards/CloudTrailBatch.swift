@@ -28,17 +28,15 @@ struct CloudTrailBatch: ShardBatch {
   /// Every delivery is kept, duplicates included (readers count DISTINCT event_id): a second
   /// delivery can arrive on another night anyway, and nothing is dropped unseen.
   func outputOrder() -> [Int32] {
-    let ids = columns.text[columns.slot(Column.eventID.rawValue)].values
     let eventTimes = self.eventTimes
     var order = (0..<Int32(count)).map { $0 }
-    ids.bytes.withUnsafeBytes { arena in
-      func id(_ row: Int32) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: arena[ids.range(Int(row))]) }
+    columns.withText(columns.slot(Column.eventID.rawValue)) { id in
       order.sort { a, b in
         let ta = eventTimes[Int(a)]
         let tb = eventTimes[Int(b)]
         if ta != tb { return ta < tb }
-        let ia = id(a)
-        let ib = id(b)
+        let ia = id(Int(a))
+        let ib = id(Int(b))
         if !ia.elementsEqual(ib) { return ia.lexicographicallyPrecedes(ib) }
         return a < b
       }
@@ -46,7 +44,8 @@ struct CloudTrailBatch: ShardBatch {
     return order
   }
 
-  func columnValues() -> [ColumnValues] { columns.columnValues() }
+  func columnInputs() -> [ColumnInput] { columns.columnInputs() }
+  var isFull: Bool { columns.isFull }
 
   private typealias Column = CloudTrailColumn
 
@@ -54,15 +53,15 @@ struct CloudTrailBatch: ShardBatch {
   private mutating func put(_ c: Column, _ v: JSONValue, _ b: UnsafeRawBufferPointer) {
     let index = columns.slot(c.rawValue)
     guard v.kind == .string else {
-      columns.text[index].appendNull()
+      columns.appendNull(index)
       return
     }
     if v.escaped {
       scratch.removeAll(keepingCapacity: true)
       JSONStrings.appendDecoded(v, in: b, to: &scratch)
-      scratch.withUnsafeBytes { columns.text[index].appendText($0) }
+      scratch.withUnsafeBytes { columns.appendText(index, $0) }
     } else {
-      columns.text[index].appendText(v.bytes(in: b))
+      columns.appendText(index, v.bytes(in: b))
     }
   }
 
@@ -70,9 +69,9 @@ struct CloudTrailBatch: ShardBatch {
   private mutating func put(_ c: Column, bytes: [UInt8]?) {
     let index = columns.slot(c.rawValue)
     if let bytes {
-      bytes.withUnsafeBytes { columns.text[index].appendText($0) }
+      bytes.withUnsafeBytes { columns.appendText(index, $0) }
     } else {
-      columns.text[index].appendNull()
+      columns.appendNull(index)
     }
   }
 
@@ -89,12 +88,12 @@ struct CloudTrailBatch: ShardBatch {
   private mutating func putJSON(_ c: Column, _ v: JSONValue, _ scanner: JSONScanner) {
     let index = columns.slot(c.rawValue)
     guard !v.isNullish else {
-      columns.text[index].appendNull()
+      columns.appendNull(index)
       return
     }
     scratch.removeAll(keepingCapacity: true)
     redactor.append(v, scanner: scanner, to: &scratch)
-    scratch.withUnsafeBytes { columns.text[index].appendText($0) }
+    scratch.withUnsafeBytes { columns.appendText(index, $0) }
   }
 
   mutating func append(
@@ -172,7 +171,7 @@ struct CloudTrailBatch: ShardBatch {
     putJSON(.responseElements, r.responseElements, scanner)
     putJSON(.additionalEventData, r.additionalEventData, scanner)
     putJSON(.resources, r.resources, scanner)
-    columns.text[columns.slot(Column.sourceFile.rawValue)].appendText(sourceFile)
+    columns.appendText(columns.slot(Column.sourceFile.rawValue), sourceFile)
     put(.sourceOffset, offset)
   }
 

@@ -35,8 +35,10 @@ protocol ShardBatch {
   var approximateBytes: Int { get }
   /// Rows in output order: sorted by time, ties broken without regard to scheduling.
   func outputOrder() -> [Int32]
-  /// The columns in schema order.
-  func columnValues() -> [ColumnValues]
+  /// The columns in schema order; text borrows the batch's memory (use them before appending).
+  func columnInputs() -> [ColumnInput]
+  /// Whether the batch must be written now whatever its row count (its byte arena is full).
+  var isFull: Bool { get }
   /// Empties the batch, keeping its memory for the next partition.
   mutating func removeAll()
 }
@@ -94,7 +96,7 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     let limit = options.partRows
     func fill(_ batch: inout Batch) -> Bool {
       body(&batch)
-      return batch.count >= limit
+      return batch.count >= limit || batch.isFull
     }
     if fill(&batches.values[index!]), let batch = batches.removeValue(forKey: day) {
       try write(batch, day: day)
@@ -173,7 +175,8 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     let order = batch.outputOrder()
 
     let writerOptions = options.writerOptions(version: version)
-    let columns = batch.columnValues()
+    // Text columns are views of the batch's memory: `batch` outlives every use of them here.
+    let columns = batch.columnInputs()
     do {
       let writer = try ParquetFileWriter(
         path: temporaryPath, schema: Batch.schema, options: writerOptions, mode: options.fileMode,

@@ -48,20 +48,20 @@ struct RejectsBatch: ShardBatch {
   var approximateBytes: Int { columns.allocatedBytes }
   func outputOrder() -> [Int32] {
     // In file order: a rejects part reads like the report of the run.
-    let files = columns.text[columns.slot(C.sourceFile.rawValue)].values
     let offsets = columns.int64s[columns.slot(C.sourceOffset.rawValue)].values
     var order = (0..<Int32(count)).map { $0 }
-    files.bytes.withUnsafeBytes { arena in
+    columns.withText(columns.slot(C.sourceFile.rawValue)) { file in
       order.sort { a, b in
-        let fa = UnsafeRawBufferPointer(rebasing: arena[files.range(Int(a))])
-        let fb = UnsafeRawBufferPointer(rebasing: arena[files.range(Int(b))])
+        let fa = file(Int(a))
+        let fb = file(Int(b))
         if !fa.elementsEqual(fb) { return fa.lexicographicallyPrecedes(fb) }
         return offsets[Int(a)] < offsets[Int(b)]
       }
     }
     return order
   }
-  func columnValues() -> [ColumnValues] { columns.columnValues() }
+  func columnInputs() -> [ColumnInput] { columns.columnInputs() }
+  var isFull: Bool { columns.isFull }
   mutating func removeAll() { columns.removeAll() }
 
   mutating func append(
@@ -69,22 +69,22 @@ struct RejectsBatch: ShardBatch {
     explanation: String, excerpt: UnsafeRawBufferPointer?, runID: String
   ) {
     columns.int64s[columns.slot(C.rejectedAt.rawValue)].append(time)
-    columns.text[columns.slot(C.table.rawValue)].append(table)
-    columns.text[columns.slot(C.sourceFile.rawValue)].appendText(sourceFile)
+    columns.appendText(columns.slot(C.table.rawValue), table)
+    columns.appendText(columns.slot(C.sourceFile.rawValue), sourceFile)
     columns.int64s[columns.slot(C.sourceOffset.rawValue)].append(offset)
-    columns.text[columns.slot(C.reason.rawValue)].append(reason)
-    columns.text[columns.slot(C.explanation.rawValue)].append(explanation)
+    columns.appendText(columns.slot(C.reason.rawValue), reason)
+    columns.appendText(columns.slot(C.explanation.rawValue), explanation)
     if let excerpt {
       let kept = UnsafeRawBufferPointer(rebasing: excerpt[0..<min(excerpt.count, RejectsSchema.excerptLimit)])
       scrubbed.removeAll(keepingCapacity: true)
       SecretScrubber.scrub(kept, appendingTo: &scrubbed, cache: &cache)
-      scrubbed.withUnsafeBytes { columns.text[columns.slot(C.excerpt.rawValue)].appendText($0) }
+      scrubbed.withUnsafeBytes { columns.appendText(columns.slot(C.excerpt.rawValue), $0) }
       columns.bools[columns.slot(C.excerptTruncated.rawValue)].append(excerpt.count > kept.count)
     } else {
-      columns.text[columns.slot(C.excerpt.rawValue)].appendNull()
+      columns.appendNull(columns.slot(C.excerpt.rawValue))
       columns.bools[columns.slot(C.excerptTruncated.rawValue)].append(nil)
     }
-    columns.text[columns.slot(C.runID.rawValue)].append(runID)
+    columns.appendText(columns.slot(C.runID.rawValue), runID)
   }
 }
 

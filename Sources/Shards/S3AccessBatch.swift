@@ -28,7 +28,8 @@ struct S3AccessBatch: ShardBatch {
   var approximateBytes: Int { columns.allocatedBytes }
 
   func outputOrder() -> [Int32] { timeOrder(columns.int64s[timeSlot].values) }
-  func columnValues() -> [ColumnValues] { columns.columnValues() }
+  func columnInputs() -> [ColumnInput] { columns.columnInputs() }
+  var isFull: Bool { columns.isFull }
   mutating func removeAll() { columns.removeAll() }
 
   // MARK: typed appends by column
@@ -37,24 +38,24 @@ struct S3AccessBatch: ShardBatch {
   private mutating func put(_ c: C, _ span: Span, _ line: UnsafeRawBufferPointer) {
     let i = columns.slot(c.rawValue)
     if span.isNull {
-      columns.text[i].appendNull()
+      columns.appendNull(i)
     } else {
-      columns.text[i].appendText(span.bytes(in: line), ascii: lineIsASCII)
+      columns.appendText(i, span.bytes(in: line), ascii: lineIsASCII)
     }
   }
 
   @inline(__always)
   private mutating func put(_ c: C, bytes: [UInt8], present: Bool) {
-    columns.text[columns.slot(c.rawValue)].append(bytes, present: present)
+    columns.appendText(columns.slot(c.rawValue), bytes, present: present)
   }
 
   @inline(__always)
   private mutating func put(_ c: C, _ text: String?) {
-    columns.text[columns.slot(c.rawValue)].append(text)
+    columns.appendText(columns.slot(c.rawValue), text)
   }
 
   @inline(__always)
-  private mutating func putNull(_ c: C) { columns.text[columns.slot(c.rawValue)].appendNull() }
+  private mutating func putNull(_ c: C) { columns.appendNull(columns.slot(c.rawValue)) }
 
   @inline(__always)
   private mutating func put(_ c: C, _ v: Int64?) { columns.int64s[columns.slot(c.rawValue)].append(v) }
@@ -71,7 +72,7 @@ struct S3AccessBatch: ShardBatch {
     let text = span.bytes(in: line)
     scratch.text.removeAll(keepingCapacity: true)
     QueryRedactor.redact(text, appendingTo: &scratch.text, cache: &scratch.fingerprints)
-    scratch.text.withUnsafeBytes { columns.text[columns.slot(c.rawValue)].appendText($0, ascii: lineIsASCII) }
+    scratch.text.withUnsafeBytes { columns.appendText(columns.slot(c.rawValue), $0, ascii: lineIsASCII) }
   }
 
   /// The Request-URI and its query, secrets fingerprinted, and the presign fields, from one
@@ -98,9 +99,10 @@ struct S3AccessBatch: ShardBatch {
     QueryRedactor.redact(
       UnsafeRawBufferPointer(rebasing: uri[query.end...]), appendingTo: &scratch.text, cache: &scratch.fingerprints)
     scratch.text.withUnsafeBytes { text in
-      columns.text[columns.slot(C.requestURI.rawValue)].appendText(text, ascii: lineIsASCII)
-      columns.text[columns.slot(C.requestQuery.rawValue)].appendText(
-        UnsafeRawBufferPointer(rebasing: text[queryStart..<queryEnd]), ascii: lineIsASCII)
+      columns.appendText(columns.slot(C.requestURI.rawValue), text, ascii: lineIsASCII)
+      columns.appendText(
+        columns.slot(C.requestQuery.rawValue), UnsafeRawBufferPointer(rebasing: text[queryStart..<queryEnd]),
+        ascii: lineIsASCII)
     }
     return presigned
   }
@@ -140,7 +142,7 @@ struct S3AccessBatch: ShardBatch {
     put(.sourceRegion, r.sourceRegion, line)
     putRedacted(.extraFields, r.extraFields, line)
     put(.fieldCount, int32: Int32(r.fieldCount))
-    columns.text[columns.slot(C.sourceFile.rawValue)].appendText(file)
+    columns.appendText(columns.slot(C.sourceFile.rawValue), file)
     put(.sourceOffset, offset)
   }
 
@@ -197,11 +199,4 @@ struct RowScratch {
   var presign = PresignExtractor()
   var fingerprints = FingerprintCache()
   var text: [UInt8] = []
-}
-
-extension TextColumn {
-  @inline(__always)
-  mutating func append(_ span: Span, _ line: UnsafeRawBufferPointer) {
-    if span.isNull { appendNull() } else { appendText(span.bytes(in: line)) }
-  }
 }

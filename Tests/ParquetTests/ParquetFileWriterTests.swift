@@ -61,6 +61,37 @@ import Testing
     #expect(reused == fresh)
   }
 
+  /// Text borrowed from the caller's memory, packed or with explicit starts, is written byte
+  /// for byte as the same values in arrays (dictionary and PLAIN chunks alike).
+  @Test func borrowedTextWritesTheSameFileAsValues() throws {
+    let path = NSTemporaryDirectory() + "sigtrail-borrowed-\(getpid()).parquet"
+    defer { unlink(path) }
+    func file(_ column: ColumnInput, rows: Int) throws -> Data {
+      let w = try ParquetFileWriter(path: path, schema: Self.schema)
+      let times = ColumnValues.int64(
+        values: (0..<rows).map { Int64($0) }, isNull: [Bool](repeating: false, count: rows))
+      try w.writeRowGroup([.values(times), column], order: (0..<Int32(rows)).reversed().map { $0 }, sortedByColumn: 0)
+      try w.finish()
+      return try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+    for distinct in [5, 5_000] {
+      var values = ByteArrayValues()
+      for i in 0..<6_000 {
+        if i % 9 == 0 { values.appendNull() } else { values.append(Array("id-\(i % distinct)".utf8)) }
+      }
+      let plain = try file(.values(.byteArray(values)), rows: values.count)
+      let packed = try values.withView { try file(.borrowedText($0), rows: values.count) }
+      var unpacked = values
+      unpacked.unpack()
+      let withStarts = try unpacked.withView { view -> Data in
+        #expect(view.starts != nil)
+        return try file(.borrowedText(view), rows: values.count)
+      }
+      #expect(packed == plain)
+      #expect(withStarts == plain)
+    }
+  }
+
   /// Statistics order strings as unsigned bytes, shorter prefix first.
   @Test func stringOrderIsUnsignedBytewise() {
     func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
