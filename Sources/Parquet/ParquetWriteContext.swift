@@ -16,6 +16,19 @@ public final class ParquetWriteContext {
     return c
   }
 
+  private var outputBuffer: [UInt8] = []
+
+  func takeOutputBuffer() -> [UInt8] {
+    var b: [UInt8] = []
+    swap(&b, &outputBuffer)
+    return b
+  }
+
+  func recycle(outputBuffer used: inout [UInt8]) {
+    used.removeAll(keepingCapacity: true)
+    swap(&outputBuffer, &used)
+  }
+
   /// Takes back a written chunk's buffer, emptied, for the next chunk.
   func recycle(chunkBytes: inout [UInt8]) {
     chunkBytes.removeAll(keepingCapacity: true)

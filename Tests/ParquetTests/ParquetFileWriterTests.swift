@@ -40,7 +40,11 @@ import Testing
     func write(_ path: String, rows: Int, seed: Int, context: ParquetWriteContext) throws -> Data {
       var strings = ByteArrayValues()
       for i in 0..<rows {
-        if i % 10 == seed { strings.appendNull() } else { strings.append(Array("value \(i &* seed % 997)".utf8)) }
+        if i % 10 == seed {
+          strings.appendNull()
+        } else {
+          strings.append(Array("v\(String((i &* seed &* 2_654_435_761) & 0xFFFF_FFFF, radix: 16))".utf8))
+        }
       }
       let w = try ParquetFileWriter(path: path, schema: Self.schema, context: context)
       try w.writeRowGroup(
@@ -49,13 +53,17 @@ import Testing
           .byteArray(strings),
         ], order: nil, sortedByColumn: nil)
       try w.finish()
-      return try Data(contentsOf: URL(fileURLWithPath: path))
+      let data = try Data(contentsOf: URL(fileURLWithPath: path))
+      #expect(w.bytesWritten == data.count)
+      return data
     }
     let path = NSTemporaryDirectory() + "sigtrail-context-\(getpid()).parquet"
     defer { unlink(path) }
     let fresh = try write(path, rows: 300, seed: 3, context: ParquetWriteContext())
     let shared = ParquetWriteContext()
-    let large = try write(path, rows: 50_000, seed: 7, context: shared)
+    // Larger than one buffered write (ParquetFileWriter.writeSize): random text defeats zstd.
+    let large = try write(path, rows: 400_000, seed: 7, context: shared)
+    #expect(large.count > ParquetFileWriter.writeSize)
     let reused = try write(path, rows: 300, seed: 3, context: shared)
     #expect(large.count > fresh.count)
     #expect(reused == fresh)
