@@ -46,17 +46,3 @@ extension ByteArrayValues {
     }
   }
 }
-
-/// One column of a row group as `ParquetFileWriter` takes it: values it may keep, or text it
-/// borrows for the duration of the call.
-public enum ColumnInput {
-  case values(ColumnValues)
-  case borrowedText(ByteArrayView)
-
-  public var count: Int {
-    switch self {
-    case .values(let v): return v.count
-    case .borrowedText(let v): return v.count
-    }
-  }
-}

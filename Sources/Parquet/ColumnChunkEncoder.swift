@@ -110,6 +110,15 @@ struct ColumnChunkEncoder {
     case .borrowedText(let view):
       try encodeByteArray(view, rows: rows)
       return finishChunk()
+    case .borrowedInt64(let v, let isNull):
+      try encodeIntegers(rows: rows, isNull: isNull, width: 8) { v[$0] }
+      return finishChunk()
+    case .borrowedInt32(let v, let isNull):
+      try encodeIntegers(rows: rows, isNull: isNull, width: 4) { Int64(v[$0]) }
+      return finishChunk()
+    case .borrowedBoolean(let v, let isNull):
+      try encodeBooleans(v, isNull: isNull, rows: rows)
+      return finishChunk()
     case .values(let v):
       values = v
     }
@@ -380,9 +389,9 @@ struct ColumnChunkEncoder {
 
   static let integerDictionaryRepeats = 20
 
-  private mutating func encodeIntegers(
-    rows: [Int32], isNull: [Bool], width: Int, value: (Int) -> Int64
-  ) throws {
+  private mutating func encodeIntegers<Nulls: RandomAccessCollection<Bool>>(
+    rows: [Int32], isNull: Nulls, width: Int, value: (Int) -> Int64
+  ) throws where Nulls.Index == Int {
     var nullCount = 0
     var minV = Int64.max
     var maxV = Int64.min
@@ -461,7 +470,9 @@ struct ColumnChunkEncoder {
 
   // MARK: booleans
 
-  private mutating func encodeBooleans(_ v: [Bool], isNull: [Bool], rows: [Int32]) throws {
+  private mutating func encodeBooleans<Values: RandomAccessCollection<Bool>>(
+    _ v: Values, isNull: Values, rows: [Int32]
+  ) throws where Values.Index == Int {
     var nullCount = 0
     var sawFalse = false
     var sawTrue = false

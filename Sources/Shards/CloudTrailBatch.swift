@@ -18,9 +18,7 @@ struct CloudTrailBatch: ShardBatch {
     timeSlot = columns.slot(CloudTrailColumn.eventTime.rawValue)
   }
 
-  private var eventTimes: [Int64] { columns.int64s[timeSlot].values }
-
-  var count: Int { columns.int64s[timeSlot].values.count }
+  var count: Int { columns.count(int64: timeSlot) }
   var approximateBytes: Int { columns.allocatedBytes }
   mutating func removeAll() { columns.removeAll() }
 
@@ -28,17 +26,18 @@ struct CloudTrailBatch: ShardBatch {
   /// Every delivery is kept, duplicates included (readers count DISTINCT event_id): a second
   /// delivery can arrive on another night anyway, and nothing is dropped unseen.
   func outputOrder() -> [Int32] {
-    let eventTimes = self.eventTimes
     var order = (0..<Int32(count)).map { $0 }
-    columns.withText(columns.slot(Column.eventID.rawValue)) { id in
-      order.sort { a, b in
-        let ta = eventTimes[Int(a)]
-        let tb = eventTimes[Int(b)]
-        if ta != tb { return ta < tb }
-        let ia = id(Int(a))
-        let ib = id(Int(b))
-        if !ia.elementsEqual(ib) { return ia.lexicographicallyPrecedes(ib) }
-        return a < b
+    columns.withInt64s(timeSlot) { eventTimes in
+      columns.withText(columns.slot(Column.eventID.rawValue)) { id in
+        order.sort { a, b in
+          let ta = eventTimes[Int(a)]
+          let tb = eventTimes[Int(b)]
+          if ta != tb { return ta < tb }
+          let ia = id(Int(a))
+          let ib = id(Int(b))
+          if !ia.elementsEqual(ib) { return ia.lexicographicallyPrecedes(ib) }
+          return a < b
+        }
       }
     }
     return order
@@ -77,12 +76,12 @@ struct CloudTrailBatch: ShardBatch {
 
   @inline(__always)
   private mutating func put(_ c: Column, _ v: Int64?) {
-    columns.int64s[columns.slot(c.rawValue)].append(v)
+    columns.append(columns.slot(c.rawValue), int64: v)
   }
 
   @inline(__always)
   private mutating func put(_ c: Column, _ v: Bool?) {
-    columns.bools[columns.slot(c.rawValue)].append(v)
+    columns.append(columns.slot(c.rawValue), bool: v)
   }
 
   private mutating func putJSON(_ c: Column, _ v: JSONValue, _ scanner: JSONScanner) {
@@ -100,7 +99,7 @@ struct CloudTrailBatch: ShardBatch {
     _ r: CloudTrailRecord, eventTime: Int64, scanner: JSONScanner, sourceFile: UnsafeRawBufferPointer, offset: Int64
   ) {
     let b = scanner.buffer
-    columns.int64s[timeSlot].append(eventTime)
+    columns.append(timeSlot, int64: eventTime)
     put(.eventID, r.eventID, b)
     put(.eventVersion, r.eventVersion, b)
     put(.eventSource, r.eventSource, b)

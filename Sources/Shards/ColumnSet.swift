@@ -2,44 +2,49 @@ import Parquet
 
 /// The typed column builders of one table, addressed by schema position, so a batch can be
 /// emptied and refilled without giving its memory back (fresh pages cost more than the work).
+///
+/// Builders live at fixed addresses owned by classes kept here; the row loop reaches them
+/// through the raw pointers, without reference counting or uniqueness checks. A copy of a set
+/// shares its builders: only one copy may be used.
 struct ColumnSet {
   enum Kind {
     case text, int64, int32, bool
   }
 
-  /// For each schema column: which builder array holds it, and where.
+  /// For each schema column: which builders hold it, and where.
   let slots: [(kind: Kind, index: Int)]
   private let textStorage: TextBuilders
-  /// `textStorage.columns`, read here without touching the class (no reference counting).
+  private let int64Storage: FixedBuilders<Int64>
+  private let int32Storage: FixedBuilders<Int32>
+  private let boolStorage: FixedBuilders<Bool>
   private let text: UnsafeMutablePointer<TextBuilder>
-  let textCount: Int
-  var int64s: [Int64Column] = []
-  var int32s: [Int32Column] = []
-  var bools: [BoolColumn] = []
+  private let int64s: UnsafeMutablePointer<FixedBuilder<Int64>>
+  private let int32s: UnsafeMutablePointer<FixedBuilder<Int32>>
+  private let bools: UnsafeMutablePointer<FixedBuilder<Bool>>
 
   init(schema: Schema) {
     var slots: [(Kind, Int)] = []
-    var textCount = 0
+    var counts = [Kind.text: 0, .int64: 0, .int32: 0, .bool: 0]
     for c in schema.columns {
+      let kind: Kind
       switch c.physicalType {
-      case .byteArray:
-        slots.append((.text, textCount))
-        textCount += 1
-      case .int64:
-        slots.append((.int64, int64s.count))
-        int64s.append(Int64Column())
-      case .int32:
-        slots.append((.int32, int32s.count))
-        int32s.append(Int32Column())
-      case .boolean:
-        slots.append((.bool, bools.count))
-        bools.append(BoolColumn())
+      case .byteArray: kind = .text
+      case .int64: kind = .int64
+      case .int32: kind = .int32
+      case .boolean: kind = .bool
       }
+      slots.append((kind, counts[kind]!))
+      counts[kind]! += 1
     }
     self.slots = slots
-    self.textCount = textCount
-    textStorage = TextBuilders(count: textCount)
+    textStorage = TextBuilders(count: counts[.text]!)
+    int64Storage = FixedBuilders(count: counts[.int64]!)
+    int32Storage = FixedBuilders(count: counts[.int32]!)
+    boolStorage = FixedBuilders(count: counts[.bool]!)
     text = textStorage.columns
+    int64s = int64Storage.columns
+    int32s = int32Storage.columns
+    bools = boolStorage.columns
   }
 
   @inline(__always) func slot(_ column: Int) -> Int { slots[column].index }
@@ -79,22 +84,48 @@ struct ColumnSet {
 
   /// Calls `body` with a reader of the text column at `slot`, row by row (for sort keys).
   func withText<R>(_ slot: Int, _ body: ((Int) -> UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    precondition(slot < textCount)
+    precondition(slot < textStorage.count)
     let column = text + slot
     return try withExtendedLifetime(textStorage) { try body { column.pointee.value($0) } }
   }
 
+  // MARK: fixed width
+
+  @inline(__always)
+  func append(_ slot: Int, int64 v: Int64?) { int64s[slot].append(v ?? 0, null: v == nil) }
+
+  @inline(__always)
+  func append(_ slot: Int, int32 v: Int32?) { int32s[slot].append(v ?? 0, null: v == nil) }
+
+  @inline(__always)
+  func append(_ slot: Int, bool v: Bool?) { bools[slot].append(v ?? false, null: v == nil) }
+
+  /// Rows in the INT64 column at `slot`.
+  func count(int64 slot: Int) -> Int { int64s[slot].count }
+
+  /// Calls `body` with the INT64 column at `slot` (for sort keys).
+  func withInt64s<R>(_ slot: Int, _ body: (UnsafeBufferPointer<Int64>) throws -> R) rethrows -> R {
+    precondition(slot < int64Storage.count)
+    return try withExtendedLifetime(int64Storage) { try body(int64s[slot].view().values) }
+  }
+
   // MARK: parts
 
-  /// The columns in schema order, as the Parquet writer takes them: text columns are borrowed
-  /// views, valid while this set lives and is not appended to.
+  /// The columns in schema order, as the Parquet writer takes them: views of this set's
+  /// memory, valid while it lives and is not appended to.
   func columnInputs() -> [ColumnInput] {
     slots.map { kind, index in
       switch kind {
       case .text: return .borrowedText(text[index].view())
-      case .int64: return .values(int64s[index].columnValues)
-      case .int32: return .values(int32s[index].columnValues)
-      case .bool: return .values(bools[index].columnValues)
+      case .int64:
+        let v = int64s[index].view()
+        return .borrowedInt64(v.values, isNull: v.isNull)
+      case .int32:
+        let v = int32s[index].view()
+        return .borrowedInt32(v.values, isNull: v.isNull)
+      case .bool:
+        let v = bools[index].view()
+        return .borrowedBoolean(v.values, isNull: v.isNull)
       }
     }
   }
@@ -102,18 +133,18 @@ struct ColumnSet {
   /// Bytes the builders have allocated (capacity, not use): what the process really holds.
   var allocatedBytes: Int {
     var total = 0
-    for i in 0..<textCount { total += text[i].allocatedBytes }
-    for c in int64s { total += c.values.capacity * 8 + c.isNull.capacity }
-    for c in int32s { total += c.values.capacity * 4 + c.isNull.capacity }
-    for c in bools { total += c.values.capacity + c.isNull.capacity }
+    for i in 0..<textStorage.count { total += text[i].allocatedBytes }
+    for i in 0..<int64Storage.count { total += int64s[i].allocatedBytes }
+    for i in 0..<int32Storage.count { total += int32s[i].allocatedBytes }
+    for i in 0..<boolStorage.count { total += bools[i].allocatedBytes }
     return total
   }
 
-  mutating func removeAll() {
-    for i in 0..<textCount { text[i].removeAll() }
+  func removeAll() {
+    for i in 0..<textStorage.count { text[i].removeAll() }
+    for i in 0..<int64Storage.count { int64s[i].removeAll() }
+    for i in 0..<int32Storage.count { int32s[i].removeAll() }
+    for i in 0..<boolStorage.count { bools[i].removeAll() }
     textStorage.full.pointee = false
-    for i in int64s.indices { int64s[i].removeAll() }
-    for i in int32s.indices { int32s[i].removeAll() }
-    for i in bools.indices { bools[i].removeAll() }
   }
 }

@@ -92,7 +92,7 @@ public enum PartRewriter {
     guard let merged, let table, let schema, case .int64(let times, _) = merged[0] else {
       throw ShardError("nothing to merge")
     }
-    let order = timeOrder(times)
+    let order = times.withUnsafeBufferPointer { timeOrder($0) }
     let directory = parts[0].split(separator: "/").dropLast().joined(separator: "/")
     let relative = "\(directory)/\(newName)"
     let bytes = try writePart(

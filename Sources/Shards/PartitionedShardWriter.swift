@@ -212,7 +212,7 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
 }
 
 /// Sorts row numbers by a time column; ties keep input order, so output is reproducible.
-func timeOrder(_ times: [Int64]) -> [Int32] {
+func timeOrder(_ times: UnsafeBufferPointer<Int64>) -> [Int32] {
   var order = (0..<Int32(times.count)).map { $0 }
   order.sort { a, b in
     let ta = times[Int(a)]

@@ -44,18 +44,19 @@ struct RejectsBatch: ShardBatch {
 
   init() {}
 
-  var count: Int { columns.int64s[columns.slot(C.rejectedAt.rawValue)].values.count }
+  var count: Int { columns.count(int64: columns.slot(C.rejectedAt.rawValue)) }
   var approximateBytes: Int { columns.allocatedBytes }
   func outputOrder() -> [Int32] {
     // In file order: a rejects part reads like the report of the run.
-    let offsets = columns.int64s[columns.slot(C.sourceOffset.rawValue)].values
     var order = (0..<Int32(count)).map { $0 }
-    columns.withText(columns.slot(C.sourceFile.rawValue)) { file in
-      order.sort { a, b in
-        let fa = file(Int(a))
-        let fb = file(Int(b))
-        if !fa.elementsEqual(fb) { return fa.lexicographicallyPrecedes(fb) }
-        return offsets[Int(a)] < offsets[Int(b)]
+    columns.withInt64s(columns.slot(C.sourceOffset.rawValue)) { offsets in
+      columns.withText(columns.slot(C.sourceFile.rawValue)) { file in
+        order.sort { a, b in
+          let fa = file(Int(a))
+          let fb = file(Int(b))
+          if !fa.elementsEqual(fb) { return fa.lexicographicallyPrecedes(fb) }
+          return offsets[Int(a)] < offsets[Int(b)]
+        }
       }
     }
     return order
@@ -68,10 +69,10 @@ struct RejectsBatch: ShardBatch {
     at time: Int64, table: String, sourceFile: UnsafeRawBufferPointer, offset: Int64, reason: String,
     explanation: String, excerpt: UnsafeRawBufferPointer?, runID: String
   ) {
-    columns.int64s[columns.slot(C.rejectedAt.rawValue)].append(time)
+    columns.append(columns.slot(C.rejectedAt.rawValue), int64: time)
     columns.appendText(columns.slot(C.table.rawValue), table)
     columns.appendText(columns.slot(C.sourceFile.rawValue), sourceFile)
-    columns.int64s[columns.slot(C.sourceOffset.rawValue)].append(offset)
+    columns.append(columns.slot(C.sourceOffset.rawValue), int64: offset)
     columns.appendText(columns.slot(C.reason.rawValue), reason)
     columns.appendText(columns.slot(C.explanation.rawValue), explanation)
     if let excerpt {
@@ -79,10 +80,10 @@ struct RejectsBatch: ShardBatch {
       scrubbed.removeAll(keepingCapacity: true)
       SecretScrubber.scrub(kept, appendingTo: &scrubbed, cache: &cache)
       scrubbed.withUnsafeBytes { columns.appendText(columns.slot(C.excerpt.rawValue), $0) }
-      columns.bools[columns.slot(C.excerptTruncated.rawValue)].append(excerpt.count > kept.count)
+      columns.append(columns.slot(C.excerptTruncated.rawValue), bool: excerpt.count > kept.count)
     } else {
       columns.appendNull(columns.slot(C.excerpt.rawValue))
-      columns.bools[columns.slot(C.excerptTruncated.rawValue)].append(nil)
+      columns.append(columns.slot(C.excerptTruncated.rawValue), bool: nil)
     }
     columns.appendText(columns.slot(C.runID.rawValue), runID)
   }

@@ -24,10 +24,10 @@ struct S3AccessBatch: ShardBatch {
     timeSlot = columns.slot(C.requestTime.rawValue)
   }
 
-  var count: Int { columns.int64s[timeSlot].values.count }
+  var count: Int { columns.count(int64: timeSlot) }
   var approximateBytes: Int { columns.allocatedBytes }
 
-  func outputOrder() -> [Int32] { timeOrder(columns.int64s[timeSlot].values) }
+  func outputOrder() -> [Int32] { columns.withInt64s(timeSlot) { timeOrder($0) } }
   func columnInputs() -> [ColumnInput] { columns.columnInputs() }
   var isFull: Bool { columns.isFull }
   mutating func removeAll() { columns.removeAll() }
@@ -58,13 +58,13 @@ struct S3AccessBatch: ShardBatch {
   private mutating func putNull(_ c: C) { columns.appendNull(columns.slot(c.rawValue)) }
 
   @inline(__always)
-  private mutating func put(_ c: C, _ v: Int64?) { columns.int64s[columns.slot(c.rawValue)].append(v) }
+  private mutating func put(_ c: C, _ v: Int64?) { columns.append(columns.slot(c.rawValue), int64: v) }
 
   @inline(__always)
-  private mutating func put(_ c: C, int32 v: Int32?) { columns.int32s[columns.slot(c.rawValue)].append(v) }
+  private mutating func put(_ c: C, int32 v: Int32?) { columns.append(columns.slot(c.rawValue), int32: v) }
 
   @inline(__always)
-  private mutating func put(_ c: C, _ v: Bool?) { columns.bools[columns.slot(c.rawValue)].append(v) }
+  private mutating func put(_ c: C, _ v: Bool?) { columns.append(columns.slot(c.rawValue), bool: v) }
 
   /// A URL-like field with the values of secret parameters replaced by fingerprints.
   private mutating func putRedacted(_ c: C, _ span: Span, _ line: UnsafeRawBufferPointer) {

@@ -100,6 +100,45 @@ import Testing
     }
   }
 
+  /// Borrowed integer and boolean columns are written as the same values in arrays.
+  @Test func borrowedFixedWidthColumnsWriteTheSameFileAsValues() throws {
+    let schema = Schema(columns: [
+      ColumnDescriptor(name: "t", physicalType: .int64, logicalType: .timestampMicrosUTC, nullable: false, fieldId: 1),
+      ColumnDescriptor(name: "i", physicalType: .int32, logicalType: .none, fieldId: 2),
+      ColumnDescriptor(name: "b", physicalType: .boolean, logicalType: .none, fieldId: 3),
+    ])
+    let path = NSTemporaryDirectory() + "sigtrail-borrowed-fixed-\(getpid()).parquet"
+    defer { unlink(path) }
+    let rows = 5_000
+    let times = (0..<rows).map { Int64($0 * 3 % 1_000) }
+    let ints = (0..<rows).map { Int32($0 % 7 == 0 ? 0 : $0 % 300) }
+    let flags = (0..<rows).map { $0 % 3 == 0 }
+    let noNulls = [Bool](repeating: false, count: rows)
+    let someNulls = (0..<rows).map { $0 % 7 == 0 }
+    func file(_ columns: [ColumnInput]) throws -> Data {
+      let w = try ParquetFileWriter(path: path, schema: schema)
+      try w.writeRowGroup(columns, order: (0..<Int32(rows)).reversed().map { $0 }, sortedByColumn: 0)
+      try w.finish()
+      return try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+    let plain = try file([
+      .values(.int64(values: times, isNull: noNulls)), .values(.int32(values: ints, isNull: someNulls)),
+      .values(.boolean(values: flags, isNull: someNulls)),
+    ])
+    let borrowed = try times.withUnsafeBufferPointer { t in
+      try ints.withUnsafeBufferPointer { i in
+        try flags.withUnsafeBufferPointer { f in
+          try noNulls.withUnsafeBufferPointer { n0 in
+            try someNulls.withUnsafeBufferPointer { n in
+              try file([.borrowedInt64(t, isNull: n0), .borrowedInt32(i, isNull: n), .borrowedBoolean(f, isNull: n)])
+            }
+          }
+        }
+      }
+    }
+    #expect(borrowed == plain)
+  }
+
   /// Statistics order strings as unsigned bytes, shorter prefix first.
   @Test func stringOrderIsUnsignedBytewise() {
     func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {

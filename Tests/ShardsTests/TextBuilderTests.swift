@@ -57,3 +57,19 @@ import Testing
     #expect(storage.columns[1].count == 70 && storage.columns[0].count == 0)
   }
 }
+
+@Suite struct FixedBuilderTests {
+  /// Values and null flags come back in row order across growths, and again after emptying.
+  @Test func viewHoldsEveryRowAcrossGrowthAndReuse() {
+    let storage = FixedBuilders<Int64>(count: 1)
+    let builder = storage.columns
+    for round in 0..<2 {
+      for i in 0..<3_000 { builder.pointee.append(Int64(i * 7 + round), null: i % 5 == 0) }
+      let view = builder.pointee.view()
+      #expect(view.values.count == 3_000 && view.isNull.count == 3_000)
+      #expect((0..<3_000).allSatisfy { view.values[$0] == Int64($0 * 7 + round) && view.isNull[$0] == ($0 % 5 == 0) })
+      builder.pointee.removeAll()
+      #expect(builder.pointee.count == 0)
+    }
+  }
+}
