@@ -105,33 +105,24 @@ struct ColumnChunkEncoder {
     let rowCount = order?.count ?? input.count
     chunk.numValues = rowCount
     let rows: [Int32] = order ?? (0..<Int32(input.count)).map { $0 }
-    let values: ColumnValues
     switch input {
     case .borrowedText(let view):
       try encodeByteArray(view, rows: rows)
-      return finishChunk()
+    case .values(.byteArray(let b)):
+      try b.withView { try encodeByteArray($0, rows: rows) }
     case .borrowedInt64(let v, let isNull):
       try encodeIntegers(rows: rows, isNull: isNull, width: 8) { v[$0] }
-      return finishChunk()
+    case .values(.int64(let v, let isNull)):
+      try encodeIntegers(rows: rows, isNull: isNull, width: 8) { v[$0] }
     case .borrowedInt32(let v, let isNull):
       try encodeIntegers(rows: rows, isNull: isNull, width: 4) { Int64(v[$0]) }
-      return finishChunk()
+    case .values(.int32(let v, let isNull)):
+      try encodeIntegers(rows: rows, isNull: isNull, width: 4) { Int64(v[$0]) }
     case .borrowedBoolean(let v, let isNull):
       try encodeBooleans(v, isNull: isNull, rows: rows)
-      return finishChunk()
-    case .values(let v):
-      values = v
-    }
-    switch values {
-    case .byteArray(let b):
-      try b.withView { try encodeByteArray($0, rows: rows) }
-    case .int32(let v, let isNull):
-      try encodeIntegers(rows: rows, isNull: isNull, width: 4) { Int64(v[$0]) }
-    case .int64(let v, let isNull):
-      try encodeIntegers(rows: rows, isNull: isNull, width: 8) { v[$0] }
-    case .boolean(let v, let isNull):
+    case .values(.boolean(let v, let isNull)):
       try encodeBooleans(v, isNull: isNull, rows: rows)
-    case .double:
+    case .values(.double):
       throw ParquetError("column \(descriptor.name): this writer does not write floating-point columns")
     }
     return finishChunk()

@@ -125,9 +125,11 @@ public final class ParquetFileWriter {
     fd = -1
   }
 
-  /// Bytes are written through `pending` in writes of about `Self.writeSize`.
+  /// Small pieces are gathered in `pending` up to about `Self.writeSize`; large ones go out as
+  /// they are.
   private func writeAll(_ bytes: [UInt8]) throws {
-    if pending.isEmpty && bytes.count >= Self.writeSize {
+    if bytes.count >= Self.writeSize {
+      try flush()
       try writeOut(bytes)
     } else {
       pending.append(contentsOf: bytes)

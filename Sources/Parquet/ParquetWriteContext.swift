@@ -1,4 +1,5 @@
-/// What one thread reuses from file to file: the zstd context and the page and chunk buffers.
+/// What one thread reuses from file to file: the zstd context and the page, chunk and output
+/// buffers.
 ///
 /// A part holds one row group of ~60 column chunks; created per file, the context's tables and a
 /// megabyte of page buffer per chunk were allocated, faulted in and freed again for every part
@@ -6,6 +7,10 @@
 public final class ParquetWriteContext {
   private var compressors: [Int32: ZstdCompressor] = [:]
   var buffers = EncoderBuffers()
+  private var outputBuffer: [UInt8] = []
+  /// A chunk buffer grown past this (the text of a quarter-million-row part) is freed rather
+  /// than kept: memory held outside the writers' budget stays small.
+  static let keptChunkCapacity = 4 << 20
 
   public init() {}
 
@@ -15,8 +20,6 @@ public final class ParquetWriteContext {
     compressors[level] = c
     return c
   }
-
-  private var outputBuffer: [UInt8] = []
 
   func takeOutputBuffer() -> [UInt8] {
     var b: [UInt8] = []
@@ -31,6 +34,10 @@ public final class ParquetWriteContext {
 
   /// Takes back a written chunk's buffer, emptied, for the next chunk.
   func recycle(chunkBytes: inout [UInt8]) {
+    if chunkBytes.capacity > Self.keptChunkCapacity {
+      chunkBytes = []
+      return
+    }
     chunkBytes.removeAll(keepingCapacity: true)
     swap(&buffers.chunk, &chunkBytes)
   }
