@@ -25,8 +25,8 @@ struct TextBuilder {
   /// For values that need repair: sanitized here, then appended.
   private var sanitized: [UInt8] = []
   /// Set, for the whole batch, once a column reserves `limit` bytes: offsets are 32-bit, so the
-  /// batch is written long before another row could bring a column near 4 GiB. Checked where memory grows,
-  /// which is rare, and read once per row by the batch's writer.
+  /// batch is written long before another row could bring a column near 4 GiB. Checked where
+  /// memory grows, which is rare, and read once per row by the batch's writer.
   private let full: UnsafeMutablePointer<Bool>
   private let limit: Int
 
@@ -34,9 +34,6 @@ struct TextBuilder {
     self.full = full
     self.limit = limit
   }
-
-  /// Slack past the last byte, so that short values are copied in whole words.
-  static let slack = 16
 
   func release() {
     free(bytes)
@@ -48,7 +45,7 @@ struct TextBuilder {
   @inline(__always)
   mutating func append(_ value: UnsafeRawBufferPointer) {
     let n = value.count
-    if byteCount + n + Self.slack > byteCapacity { growBytes(for: n) }
+    if byteCount + n > byteCapacity { growBytes(for: n) }
     if count == capacity { growRows() }
     let at = byteCount
     if n > 0 { Self.copy(value.baseAddress!, to: UnsafeMutableRawPointer(bytes! + at), n) }
@@ -113,7 +110,7 @@ struct TextBuilder {
 
   @inline(never)
   private mutating func growBytes(for n: Int) {
-    let capacity = max(byteCount + n + Self.slack, byteCapacity * 2, 4096)
+    let capacity = max(byteCount + n, byteCapacity * 2, 4096)
     if capacity >= limit { full.pointee = true }
     guard let grown = realloc(bytes, capacity) else { fatalError("out of memory") }
     bytes = grown.assumingMemoryBound(to: UInt8.self)
