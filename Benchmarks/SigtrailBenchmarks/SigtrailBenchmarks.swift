@@ -129,11 +129,13 @@ let benchmarks: @Sendable () -> Void = {
     blackHole(count)
   }
 
+  // As a worker writes its parts: one file after another through one write context.
   Benchmark("ParquetRowGroupEncode") { benchmark in
     let path = NSTemporaryDirectory() + "sigtrail-bench-\(getpid()).parquet"
+    let context = ParquetWriteContext()
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations {
-      let writer = try ParquetFileWriter(path: path, schema: sampleSchema)
+      let writer = try ParquetFileWriter(path: path, schema: sampleSchema, context: context)
       try writer.writeRowGroup(sampleColumns)
       try writer.finish()
     }
