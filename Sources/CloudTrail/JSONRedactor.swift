@@ -1,5 +1,9 @@
 import Presign
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Copies a JSON value's source text with every secret replaced by `"sha256:<hex>"` of its
 /// decoded value: members named like session tokens, signatures or secret keys, and secret
 /// query parameters inside string values (a presigned URL logged as a parameter).
@@ -52,7 +56,9 @@ public struct JSONRedactor {
         // Most strings hold no `=` and so no secret query parameter: tell from the source text,
         // which is the decoded text when nothing is escaped, without copying it.
         let raw = UnsafeRawBufferPointer(rebasing: b[Int(v.start)..<Int(v.end)])
-        guard raw.contains(UInt8(ascii: "=")), QueryRedactor.containsSecret(raw) else { return }
+        guard !raw.isEmpty, memchr(raw.baseAddress!, Int32(UInt8(ascii: "=")), raw.count) != nil,
+          QueryRedactor.containsSecret(raw)
+        else { return }
       }
       decoded.removeAll(keepingCapacity: true)
       JSONStrings.appendDecoded(v, in: b, to: &decoded)
