@@ -11,6 +11,9 @@ import Parquet
 public final class MemoryGauge {
   public let budget: Int
   private var held: [Int] = []
+  /// The encoding buffers and zstd context the writers take turns using: one set per thread,
+  /// not one per writer.
+  let writeContext = ParquetWriteContext()
 
   public init(budget: Int) { self.budget = budget }
 
@@ -64,8 +67,6 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   /// builders per writer, measured at every check (1.4% of the run).
   private var measured: [Int64: (rows: Int, bytes: Int)] = [:]
   private(set) var parts: [WrittenPart] = []
-  /// zstd context and encoding buffers, kept warm from part to part.
-  private let writeContext = ParquetWriteContext()
 
   private let gauge: MemoryGauge
   private let slot: Int
@@ -180,7 +181,7 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
     do {
       let writer = try ParquetFileWriter(
         path: temporaryPath, schema: Batch.schema, options: writerOptions, mode: options.fileMode,
-        context: writeContext)
+        context: gauge.writeContext)
       var start = 0
       while start < order.count {
         let end = min(order.count, start + options.rowGroupRows)
