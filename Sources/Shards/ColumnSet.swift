@@ -49,7 +49,7 @@ struct ColumnSet {
 
   @inline(__always) func slot(_ column: Int) -> Int { slots[column].index }
 
-  /// Whether the batch must be written now, whatever its row count: a text column passed 1 GiB
+  /// Whether the batch must be written now, whatever its row count: a text column reserved 1 GiB
   /// (its offsets are 32-bit, and the memory budget is checked only every few thousand rows).
   var isFull: Bool { textStorage.full.pointee }
 

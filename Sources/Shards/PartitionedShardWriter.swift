@@ -40,7 +40,8 @@ protocol ShardBatch {
   func outputOrder() -> [Int32]
   /// The columns in schema order; text borrows the batch's memory (use them before appending).
   func columnInputs() -> [ColumnInput]
-  /// Whether the batch must be written now whatever its row count (its byte arena is full).
+  /// Whether the batch must be written now whatever its row count (a text column reached its
+  /// byte limit).
   var isFull: Bool { get }
   /// Empties the batch, keeping its memory for the next partition.
   mutating func removeAll()
