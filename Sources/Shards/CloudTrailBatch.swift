@@ -12,6 +12,7 @@ struct CloudTrailBatch: ShardBatch {
   private var columns = ColumnSet(schema: CloudTrailSchema.schema)
   private var redactor = JSONRedactor()
   private var scratch: [UInt8] = []
+  private var hex: [UInt8] = []
   private let timeSlot: Int
 
   init() {
@@ -72,6 +73,12 @@ struct CloudTrailBatch: ShardBatch {
     } else {
       columns.appendNull(index)
     }
+  }
+
+  @inline(__always)
+  private mutating func put(_ c: Column, view: UnsafeRawBufferPointer?) {
+    let index = columns.slot(c.rawValue)
+    if let view { columns.appendText(index, view) } else { columns.appendNull(index) }
   }
 
   @inline(__always)
@@ -146,25 +153,25 @@ struct CloudTrailBatch: ShardBatch {
     if r.issuedSessionToken.isString {
       scratch.removeAll(keepingCapacity: true)
       JSONStrings.appendDecoded(r.issuedSessionToken, in: b, to: &scratch)
-      var hex: [UInt8] = []
+      hex.removeAll(keepingCapacity: true)
       scratch.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &hex) }
-      put(.issuedSessionTokenSHA256, bytes: hex)
+      hex.withUnsafeBytes { columns.appendText(columns.slot(Column.issuedSessionTokenSHA256.rawValue), $0) }
     } else {
       put(.issuedSessionTokenSHA256, bytes: nil)
     }
     put(.roleARN, r.roleARN, b)
     put(.roleSessionName, r.roleSessionName, b)
     put(.assumedRoleARN, r.assumedRoleARN, b)
-    put(.instanceID, bytes: CloudTrailLineage.instanceID(r, b))
+    put(.instanceID, view: CloudTrailLineage.instanceID(r, b))
     if r.targetInstanceIDs.isEmpty {
       put(.targetInstanceIDs, bytes: nil)
     } else {
-      var joined: [UInt8] = []
+      scratch.removeAll(keepingCapacity: true)
       for (k, id) in r.targetInstanceIDs.enumerated() {
-        if k > 0 { joined.append(UInt8(ascii: ",")) }
-        JSONStrings.appendDecoded(id, in: b, to: &joined)
+        if k > 0 { scratch.append(UInt8(ascii: ",")) }
+        JSONStrings.appendDecoded(id, in: b, to: &scratch)
       }
-      put(.targetInstanceIDs, bytes: joined)
+      scratch.withUnsafeBytes { columns.appendText(columns.slot(Column.targetInstanceIDs.rawValue), $0) }
     }
     putJSON(.requestParameters, r.requestParameters, scanner)
     putJSON(.responseElements, r.responseElements, scanner)
@@ -190,11 +197,11 @@ struct CloudTrailBatch: ShardBatch {
       put(.usedAfterExpiry, nil as Bool?)
       return
     }
-    let p = CloudTrailLineage.presign(r, eventTime: eventTime, b)
+    let p = CloudTrailLineage.presign(r, eventTime: eventTime, b, accessKeyID: &scratch)
     put(.presignVersion, r.signatureVersion, b)
     put(.presignAlgorithm, r.amzAlgorithm, b)
-    put(.credentialAKID, bytes: p.accessKeyID)
-    put(.keyKind, bytes: p.keyKind.map { Array($0.utf8) })
+    columns.appendText(columns.slot(Column.credentialAKID.rawValue), scratch, present: p.hasAccessKeyID)
+    columns.appendText(columns.slot(Column.keyKind.rawValue), p.keyKind)
     put(.signedAt, p.signedAt)
     put(.expiresSeconds, p.expiresSeconds)
     put(.expiresAt, p.expiresAt)

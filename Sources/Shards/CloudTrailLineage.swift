@@ -4,7 +4,8 @@ import LogBytes
 /// Values derived from several fields of a CloudTrail record.
 enum CloudTrailLineage {
   struct Presign {
-    var accessKeyID: [UInt8]?
+    /// Whether a signing key id was found (it is left in the caller's buffer).
+    var hasAccessKeyID = false
     var keyKind: String?
     var signedAt: Int64?
     var expiresSeconds: Int64?
@@ -13,20 +14,24 @@ enum CloudTrailLineage {
     var usedAfterExpiry: Bool?
   }
 
-  static func presign(_ r: CloudTrailRecord, eventTime: Int64, _ b: UnsafeRawBufferPointer) -> Presign {
+  /// The presign fields of `r`; the signing key id is decoded into `akid`, a buffer the caller
+  /// reuses from record to record.
+  static func presign(
+    _ r: CloudTrailRecord, eventTime: Int64, _ b: UnsafeRawBufferPointer, accessKeyID akid: inout [UInt8]
+  ) -> Presign {
     var p = Presign()
+    akid.removeAll(keepingCapacity: true)
     if r.amzCredential.isString {
-      var decoded: [UInt8] = []
-      JSONStrings.appendDecoded(r.amzCredential, in: b, to: &decoded)
-      let akid = decoded.split(separator: UInt8(ascii: "/"), maxSplits: 1, omittingEmptySubsequences: false).first
-      p.accessKeyID = akid.map(Array.init)
+      // `AKID/20201203/us-east-1/s3/aws4_request`: the key id is what comes before the first `/`.
+      JSONStrings.appendDecoded(r.amzCredential, in: b, to: &akid)
+      if let slash = akid.firstIndex(of: UInt8(ascii: "/")) { akid.removeSubrange(slash...) }
+      p.hasAccessKeyID = true
     }
-    if p.accessKeyID == nil && r.accessKeyID.isString && r.accessKeyID.end > r.accessKeyID.start {
-      var decoded: [UInt8] = []
-      JSONStrings.appendDecoded(r.accessKeyID, in: b, to: &decoded)
-      p.accessKeyID = decoded
+    if !p.hasAccessKeyID && r.accessKeyID.isString && r.accessKeyID.end > r.accessKeyID.start {
+      JSONStrings.appendDecoded(r.accessKeyID, in: b, to: &akid)
+      p.hasAccessKeyID = true
     }
-    if let akid = p.accessKeyID {
+    if p.hasAccessKeyID {
       p.keyKind = akid.starts(with: "AKIA".utf8) ? "AKIA" : akid.starts(with: "ASIA".utf8) ? "ASIA" : "other"
     }
     if r.amzDate.isString && !r.amzDate.escaped { p.signedAt = TimeParser.parseAmzDate(r.amzDate.bytes(in: b)) }
@@ -41,7 +46,7 @@ enum CloudTrailLineage {
 
   /// The EC2 instance a record is about: the role session name of an instance-profile issuance
   /// (`i-0317f6c6b66ae9c40`), or the session part of an `AROA…:i-…` principal using it.
-  static func instanceID(_ r: CloudTrailRecord, _ b: UnsafeRawBufferPointer) -> [UInt8]? {
+  static func instanceID(_ r: CloudTrailRecord, _ b: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
     if r.roleSessionName.isString, let id = instanceIDPrefix(r.roleSessionName.bytes(in: b)) { return id }
     if r.principalID.isString {
       let p = r.principalID.bytes(in: b)
@@ -53,11 +58,11 @@ enum CloudTrailLineage {
   }
 
   /// `i-` followed by 8 to 17 hex digits, the whole value (anonymised datasets mix the case).
-  static func instanceIDPrefix(_ v: UnsafeRawBufferPointer) -> [UInt8]? {
+  static func instanceIDPrefix(_ v: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
     guard v.count >= 10, v.count <= 19, v[0] == UInt8(ascii: "i"), v[1] == UInt8(ascii: "-") else { return nil }
     for c in v.dropFirst(2) where !((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)) {
       return nil
     }
-    return Array(v)
+    return v
   }
 }
