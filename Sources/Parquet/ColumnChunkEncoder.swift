@@ -73,6 +73,8 @@ struct ColumnChunkEncoder {
 
   private var chunk = EncodedColumnChunk()
   private var body: [UInt8]
+  /// A page's definition levels, eight to a byte.
+  private var levelBits: [UInt8] = []
 
   /// `buffers` are empty arrays whose capacity a previous chunk left (see `ParquetWriteContext`).
   init(
@@ -161,11 +163,23 @@ struct ColumnChunkEncoder {
     guard descriptor.nullable else { return }
     let lengthAt = body.count
     body.append(contentsOf: [0, 0, 0, 0])
-    if nullsInPage == 0 {
-      RLEHybridEncoder.writeRLERun(value: 1, count: rows.count, bitWidth: 1, into: &body)
+    if nullsInPage == 0 || nullsInPage == rows.count {
+      RLEHybridEncoder.writeRLERun(value: nullsInPage == 0 ? 1 : 0, count: rows.count, bitWidth: 1, into: &body)
     } else {
-      let levels = rows.map { isNull[Int($0)] ? UInt32(0) : 1 }
-      RLEHybridEncoder.encode(levels, bitWidth: 1, into: &body)
+      levelBits.removeAll(keepingCapacity: true)
+      var byte: UInt8 = 0
+      var bit = 0
+      for r in rows {
+        if !isNull[Int(r)] { byte |= 1 << UInt8(bit) }
+        bit += 1
+        if bit == 8 {
+          levelBits.append(byte)
+          byte = 0
+          bit = 0
+        }
+      }
+      if bit > 0 { levelBits.append(byte) }
+      levelBits.withUnsafeBufferPointer { RLEHybridEncoder.encodeBits($0, count: rows.count, into: &body) }
     }
     let length = UInt32(body.count - lengthAt - 4)
     withUnsafeBytes(of: length.littleEndian) { lb in

@@ -38,6 +38,32 @@ import Testing
     #expect(Self.decode(out, bitWidth: 5, count: values.count) == values)
   }
 
+  /// Packed levels (runs of nulls and values, single flips, every length around a group of
+  /// eight) decode to the same levels, and uniform stretches become RLE runs.
+  @Test func packedLevelsRoundTrip() {
+    var state: UInt64 = 7
+    for count in [1, 7, 8, 9, 15, 16, 17, 23, 24, 100, 1_000, 4_099] {
+      for pattern in 0..<4 {
+        var levels: [UInt32] = []
+        for i in 0..<count {
+          state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+          switch pattern {
+          case 0: levels.append(UInt32(truncatingIfNeeded: state >> 63))
+          case 1: levels.append((i / 40) % 2 == 0 ? 1 : 0)
+          case 2: levels.append(i % 29 == 0 ? 0 : 1)
+          default: levels.append((i / 13) % 3 == 0 ? UInt32(truncatingIfNeeded: state >> 63) : 1)
+          }
+        }
+        var packed = [UInt8](repeating: 0, count: (count + 7) / 8)
+        for (i, l) in levels.enumerated() where l == 1 { packed[i / 8] |= 1 << UInt8(i % 8) }
+        var out: [UInt8] = []
+        packed.withUnsafeBufferPointer { RLEHybridEncoder.encodeBits($0, count: count, into: &out) }
+        #expect(Self.decode(out, bitWidth: 1, count: count) == levels, "count \(count), pattern \(pattern)")
+        if pattern == 1 && count >= 1_000 { #expect(out.count < count / 8) }
+      }
+    }
+  }
+
   static func decode(_ bytes: [UInt8], bitWidth: Int, count: Int) -> [UInt32] {
     var result: [UInt32] = []
     var p = 0
