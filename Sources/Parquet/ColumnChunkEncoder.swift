@@ -167,18 +167,7 @@ struct ColumnChunkEncoder {
       RLEHybridEncoder.writeRLERun(value: nullsInPage == 0 ? 1 : 0, count: rows.count, bitWidth: 1, into: &body)
     } else {
       levelBits.removeAll(keepingCapacity: true)
-      var byte: UInt8 = 0
-      var bit = 0
-      for r in rows {
-        if !isNull[Int(r)] { byte |= 1 << UInt8(bit) }
-        bit += 1
-        if bit == 8 {
-          levelBits.append(byte)
-          byte = 0
-          bit = 0
-        }
-      }
-      if bit > 0 { levelBits.append(byte) }
+      Self.appendBits(rows, to: &levelBits) { !isNull[$0] }
       levelBits.withUnsafeBufferPointer { RLEHybridEncoder.encodeBits($0, count: rows.count, into: &body) }
     }
     let length = UInt32(body.count - lengthAt - 4)
@@ -475,6 +464,24 @@ struct ColumnChunkEncoder {
 
   // MARK: booleans
 
+  /// Appends one bit per row, `bit(row)`, eight to a byte, least significant first, the last
+  /// byte zero-padded: PLAIN booleans and packed definition levels alike.
+  @inline(__always)
+  static func appendBits<Rows: Sequence<Int32>>(_ rows: Rows, to out: inout [UInt8], _ bit: (Int) -> Bool) {
+    var byte: UInt8 = 0
+    var k: UInt8 = 0
+    for r in rows {
+      if bit(Int(r)) { byte |= 1 << k }
+      k += 1
+      if k == 8 {
+        out.append(byte)
+        byte = 0
+        k = 0
+      }
+    }
+    if k > 0 { out.append(byte) }
+  }
+
   private mutating func encodeBooleans<Values: RandomAccessCollection<Bool>>(
     _ v: Values, isNull: Values, rows: [Int32]
   ) throws where Values.Index == Int {
@@ -489,23 +496,10 @@ struct ColumnChunkEncoder {
       }
       nullCount += nulls
       appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
-      var byte: UInt8 = 0
-      var bit: UInt8 = 0
-      for r in pageRows where !isNull[Int(r)] {
-        if v[Int(r)] {
-          byte |= 1 << bit
-          sawTrue = true
-        } else {
-          sawFalse = true
-        }
-        bit += 1
-        if bit == 8 {
-          body.append(byte)
-          byte = 0
-          bit = 0
-        }
+      Self.appendBits(pageRows.lazy.filter { !isNull[Int($0)] }, to: &body) { row in
+        if v[row] { sawTrue = true } else { sawFalse = true }
+        return v[row]
       }
-      if bit > 0 { body.append(byte) }
       try flushPage(type: .dataPage, valueCount: pageRows.count, encoding: .plain)
     }
     chunk.statistics.nullCount = Int64(nullCount)
