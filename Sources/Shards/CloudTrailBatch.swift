@@ -66,14 +66,7 @@ struct CloudTrailBatch: ShardBatch {
   }
 
   @inline(__always)
-  private mutating func put(_ c: Column, bytes: [UInt8]?) {
-    let index = columns.slot(c.rawValue)
-    if let bytes {
-      bytes.withUnsafeBytes { columns.appendText(index, $0) }
-    } else {
-      columns.appendNull(index)
-    }
-  }
+  private mutating func putNull(_ c: Column) { columns.appendNull(columns.slot(c.rawValue)) }
 
   @inline(__always)
   private mutating func put(_ c: Column, view: UnsafeRawBufferPointer?) {
@@ -157,14 +150,14 @@ struct CloudTrailBatch: ShardBatch {
       scratch.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &hex) }
       hex.withUnsafeBytes { columns.appendText(columns.slot(Column.issuedSessionTokenSHA256.rawValue), $0) }
     } else {
-      put(.issuedSessionTokenSHA256, bytes: nil)
+      putNull(.issuedSessionTokenSHA256)
     }
     put(.roleARN, r.roleARN, b)
     put(.roleSessionName, r.roleSessionName, b)
     put(.assumedRoleARN, r.assumedRoleARN, b)
     put(.instanceID, view: CloudTrailLineage.instanceID(r, b))
     if r.targetInstanceIDs.isEmpty {
-      put(.targetInstanceIDs, bytes: nil)
+      putNull(.targetInstanceIDs)
     } else {
       scratch.removeAll(keepingCapacity: true)
       for (k, id) in r.targetInstanceIDs.enumerated() {
@@ -192,7 +185,7 @@ struct CloudTrailBatch: ShardBatch {
     let queryString =
       r.authenticationMethod.isString && JSONStrings.equals(r.authenticationMethod, "QueryString", in: b)
     guard queryString else {
-      for c in Self.presignText { put(c, bytes: nil) }
+      for c in Self.presignText { putNull(c) }
       for c in Self.presignIntegers { put(c, nil as Int64?) }
       put(.usedAfterExpiry, nil as Bool?)
       return

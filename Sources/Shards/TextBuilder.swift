@@ -6,7 +6,7 @@ import Parquet
 #endif
 
 /// One text column of a batch being filled, in memory it owns: appending a value is a capacity
-/// check, a copy and two stores.
+/// check, a copy and an append to `rows`.
 ///
 /// A row appends to some forty text columns. Through `[UInt8]`, `[UInt32]` and `[Bool]`, each
 /// value paid three uniqueness checks, the generic `append(contentsOf:)` and a `memmove` call:
@@ -18,10 +18,8 @@ struct TextBuilder {
   private var bytes: UnsafeMutablePointer<UInt8>?
   private(set) var byteCount = 0
   private var byteCapacity = 0
-  private var ends: UnsafeMutablePointer<UInt32>?
-  private var isNull: UnsafeMutablePointer<Bool>?
-  private(set) var count = 0
-  private var capacity = 0
+  /// Where each row's value ends in `bytes`, and whether it is null.
+  private var rows = FixedBuilder<UInt32>()
   /// For values that need repair: sanitized here, then appended.
   private var sanitized: [UInt8] = []
   /// Set, for the whole batch, once a column reserves `limit` bytes: offsets are 32-bit, so the
@@ -35,10 +33,11 @@ struct TextBuilder {
     self.limit = limit
   }
 
+  var count: Int { rows.count }
+
   func release() {
     free(bytes)
-    free(ends)
-    free(isNull)
+    rows.release()
   }
 
   /// Appends a copy of `value` as it is (the caller knows it is valid UTF-8).
@@ -46,7 +45,6 @@ struct TextBuilder {
   mutating func append(_ value: UnsafeRawBufferPointer) {
     let n = value.count
     if byteCount + n > byteCapacity { growBytes(for: n) }
-    if count == capacity { growRows() }
     let at = byteCount
     if n > 0 { Self.copy(value.baseAddress!, to: UnsafeMutableRawPointer(bytes! + at), n) }
     endRow(byteCount: at + n, null: false)
@@ -94,7 +92,6 @@ struct TextBuilder {
 
   @inline(__always)
   mutating func appendNull() {
-    if count == capacity { growRows() }
     endRow(byteCount: byteCount, null: true)
   }
 
@@ -102,10 +99,8 @@ struct TextBuilder {
   private mutating func endRow(byteCount newCount: Int, null: Bool) {
     // Unreachable: a batch is written once a column reserves `limit` bytes, far below 4 GiB.
     precondition(newCount <= Int(UInt32.max), "text column past 4 GiB")
-    ends![count] = UInt32(truncatingIfNeeded: newCount)
-    isNull![count] = null
+    rows.append(UInt32(truncatingIfNeeded: newCount), null: null)
     byteCount = newCount
-    count += 1
   }
 
   @inline(never)
@@ -117,36 +112,24 @@ struct TextBuilder {
     byteCapacity = capacity
   }
 
-  @inline(never)
-  private mutating func growRows() {
-    let grown = max(capacity * 2, 1024)
-    guard let e = realloc(ends, grown * 4), let n = realloc(isNull, grown) else { fatalError("out of memory") }
-    ends = e.assumingMemoryBound(to: UInt32.self)
-    isNull = n.assumingMemoryBound(to: Bool.self)
-    capacity = grown
-  }
-
   /// The value of `row`; valid until the next append.
   @inline(__always)
-  func value(_ row: Int) -> UnsafeRawBufferPointer {
-    let start = row == 0 ? 0 : Int(ends![row - 1])
-    return UnsafeRawBufferPointer(start: bytes.map { UnsafeRawPointer($0) + start }, count: Int(ends![row]) - start)
-  }
+  func value(_ row: Int) -> UnsafeRawBufferPointer { view().value(row) }
 
   /// The column as the Parquet writer reads it, valid until the next append or `removeAll`.
   func view() -> ByteArrayView {
-    ByteArrayView(
-      bytes: UnsafeRawBufferPointer(start: bytes, count: byteCount),
-      ends: UnsafeBufferPointer(start: ends, count: count), isNull: UnsafeBufferPointer(start: isNull, count: count))
+    let r = rows.view()
+    return ByteArrayView(
+      bytes: UnsafeRawBufferPointer(start: bytes, count: byteCount), ends: r.values, isNull: r.isNull)
   }
 
   /// Bytes held.
-  var allocatedBytes: Int { byteCapacity + capacity * 5 + sanitized.capacity }
+  var allocatedBytes: Int { byteCapacity + rows.allocatedBytes + sanitized.capacity }
 
   /// Empties the column, keeping its memory.
   mutating func removeAll() {
     byteCount = 0
-    count = 0
+    rows.removeAll()
   }
 }
 
