@@ -98,10 +98,6 @@ struct ColumnChunkEncoder {
 
   /// `order` lists the rows to write, in output order (a sort permutation), or nil for row order.
   /// The returned chunk owns the encoder's chunk buffer; the encoder encodes one chunk.
-  mutating func encode(_ values: ColumnValues, order: [Int32]?) throws -> EncodedColumnChunk {
-    try encode(.values(values), order: order)
-  }
-
   mutating func encode(_ input: ColumnInput, order: [Int32]?) throws -> EncodedColumnChunk {
     chunk.bytes.removeAll(keepingCapacity: true)
     let rowCount = order?.count ?? input.count

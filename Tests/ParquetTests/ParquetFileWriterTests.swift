@@ -175,7 +175,7 @@ import Testing
       var encoder = ColumnChunkEncoder(
         descriptor: descriptor, options: WriterOptions(), compressor: ZstdCompressor(level: 1))
       let column = ColumnValues.int64(values: values, isNull: [Bool](repeating: false, count: values.count))
-      return try encoder.encode(column, order: nil)
+      return try encoder.encode(.values(column), order: nil)
     }
     let statuses = try encoded((0..<1000).map { [200, 403, 404][$0 % 3] })
     #expect(statuses.usedDictionary && statuses.dictionaryPageOffset != nil)
