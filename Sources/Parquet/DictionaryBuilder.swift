@@ -12,7 +12,7 @@ struct ByteArrayDictionaryBuilder {
   private var mask: Int
   private(set) var plainBytes = 0
   private var lookups = 0
-  /// After this many distinct values, a column where nine in ten values are new is not worth
+  /// After this many distinct values, a column where three in four values are new is not worth
   /// a dictionary.
   static let probeEntries = 4096
   let maxEntries: Int
@@ -52,7 +52,7 @@ struct ByteArrayDictionaryBuilder {
     }
     if entryStarts.count >= maxEntries { return nil }
     // High-cardinality columns (ids, hashes, URIs) show it early: stop hashing them.
-    if entryStarts.count >= Self.probeEntries && entryStarts.count * 10 > lookups * 9 { return nil }
+    if entryStarts.count >= Self.probeEntries && entryStarts.count * 4 > lookups * 3 { return nil }
     plainBytes += 4 + length
     if plainBytes > maxBytes { return nil }
     let newIndex = entryStarts.count
