@@ -81,9 +81,11 @@ public final class ParquetFileWriter {
       var buffers = EncoderBuffers()
       swap(&buffers, &context.buffers)
       var encoder = ColumnChunkEncoder(
-        descriptor: schema.columns[i], options: options, compressor: compressor, buffers: buffers)
+        descriptor: schema.columns[i], options: options, compressor: compressor, buffers: consume buffers)
       var chunk = try encoder.encode(values, order: order)
-      context.buffers.page = encoder.takePageBuffer()
+      let used = encoder.takeBuffers()
+      context.buffers.page = used.page
+      context.buffers.values = used.values
       let start = offset
       try writeAll(chunk.bytes)
       // The footer needs the chunk's description only; its bytes are on disk.
