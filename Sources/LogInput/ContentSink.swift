@@ -18,6 +18,10 @@ struct ContentSink {
   private(set) var whole: UnsafeMutableRawPointer?
   private(set) var wholeCount = 0
   private var wholeCapacity = 0
+  /// Whether `whole` is the free part of the line buffer, where the first bytes were written:
+  /// a document that fits there (a CloudTrail delivery inflated at once) is neither copied nor
+  /// given pages of its own. It moves to memory of its own only if it outgrows that space.
+  private var wholeBorrowed = false
 
   init(splitter: LineSplitter, maxWholeBytes: Int, decide: @escaping (UnsafeRawBufferPointer) -> ContentMode) {
     self.splitter = splitter
@@ -37,7 +41,14 @@ struct ContentSink {
     if wholeCount == wholeCapacity {
       let newCapacity = min(max(wholeCapacity * 2, 1 << 20), maxWholeBytes + 1)
       if newCapacity > wholeCapacity {
-        whole = whole!.reallocated(from: wholeCapacity, to: newCapacity)
+        if wholeBorrowed {
+          let own = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+          own.copyMemory(from: whole!, byteCount: wholeCount)
+          whole = own
+          wholeBorrowed = false
+        } else {
+          whole = whole!.reallocated(from: wholeCapacity, to: newCapacity)
+        }
         wholeCapacity = newCapacity
       }
     }
@@ -55,9 +66,9 @@ struct ContentSink {
       switch decided {
       case .skip(let reason): return reason
       case .whole:
-        wholeCapacity = max(count * 4, 1 << 20)
-        whole = UnsafeMutableRawPointer.allocate(byteCount: wholeCapacity, alignment: 16)
-        whole!.copyMemory(from: splitter.writePointer, byteCount: count)
+        whole = splitter.writePointer
+        wholeCapacity = splitter.freeSpace
+        wholeBorrowed = true
         wholeCount = count
         return wholeCount > maxWholeBytes ? overLimit : nil
       case .lines: break
@@ -75,7 +86,7 @@ struct ContentSink {
     "decompressed content is larger than the limit of \(maxWholeBytes) bytes for one JSON file"
   }
 
-  func release() { whole?.deallocate() }
+  func release() { if !wholeBorrowed { whole?.deallocate() } }
 }
 
 extension UnsafeMutableRawPointer {

@@ -222,11 +222,14 @@ import Testing
 }
 
 @Suite struct WholeContentTests {
-  static func readWhole(_ path: String, max: Int = 1 << 20) -> ([UInt8]?, FileReadResult) {
+  static func readWhole(
+    _ path: String, max: Int = 1 << 20, maxLine: Int = 1 << 20, reader given: LineReader? = nil
+  ) -> ([UInt8]?, FileReadResult) {
     var options = LineReaderOptions()
     options.maxWholeBytes = max
     options.chunkSize = 4096
-    let reader = LineReader(options: options)
+    options.maxLineLength = maxLine
+    let reader = given ?? LineReader(options: options)
     var content: [UInt8]?
     let result = reader.read(
       path: path, decide: { _ in .whole }, onLine: { _, _ in Issue.record("line delivered in whole mode") },
@@ -248,6 +251,28 @@ import Testing
     #expect(result.mode == .whole)
     #expect(result.problem == nil)
     #expect(result.contentBytes == Int64(content.count))
+  }
+
+  /// A document starts in the line buffer's free space and moves to memory of its own only
+  /// when it outgrows it; one reader serves documents of both kinds in turn.
+  @Test(arguments: ["plain", "gzip", "zstd"])
+  func documentsLargerThanTheLineBufferAndThenSmallerOnes(format: String) {
+    func stored(_ content: [UInt8]) -> [UInt8] {
+      format == "gzip" ? LineReaderTests.gzip(content) : format == "zstd" ? LineReaderTests.zstd(content) : content
+    }
+    let large = Array(String(repeating: "{\"eventName\":\"large\"},", count: 20_000).utf8)
+    let small = Array(String(repeating: "{\"eventName\":\"s\"},", count: 100).utf8)
+    var options = LineReaderOptions()
+    options.chunkSize = 4096
+    options.maxLineLength = 4096
+    let reader = LineReader(options: options)
+    for (i, content) in [small, large, small, large].enumerated() {
+      let path = LineReaderTests.write(stored(content), "grow-\(format)-\(i)")
+      defer { unlink(path) }
+      let (got, result) = Self.readWhole(path, reader: reader)
+      #expect(got.map { $0 == content } == true, "document \(i)")
+      #expect(result.contentBytes == Int64(content.count))
+    }
   }
 
   @Test(arguments: ["gzip", "zstd"])
