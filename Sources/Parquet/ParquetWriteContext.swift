@@ -1,5 +1,5 @@
-/// What one thread reuses from file to file: the zstd context and the page, chunk and output
-/// buffers.
+/// What one thread reuses from file to file: the zstd context and the page, value scratch,
+/// chunk and output buffers.
 ///
 /// A part holds one row group of ~60 column chunks; created per file, the context's tables and a
 /// megabyte of page buffer per chunk were allocated, faulted in and freed again for every part

@@ -222,13 +222,13 @@ import Testing
 }
 
 @Suite struct WholeContentTests {
-  static func readWhole(
-    _ path: String, max: Int = 1 << 20, maxLine: Int = 1 << 20, reader given: LineReader? = nil
-  ) -> ([UInt8]?, FileReadResult) {
+  /// `given` reads with its own options (`max` applies to a reader made here).
+  static func readWhole(_ path: String, max: Int = 1 << 20, reader given: LineReader? = nil)
+    -> ([UInt8]?, FileReadResult)
+  {
     var options = LineReaderOptions()
     options.maxWholeBytes = max
     options.chunkSize = 4096
-    options.maxLineLength = maxLine
     let reader = given ?? LineReader(options: options)
     var content: [UInt8]?
     let result = reader.read(
