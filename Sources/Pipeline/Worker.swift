@@ -15,8 +15,9 @@ final class Worker {
   private let accessLogs: S3AccessShardWriter
   private let cloudTrail: CloudTrailShardWriter
   private let rejects: RejectsShardWriter
-  private var accessRecord = AccessLogRecord()
-  private var trailRecord = CloudTrailRecord()
+  /// Reused from document to document (its instance-id list keeps its capacity); moved into a
+  /// local while a document is read (see `process`).
+  private var trailScratch = CloudTrailRecord()
   private(set) var summary = IndexSummary()
   private let index: Int
   /// Pieces finished since the last commit, and how much content they held.
@@ -73,6 +74,11 @@ final class Worker {
     var documentSkip: String?
     var isCloudTrail = false
     var writeError: Error?
+    // Per-line state in locals, not in this object's properties: every access to a class's
+    // stored property from the line closure paid a run-time exclusivity check.
+    var accessRecord = AccessLogRecord()
+    var rowsIndexed: Int64 = 0
+    var linesRejected: Int64 = 0
     let result = pathBytes.withUnsafeBytes { path in
       reader.read(
         path: file.path, range: item.range,
@@ -86,7 +92,7 @@ final class Worker {
         onLine: { line, offset in
           guard writeError == nil else { return }
           if let rejection = AccessLogTokenizer.parse(line, into: &accessRecord) {
-            summary.linesRejected += 1
+            linesRejected += 1
             do {
               try reject(
                 "s3_access", file.path, path, offset, rejection.rawValue, rejection.explanation, excerpt: line)
@@ -97,14 +103,14 @@ final class Worker {
           }
           do {
             try accessLogs.append(line: line, record: accessRecord, sourceFile: path, offset: offset)
-            summary.rowsIndexed += 1
+            rowsIndexed += 1
           } catch {
             writeError = error
           }
         },
         onOverlong: { offset in
           let r = AccessLogRejection.lineTooLong
-          summary.linesRejected += 1
+          linesRejected += 1
           do {
             try reject("s3_access", file.path, path, offset, r.rawValue, r.explanation, excerpt: nil)
           } catch {
@@ -117,6 +123,8 @@ final class Worker {
         },
         onStored: { hasher.update($0) })
     }
+    summary.rowsIndexed += rowsIndexed
+    summary.linesRejected += linesRejected
     if let writeError { throw writeError }
     summary.linesRead += result.lines
     summary.contentBytes += result.contentBytes
@@ -154,6 +162,17 @@ final class Worker {
     let scanner = document.scanner
     var read: Int64 = 0
     var insights: Int64 = 0
+    var indexed: Int64 = 0
+    var rejected: Int64 = 0
+    var trailRecord = CloudTrailRecord()
+    swap(&trailRecord, &trailScratch)
+    defer {
+      swap(&trailRecord, &trailScratch)
+      summary.cloudTrail.recordsRead += read
+      summary.cloudTrail.recordsIndexed += indexed
+      summary.cloudTrail.recordsRejected += rejected
+      if insights > 0 { summary.cloudTrail.recordsSkipped["insight_event", default: 0] += insights }
+    }
     func rejectRecord(_ offset: Int64, _ code: String, _ explanation: String, _ excerpt: UnsafeRawBufferPointer) {
       do {
         try reject("cloudtrail", path, pathBytes, offset, code, explanation, excerpt: excerpt)
@@ -165,37 +184,34 @@ final class Worker {
       onRecord: { value in
         guard writeError == nil else { return }
         read += 1
-        summary.cloudTrail.recordsRead += 1
         let offset = Int64(value.start)
         let recordBytes = value.sourceBytes(in: content)
         do throws(JSONError) {
           try CloudTrailRecordReader.read(value, scanner: scanner, into: &trailRecord)
         } catch {
-          summary.cloudTrail.recordsRejected += 1
+          rejected += 1
           rejectRecord(Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))", recordBytes)
           return
         }
         if JSONStrings.equals(trailRecord.eventType, "AwsCloudTrailInsight", in: content) {
           insights += 1
-          summary.cloudTrail.recordsSkipped["insight_event", default: 0] += 1
           return
         }
         guard let time = trailRecord.eventTimeMicros else {
-          summary.cloudTrail.recordsRejected += 1
+          rejected += 1
           rejectRecord(offset, "no_event_time", "record has no eventTime (or @timestamp) in a known form", recordBytes)
           return
         }
         do {
           try cloudTrail.append(trailRecord, eventTime: time, scanner: scanner, sourceFile: pathBytes, offset: offset)
-          summary.cloudTrail.recordsIndexed += 1
+          indexed += 1
         } catch {
           writeError = error
         }
       },
       onReject: { offset, rejection in
         read += 1
-        summary.cloudTrail.recordsRead += 1
-        summary.cloudTrail.recordsRejected += 1
+        rejected += 1
         let rest = UnsafeRawBufferPointer(rebasing: content[min(offset, content.count)...])
         rejectRecord(Int64(offset), rejection.code, rejection.explanation, rest)
       })
