@@ -17,7 +17,7 @@ struct HuntOptions: ParsableArguments {
   @OptionGroup var output: ResultOptions
 
   func data() throws -> HuntData {
-    MallocTuning.apply()
+    MallocTuning.applyForScans()
     let access = try ShardSource.resolve([out], table: "s3_access")
     let trail = try ShardSource.resolve([out], table: "cloudtrail")
     guard access.timeColumn != nil || trail.timeColumn != nil else {

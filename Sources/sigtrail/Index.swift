@@ -115,6 +115,7 @@ struct Index: ParsableCommand {
   }
 
   func run() throws {
+    MallocTuning.applyForIndexing()
     let started = Date()
     let runID = Self.makeRunID(started) + (workers > 1 ? "-s\(worker)of\(workers)" : "")
     var options = IndexOptions(inputs: paths, outputDirectory: out, runID: runID)

@@ -69,7 +69,7 @@ struct QueryCommand: ParsableCommand {
   }
 
   func run() throws {
-    MallocTuning.apply()
+    MallocTuning.applyForScans()
     do {
       let source = try ShardSource.resolve(paths, table: table)
       guard !source.files.isEmpty else { throw SourceError("no Parquet files under \(paths.joined(separator: " "))") }
