@@ -9,18 +9,29 @@ public enum ByteSearch {
   /// about what it saves.
   @inlinable @inline(__always)
   public static func first(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let pattern = ones &* UInt64(byte)
+    let pattern = splat(byte)
     var i = from
     while i + 8 <= end {
-      let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ pattern
-      // A borrow can mark bytes above the first match, never below it: the lowest mark is exact.
-      let found = (w &- ones) & ~w & (ones &* 0x80)
+      let found = matches(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self), pattern)
       if found != 0 { return i + found.trailingZeroBitCount >> 3 }
       i += 8
     }
     while i < end && bytes[i] != byte { i += 1 }
     return i
+  }
+
+  /// `byte` in every byte of a word.
+  @inlinable @inline(__always)
+  public static func splat(_ byte: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(byte) }
+
+  /// The high bit of each byte of `word` equal to the byte `pattern` repeats (see `splat`). A
+  /// borrow can mark bytes above the first match, never below it: the lowest mark is exact, and
+  /// so is the lowest mark of several such masks ORed together.
+  @inlinable @inline(__always)
+  public static func matches(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let w = word ^ pattern
+    return (w &- ones) & ~w & (ones &* 0x80)
   }
 
   /// Offset of the first `byte` in `bytes[from..<end]`, or `end`, through the C library's

@@ -227,4 +227,57 @@ import Testing
       #expect(!changed)
     }
   }
+
+  /// The word-at-a-time parameter walk finds what a byte loop finds: every text over the
+  /// characters that matter, up to 12 bytes, then longer random ones across word boundaries.
+  @Test func parameterWalkMatchesAByteLoop() {
+    func reference(_ t: [UInt8]) -> [[Int]] {
+      func isSeparator(_ b: UInt8) -> Bool { b == 0x26 || b == 0x3F || b == 0x20 || b == 0x23 }
+      var found: [[Int]] = []
+      var i = 0
+      while i < t.count {
+        let nameStart = i
+        while i < t.count && !isSeparator(t[i]) && t[i] != 0x3D { i += 1 }
+        if i < t.count && t[i] == 0x3D {
+          let nameEnd = i
+          i += 1
+          let valueStart = i
+          while i < t.count && !isSeparator(t[i]) { i += 1 }
+          found.append([nameStart, nameEnd, valueStart, i])
+        }
+        i += 1
+      }
+      return found
+    }
+    func walked(_ t: [UInt8]) -> [[Int]] {
+      t.withUnsafeBytes { raw in
+        var found: [[Int]] = []
+        QueryRedactor.forEachParameter(raw) { start, name, value in
+          let base = raw.baseAddress!
+          found.append([
+            start, name.baseAddress! - base + name.count, value.baseAddress! - base,
+            value.baseAddress! - base + value.count,
+          ])
+        }
+        return found
+      }
+    }
+    let alphabet: [UInt8] = Array("a=&? #%".utf8)
+    var generator = SystemRandomNumberGenerator()
+    var texts: [[UInt8]] = []
+    for length in 0...12 {
+      for _ in 0..<200 { texts.append((0..<length).map { _ in alphabet.randomElement(using: &generator)! }) }
+    }
+    for length in [15, 16, 17, 31, 32, 33, 100, 1_000] {
+      for density in [2, 40] {
+        texts.append(
+          (0..<length).map { _ in
+            Int.random(in: 0..<density, using: &generator) == 0 ? alphabet.randomElement(using: &generator)! : 0x61
+          })
+      }
+    }
+    for t in texts {
+      #expect(walked(t) == reference(t), "\(String(decoding: t, as: UTF8.self))")
+    }
+  }
 }
