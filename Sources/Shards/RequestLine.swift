@@ -1,4 +1,5 @@
 import AccessLog
+import LogBytes
 
 /// The parts of a Request-URI field (`GET /bucket/key?query HTTP/1.1`), as spans into it.
 struct RequestLine {
@@ -11,14 +12,15 @@ struct RequestLine {
     var parts = RequestLine()
     let n = uri.count
     guard n > 0 else { return parts }
-    guard let firstSpace = uri.firstIndex(of: UInt8(ascii: " ")) else {
+    let firstSpace = ByteSearch.first(UInt8(ascii: " "), in: uri, from: 0, end: n)
+    guard firstSpace < n else {
       parts.method = Span(start: 0, end: n)
       return parts
     }
     parts.method = Span(start: 0, end: firstSpace)
     var targetEnd = n
     // The protocol is the last token when it looks like one; the docs show URIs without it.
-    if let lastSpace = uri.lastIndex(of: UInt8(ascii: " ")), lastSpace > firstSpace,
+    if let lastSpace = ByteSearch.last(UInt8(ascii: " "), in: uri, from: 0, end: n), lastSpace > firstSpace,
       n - lastSpace > 5, uri[lastSpace + 1] == UInt8(ascii: "H"), uri[lastSpace + 2] == UInt8(ascii: "T"),
       uri[lastSpace + 3] == UInt8(ascii: "T"), uri[lastSpace + 4] == UInt8(ascii: "P"),
       uri[lastSpace + 5] == UInt8(ascii: "/")
@@ -28,8 +30,7 @@ struct RequestLine {
     }
     let targetStart = firstSpace + 1
     guard targetStart <= targetEnd else { return parts }
-    var q = targetStart
-    while q < targetEnd && uri[q] != UInt8(ascii: "?") { q += 1 }
+    let q = ByteSearch.first(UInt8(ascii: "?"), in: uri, from: targetStart, end: targetEnd)
     parts.path = Span(start: targetStart, end: q)
     if q < targetEnd { parts.query = Span(start: q + 1, end: targetEnd) }
     return parts
