@@ -16,7 +16,7 @@ final class Worker {
   private let cloudTrail: CloudTrailShardWriter
   private let rejects: RejectsShardWriter
   /// Reused from document to document (its instance-id list keeps its capacity); moved into a
-  /// local while a document is read (see `process`).
+  /// local while a document is read (see `indexCloudTrail`).
   private var trailScratch = CloudTrailRecord()
   private(set) var summary = IndexSummary()
   private let index: Int

@@ -77,7 +77,7 @@ public struct QueryRedactor {
     b == UInt8(ascii: "&") || b == UInt8(ascii: "?") || b == UInt8(ascii: " ") || b == UInt8(ascii: "#")
   }
 
-  /// Offset of the first separator (or `=`, when `orEquals`) from `i` on, or the text's end.
+  /// Offset of the first separator (or `=`, when `orEquals`) at or after `from`, or the text's end.
   /// Eight bytes a step: a session token runs to a thousand bytes, and a presigned request's
   /// query is walked for every row that holds one.
   @inline(__always)
