@@ -12,8 +12,17 @@ public struct JSONRedactor {
   private var rewritten: [UInt8] = []
   private var queryRedactor = QueryRedactor()
   private var replacements: [(start: Int, end: Int, text: [UInt8])] = []
+  /// Fingerprints of the last secrets seen, decoded: an AssumeRole response's session token is
+  /// hashed once for its `response_elements` and its `issued_session_token_sha256`, and one
+  /// session's token once for the requests it signs.
+  private var secrets = FingerprintCache(percentEncoded: false)
 
   public init() {}
+
+  /// Appends the hex SHA-256 of a secret's decoded bytes to `out`, through the same cache.
+  public mutating func appendFingerprint(ofDecoded secret: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    secrets.appendHex(ofEncoded: secret, to: &out)
+  }
 
   static func isSecretName(_ k: JSONValue, _ b: UnsafeRawBufferPointer) -> Bool {
     switch k.end - k.start {
@@ -65,7 +74,7 @@ public struct JSONRedactor {
       var text: [UInt8] = [UInt8(ascii: "\"")]
       if secret {
         text.append(contentsOf: "sha256:".utf8)
-        decoded.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &text) }
+        decoded.withUnsafeBytes { secrets.appendHex(ofEncoded: $0, to: &text) }
       } else {
         let hasSecret = decoded.withUnsafeBytes { QueryRedactor.containsSecret($0) }
         guard hasSecret else { return }

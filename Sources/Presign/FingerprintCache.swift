@@ -16,11 +16,15 @@ public struct FingerprintCache: Sendable {
   private var hexes: [[UInt8]] = []
   private var next = 0
   private var decoded: [UInt8] = []
+  /// Whether values are percent-encoded (URL parameters) and hashed decoded, or hashed as given
+  /// (secrets already decoded from JSON: one cache never mixes the two).
+  let percentEncoded: Bool
   static let capacity = 16
 
-  public init() {}
+  public init(percentEncoded: Bool = true) { self.percentEncoded = percentEncoded }
 
-  /// Appends the hex SHA-256 of the percent-decoded `raw` value to `out`.
+  /// Appends the hex SHA-256 of the `raw` value (percent-decoded first if `percentEncoded`) to
+  /// `out`.
   public mutating func appendHex(ofEncoded raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
     for i in raws.indices where raws[i].count == raw.count {
       let same = raws[i].withUnsafeBytes { r in
@@ -32,7 +36,11 @@ public struct FingerprintCache: Sendable {
       }
     }
     decoded.removeAll(keepingCapacity: true)
-    PercentDecoding.decode(raw, appendingTo: &decoded)
+    if percentEncoded {
+      PercentDecoding.decode(raw, appendingTo: &decoded)
+    } else {
+      decoded.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self))
+    }
     let slot: Int
     if raws.count < Self.capacity {
       slot = raws.count

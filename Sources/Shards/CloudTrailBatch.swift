@@ -147,7 +147,7 @@ struct CloudTrailBatch: ShardBatch {
       scratch.removeAll(keepingCapacity: true)
       JSONStrings.appendDecoded(r.issuedSessionToken, in: b, to: &scratch)
       hex.removeAll(keepingCapacity: true)
-      scratch.withUnsafeBytes { Fingerprint.appendSHA256Hex(of: $0, to: &hex) }
+      scratch.withUnsafeBytes { redactor.appendFingerprint(ofDecoded: $0, to: &hex) }
       hex.withUnsafeBytes { columns.appendText(columns.slot(Column.issuedSessionTokenSHA256.rawValue), $0) }
     } else {
       putNull(.issuedSessionTokenSHA256)

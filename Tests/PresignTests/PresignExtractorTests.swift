@@ -33,6 +33,17 @@ import Testing
     }
   }
 
+  /// A cache of secrets decoded from JSON hashes them as they are: `%2B` stays three bytes.
+  @Test func fingerprintCacheOfDecodedSecretsDoesNotPercentDecode() {
+    var cache = FingerprintCache(percentEncoded: false)
+    let values = (0..<40).map { "T0K%2B\($0 % 23)-" + String(repeating: "x", count: $0 % 3) }
+    for v in values + values.shuffled() {
+      var out: [UInt8] = []
+      Array(v.utf8).withUnsafeBytes { cache.appendHex(ofEncoded: $0, to: &out) }
+      #expect(Self.string(out) == Self.hex(v))
+    }
+  }
+
   @Test func sigV4WithSessionTokenInAnyOrder() throws {
     let token = "IQoJb3JpZ2luX2VjECsa+/="
     let q =
