@@ -75,9 +75,10 @@ public struct CloudTrailRecord: Sendable, Equatable {
   public init() {}
 
   mutating func reset() {
-    let ids = targetInstanceIDs
+    var ids: [JSONValue] = []
+    swap(&ids, &targetInstanceIDs)
+    if !ids.isEmpty { ids.removeAll(keepingCapacity: true) }
     self = CloudTrailRecord()
-    targetInstanceIDs = ids
-    targetInstanceIDs.removeAll(keepingCapacity: true)
+    swap(&ids, &targetInstanceIDs)
   }
 }

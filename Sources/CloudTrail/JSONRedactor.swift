@@ -11,7 +11,10 @@ public struct JSONRedactor {
   private var decoded: [UInt8] = []
   private var rewritten: [UInt8] = []
   private var queryRedactor = QueryRedactor()
-  private var replacements: [(start: Int, end: Int, text: [UInt8])] = []
+  /// Source ranges to replace, and where their replacement text lies in `replacementText`
+  /// (one reused buffer: a new array per secret grew four or five times on the way to its hex).
+  private var replacements: [(start: Int, end: Int, textStart: Int, textEnd: Int)] = []
+  private var replacementText: [UInt8] = []
   /// Fingerprints of the last secrets seen, decoded: an AssumeRole response's session token is
   /// hashed once for its `response_elements` and its `issued_session_token_sha256`, and one
   /// session's token once for the requests it signs.
@@ -40,11 +43,12 @@ public struct JSONRedactor {
   public mutating func append(_ v: JSONValue, scanner: JSONScanner, to out: inout [UInt8]) {
     let b = scanner.buffer
     replacements.removeAll(keepingCapacity: true)
+    replacementText.removeAll(keepingCapacity: true)
     collect(v, secret: false, scanner)
     var at = Int(v.kind == .string ? v.start - 1 : v.start)
     for r in replacements {
       out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[at..<r.start]))
-      out.append(contentsOf: r.text)
+      out.append(contentsOf: replacementText[r.textStart..<r.textEnd])
       at = r.end
     }
     let end = Int(v.kind == .string ? v.end + 1 : v.end)
@@ -71,19 +75,22 @@ public struct JSONRedactor {
       }
       decoded.removeAll(keepingCapacity: true)
       JSONStrings.appendDecoded(v, in: b, to: &decoded)
-      var text: [UInt8] = [UInt8(ascii: "\"")]
-      if secret {
-        text.append(contentsOf: "sha256:".utf8)
-        decoded.withUnsafeBytes { secrets.appendHex(ofEncoded: $0, to: &text) }
-      } else {
+      if !secret {
         let hasSecret = decoded.withUnsafeBytes { QueryRedactor.containsSecret($0) }
         guard hasSecret else { return }
+      }
+      let textStart = replacementText.count
+      replacementText.append(UInt8(ascii: "\""))
+      if secret {
+        replacementText.append(contentsOf: "sha256:".utf8)
+        decoded.withUnsafeBytes { secrets.appendHex(ofEncoded: $0, to: &replacementText) }
+      } else {
         rewritten.removeAll(keepingCapacity: true)
         decoded.withUnsafeBytes { _ = queryRedactor.redact($0, appendingTo: &rewritten) }
-        Self.appendEscaped(rewritten, to: &text)
+        Self.appendEscaped(rewritten, to: &replacementText)
       }
-      text.append(UInt8(ascii: "\""))
-      replacements.append((Int(v.start) - 1, Int(v.end) + 1, text))
+      replacementText.append(UInt8(ascii: "\""))
+      replacements.append((Int(v.start) - 1, Int(v.end) + 1, textStart, replacementText.count))
     default:
       break
     }

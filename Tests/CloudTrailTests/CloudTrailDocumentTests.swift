@@ -77,6 +77,25 @@ import Testing
     "tlsDetails":{"tlsVersion":"TLSv1.2"}}
     """#
 
+  /// One record value serves record after record: instance ids of one never reach the next.
+  @Test func targetInstanceIDsDoNotCarryOverFromRecordToRecord() throws {
+    func stop(_ ids: [String]) -> String {
+      let items = ids.map { #"{"instanceId":"\#($0)"}"# }.joined(separator: ",")
+      return #"{"eventTime":"2024-03-01T00:00:00Z","eventName":"StopInstances","requestParameters":"#
+        + #"{"instancesSet":{"items":[\#(items)]}}}"#
+    }
+    var r = CloudTrailRecord()
+    for ids in [["i-1", "i-2", "i-3"], [], ["i-4"], ["i-5", "i-6"]] {
+      let bytes = Array(stop(ids).utf8)
+      try bytes.withUnsafeBytes { b in
+        let s = JSONScanner(b)
+        let (v, _) = try s.value(at: 0)
+        try CloudTrailRecordReader.read(v, scanner: s, into: &r)
+        #expect(r.targetInstanceIDs.map { JSONStrings.string($0, in: b) } == ids)
+      }
+    }
+  }
+
   @Test func readsTheFieldsWeKeep() throws {
     let bytes = Array(Self.record.utf8)
     try bytes.withUnsafeBytes { b in
