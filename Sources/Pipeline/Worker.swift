@@ -203,7 +203,7 @@ final class Worker {
           return
         }
         do {
-          try cloudTrail.append(trailRecord, eventTime: time, scanner: scanner, sourceFile: pathBytes, offset: offset)
+          try cloudTrail.append(&trailRecord, eventTime: time, scanner: scanner, sourceFile: pathBytes, offset: offset)
           indexed += 1
         } catch {
           writeError = error

@@ -96,8 +96,10 @@ struct CloudTrailBatch: ShardBatch {
   }
 
   mutating func append(
-    _ r: CloudTrailRecord, eventTime: Int64, scanner: JSONScanner, sourceFile: UnsafeRawBufferPointer, offset: Int64
+    _ record: UnsafePointer<CloudTrailRecord>, eventTime: Int64, scanner: JSONScanner,
+    sourceFile: UnsafeRawBufferPointer, offset: Int64
   ) {
+    let r = record.pointee
     let b = scanner.buffer
     columns.append(timeSlot, int64: eventTime)
     put(.eventID, r.eventID, b)

@@ -16,12 +16,17 @@ public final class CloudTrailShardWriter {
   /// Writes out a partition if this writer holds the most of an exceeded shared budget.
   public func enforceMemoryBound() throws { try writer.enforceMemoryBound() }
 
+  /// `record` is passed on by address: a record is a kilobyte of values, and passed by value
+  /// through the writer's closure it was copied (and its instance-id list retained) twice per
+  /// record; once remains, where the batch reads it.
   public func append(
-    _ record: CloudTrailRecord, eventTime: Int64, scanner: JSONScanner, sourceFile: UnsafeRawBufferPointer,
+    _ record: inout CloudTrailRecord, eventTime: Int64, scanner: JSONScanner, sourceFile: UnsafeRawBufferPointer,
     offset: Int64
   ) throws {
-    try writer.append(day: PartitionLayout.day(ofMicros: eventTime)) { batch in
-      batch.append(record, eventTime: eventTime, scanner: scanner, sourceFile: sourceFile, offset: offset)
+    try withUnsafePointer(to: &record) { r in
+      try writer.append(day: PartitionLayout.day(ofMicros: eventTime)) { batch in
+        batch.append(r, eventTime: eventTime, scanner: scanner, sourceFile: sourceFile, offset: offset)
+      }
     }
   }
 
