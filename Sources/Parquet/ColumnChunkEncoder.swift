@@ -282,7 +282,7 @@ struct ColumnChunkEncoder {
     var nullCount = 0
     var builder = ByteArrayDictionaryBuilder(
       maxEntries: max(1, Int(Double(nonNullEstimate) * options.dictionaryMaxRatio)),
-      maxBytes: options.dictionaryByteLimit)
+      maxBytes: options.dictionaryByteLimit, rows: rows.count)
     var indices: [UInt32] = []
     indices.reserveCapacity(rows.count)
     var dictionaryOK = true

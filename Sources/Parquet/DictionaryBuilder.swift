@@ -12,15 +12,18 @@ struct ByteArrayDictionaryBuilder {
   private var mask: Int
   private(set) var plainBytes = 0
   private var lookups = 0
-  /// After this many distinct values, a column where three in four values are new is not worth
-  /// a dictionary.
-  static let probeEntries = 4096
+  /// After this many distinct values (4,096, or an eighth of the chunk's rows for smaller
+  /// chunks, but at least 64), a column where three in four values are new is not worth a
+  /// dictionary. CloudTrail's day partitions make chunks of a few thousand rows, where a fixed
+  /// 4,096 was never reached: ids were hashed for half the chunk before the refusal.
+  let probeEntries: Int
   let maxEntries: Int
   let maxBytes: Int
 
-  init(maxEntries: Int, maxBytes: Int) {
+  init(maxEntries: Int, maxBytes: Int, rows: Int) {
     self.maxEntries = maxEntries
     self.maxBytes = maxBytes
+    probeEntries = max(64, min(4096, rows / 8))
     let capacity = 1024
     table = [Int32](repeating: -1, count: capacity)
     mask = capacity - 1
@@ -52,7 +55,7 @@ struct ByteArrayDictionaryBuilder {
     }
     if entryStarts.count >= maxEntries { return nil }
     // High-cardinality columns (ids, hashes, URIs) show it early: stop hashing them.
-    if entryStarts.count >= Self.probeEntries && entryStarts.count * 4 > lookups * 3 { return nil }
+    if entryStarts.count >= probeEntries && entryStarts.count * 4 > lookups * 3 { return nil }
     plainBytes += 4 + length
     if plainBytes > maxBytes { return nil }
     let newIndex = entryStarts.count

@@ -206,7 +206,7 @@ import Testing
   }
 
   @Test func dictionaryBuilderStopsAtItsBudget() {
-    var b = ByteArrayDictionaryBuilder(maxEntries: 3, maxBytes: 1 << 20)
+    var b = ByteArrayDictionaryBuilder(maxEntries: 3, maxBytes: 1 << 20, rows: 10)
     let arena: [UInt8] = Array("aabbccdd".utf8)
     arena.withUnsafeBufferPointer { a in
       #expect(b.index(of: a, start: 0, length: 2) == 0)
