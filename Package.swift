@@ -40,7 +40,7 @@ let package = Package(
     .testTarget(name: "PresignTests", dependencies: ["Presign"]),
     .testTarget(name: "CloudTrailTests", dependencies: ["CloudTrail", "LogBytes"]),
     .testTarget(name: "LogInputTests", dependencies: ["LogInput", "CZstd", "CZlib"]),
-    .testTarget(name: "ShardsTests", dependencies: ["Shards", "AccessLog", "LogBytes", "Parquet"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "AccessLog", "CloudTrail", "LogBytes", "Parquet"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
     .testTarget(name: "QueryTests", dependencies: ["Query"]),

@@ -4,6 +4,8 @@
 /// parsed here because their forms vary (reference §6.2–6.3). A field that is absent, `null` or of
 /// an unexpected JSON type is simply missing: the raw JSON columns keep everything.
 public struct CloudTrailRecord: Sendable, Equatable {
+  /// The record object itself.
+  public var source = JSONValue.missing
   public var eventTime = JSONValue.missing
   public var eventTimeMicros: Int64?
   public var eventID = JSONValue.missing

@@ -5,6 +5,7 @@ public enum CloudTrailRecordReader {
   public static func read(_ object: JSONValue, scanner s: JSONScanner, into r: inout CloudTrailRecord) throws(JSONError)
   {
     r.reset()
+    r.source = object
     let b = s.buffer
     var timestamp = JSONValue.missing
     try s.forEachMember(of: object) { k, v throws(JSONError) in

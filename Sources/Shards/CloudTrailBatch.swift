@@ -13,6 +13,9 @@ struct CloudTrailBatch: ShardBatch {
   private var redactor = JSONRedactor()
   private var scratch: [UInt8] = []
   private var hex: [UInt8] = []
+  /// Whether the record being appended is all ASCII: then so is every string in it that has no
+  /// escapes, and its ~60 values skip a check each (checked once over the record instead).
+  private var recordIsASCII = false
   private let timeSlot: Int
 
   init() {
@@ -61,7 +64,7 @@ struct CloudTrailBatch: ShardBatch {
       JSONStrings.appendDecoded(v, in: b, to: &scratch)
       scratch.withUnsafeBytes { columns.appendText(index, $0) }
     } else {
-      columns.appendText(index, v.bytes(in: b))
+      columns.appendText(index, v.bytes(in: b), ascii: recordIsASCII)
     }
   }
 
@@ -101,6 +104,7 @@ struct CloudTrailBatch: ShardBatch {
   ) {
     let r = record.pointee
     let b = scanner.buffer
+    recordIsASCII = r.source.isMissing ? false : UTF8Sanitizer.isASCII(r.source.sourceBytes(in: b))
     columns.append(timeSlot, int64: eventTime)
     put(.eventID, r.eventID, b)
     put(.eventVersion, r.eventVersion, b)

@@ -1,4 +1,5 @@
 import AccessLog
+import CloudTrail
 import Testing
 
 @testable import Shards
@@ -57,5 +58,41 @@ import Testing
     #expect(PartitionLayout.runID(ofPart: "data.parquet") == nil)
     #expect(OutputLock.lockName(forRunID: "20260101T000000Z-42") == ".sigtrail.lock")
     #expect(OutputLock.lockName(forRunID: "20260101T000000Z-42-s1of3") == ".sigtrail-1of3.lock")
+  }
+}
+
+@Suite struct CloudTrailBatchTests {
+  /// A record that is all ASCII skips the per-value check; one that is not has each value made
+  /// valid UTF-8 as before: a valid accent kept, invalid bytes replaced.
+  @Test func textIsValidUTF8WhetherTheRecordIsASCIIOrNot() throws {
+    let head = #"{"eventTime":"2024-03-01T00:00:0"#
+    let records: [[UInt8]] = [
+      Array((head + #"0Z","userAgent":"plain"}"#).utf8),
+      Array((head + #"1Z","userAgent":"café"}"#).utf8),
+      Array((head + #"2Z","userAgent":"bad"#).utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
+    ]
+    var batch = CloudTrailBatch()
+    for bytes in records {
+      try bytes.withUnsafeBytes { b in
+        let s = JSONScanner(b)
+        let (v, _) = try s.value(at: 0)
+        var r = CloudTrailRecord()
+        try CloudTrailRecordReader.read(v, scanner: s, into: &r)
+        let time = try #require(r.eventTimeMicros)
+        withUnsafePointer(to: &r) { p in
+          Array("f".utf8).withUnsafeBytes { batch.append(p, eventTime: time, scanner: s, sourceFile: $0, offset: 0) }
+        }
+      }
+    }
+    guard case .borrowedText(let view) = batch.columnInputs()[CloudTrailColumn.userAgent.rawValue] else {
+      Issue.record("user_agent is not a text column")
+      return
+    }
+    let values = (0..<3).map { view.value($0) }
+    #expect(String(decoding: values[0], as: UTF8.self) == "plain")
+    #expect(String(decoding: values[1], as: UTF8.self) == "café")
+    #expect(String(validating: values[2], as: UTF8.self) != nil)
+    #expect(String(decoding: values[2], as: UTF8.self).hasPrefix("bad"))
+    #expect(Array(values[2]) != Array("bad".utf8) + [0xFF, 0xFE])
   }
 }
