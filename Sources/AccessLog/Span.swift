@@ -18,11 +18,12 @@ public struct Span: Equatable, Sendable {
     self.length = length
   }
 
-  @inline(__always) public var isNull: Bool { length < 0 }
-  @inline(__always) public var end: Int { Int(start) + Int(length) }
+  // Inlinable: the row builders in other modules call these for every field.
+  @inlinable @inline(__always) public var isNull: Bool { length < 0 }
+  @inlinable @inline(__always) public var end: Int { Int(start) + Int(length) }
 
   /// The bytes of this field inside `line`; an empty buffer for null.
-  @inline(__always)
+  @inlinable @inline(__always)
   public func bytes(in line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
     isNull ? UnsafeRawBufferPointer(start: nil, count: 0) : UnsafeRawBufferPointer(rebasing: line[Int(start)..<end])
   }
