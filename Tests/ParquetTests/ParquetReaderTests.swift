@@ -163,6 +163,25 @@ import Testing
     #expect(back?.mightContain(hash: SplitBlockBloomFilter.hash("key-42")) == true)
   }
 
+  /// The bits the filter sets are the specification's (BloomFilter.md), word by word: block
+  /// `((h >> 32) * blocks) >> 32`, and in word k bit `(x * salt[k]) >> 27` of the low half x.
+  @Test func bloomFilterSetsTheSpecificationsBits() {
+    let salt: [UInt32] = [
+      0x47b6_137b, 0x4497_4d91, 0x8824_ad5b, 0xa2b7_289d, 0x7054_95c7, 0x2df1_424b, 0x9efc_4947, 0x5c6b_fb31,
+    ]
+    var f = SplitBlockBloomFilter(distinctValues: 3_000, fpp: 0.01)
+    var expected = [UInt32](repeating: 0, count: f.words.count)
+    let blocks = UInt64(f.words.count / 8)
+    for i in 0..<3_000 {
+      let h = SplitBlockBloomFilter.hash("value-\(i)")
+      f.insert(hash: h)
+      let block = Int(((h >> 32) &* blocks) >> 32)
+      let x = UInt32(truncatingIfNeeded: h)
+      for k in 0..<8 { expected[block * 8 + k] |= 1 << ((x &* salt[k]) >> 27) }
+    }
+    #expect(f.words == expected)
+  }
+
   @Test func snappyDecodesLiteralsAndOverlappingCopies() throws {
     // "abcabcabcabcX": literal "abc", copy offset 3 length 9, literal "X".
     let input: [UInt8] = [13, 0x08, 0x61, 0x62, 0x63, 0x15, 0x03, 0x00, 0x58]
