@@ -169,21 +169,22 @@ struct ColumnChunkEncoder {
 
   // MARK: page cutting
 
-  /// Splits `rows` into page-sized row ranges; `valueSize(row)` estimates a row's PLAIN size.
-  private func pageRanges(_ rows: [Int32], valueSize: (Int) -> Int) -> [Range<Int>] {
-    var ranges: [Range<Int>] = []
+  /// Splits `rows` into page-sized row ranges; `valueSize(row)` estimates a row's PLAIN size,
+  /// and `bytes` is the sum of the estimates of a page's rows.
+  private func pageRanges(_ rows: [Int32], valueSize: (Int) -> Int) -> [(rows: Range<Int>, bytes: Int)] {
+    var pages: [(rows: Range<Int>, bytes: Int)] = []
     var start = 0
     var bytes = 0
     for i in 0..<rows.count {
       bytes += valueSize(Int(rows[i]))
       if i + 1 - start >= options.pageRowLimit || bytes >= options.pageByteLimit {
-        ranges.append(start..<(i + 1))
+        pages.append((start..<(i + 1), bytes))
         start = i + 1
         bytes = 0
       }
     }
-    if start < rows.count || ranges.isEmpty { ranges.append(start..<rows.count) }
-    return ranges
+    if start < rows.count || pages.isEmpty { pages.append((start..<rows.count, bytes)) }
+    return pages
   }
 
   /// Appends definition levels (with the v1 4-byte length prefix) for the page's rows.
@@ -259,8 +260,8 @@ struct ColumnChunkEncoder {
   ) throws where Nulls.Index == Int {
     let width = RLEHybridEncoder.bitWidth(forMaxValue: UInt32(max(dictionarySize - 1, 0)))
     var nextIndex = 0
-    for range in pageRanges(rows, valueSize: { _ in 2 }) {
-      let pageRows = rows[range]
+    for page in pageRanges(rows, valueSize: { _ in 2 }) {
+      let pageRows = rows[page.rows]
       let nulls = descriptor.nullable ? Self.nullCount(pageRows, isNull) : 0
       appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
       let nonNull = pageRows.count - nulls
@@ -355,8 +356,8 @@ struct ColumnChunkEncoder {
     if filter != nil {
       for r in rows where !b.isNull[Int(r)] { filter!.insert(hash: XXHash64.hash(b.value(Int(r)))) }
     }
-    for range in pageRanges(rows, valueSize: { b.range($0).count + 4 }) {
-      let pageRows = rows[range]
+    for page in pageRanges(rows, valueSize: { b.range($0).count + 4 }) {
+      let pageRows = rows[page.rows]
       let nulls = descriptor.nullable ? Self.nullCount(pageRows, b.isNull) : 0
       appendDefinitionLevels(rows: pageRows, isNull: b.isNull, nullsInPage: nulls)
       if delta {
@@ -367,9 +368,9 @@ struct ColumnChunkEncoder {
           return Int64(b.range(Int(pageRows[next])).count)
         }
       }
-      var pageBytes = 0
-      for r in pageRows where !b.isNull[Int(r)] { pageBytes += b.range(Int(r)).count + (delta ? 0 : 4) }
-      appendValues(byteCount: pageBytes) { out in
+      // The page's estimate counts four length bytes for every row: at least what PLAIN or
+      // DELTA_LENGTH_BYTE_ARRAY writes of its values.
+      appendValues(byteCount: page.bytes) { out in
         var at = 0
         for r in pageRows {
           let row = Int(r)
@@ -480,8 +481,8 @@ struct ColumnChunkEncoder {
     // DELTA_BINARY_PACKED for INT64 only: INT32 readers unpack deltas in 32-bit arithmetic.
     let delta = descriptor.deltaEncoded && options.deltaEncodings && width == 8
     chunk.valueEncoding = delta ? .deltaBinaryPacked : .plain
-    for range in pageRanges(rows, valueSize: { _ in width }) {
-      let pageRows = rows[range]
+    for page in pageRanges(rows, valueSize: { _ in width }) {
+      let pageRows = rows[page.rows]
       let nulls = descriptor.nullable ? Self.nullCount(pageRows, isNull) : 0
       appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
       if delta {
@@ -540,8 +541,8 @@ struct ColumnChunkEncoder {
     var nullCount = 0
     var sawFalse = false
     var sawTrue = false
-    for range in pageRanges(rows, valueSize: { _ in 1 }) {
-      let pageRows = rows[range]
+    for page in pageRanges(rows, valueSize: { _ in 1 }) {
+      let pageRows = rows[page.rows]
       let nulls = descriptor.nullable ? Self.nullCount(pageRows, isNull) : 0
       nullCount += nulls
       appendDefinitionLevels(rows: pageRows, isNull: isNull, nullsInPage: nulls)
