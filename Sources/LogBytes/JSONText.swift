@@ -9,14 +9,13 @@ public enum JSONText {
     let n = bytes.count
     let ones: UInt64 = 0x0101_0101_0101_0101
     let highs: UInt64 = 0x8080_8080_8080_8080
+    let quote = ByteSearch.splat(0x22)
+    let backslash = ByteSearch.splat(0x5C)
     while i + 8 <= n {
       let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      let q = w ^ (ones &* 0x22)
-      let b = w ^ (ones &* 0x5C)
-      let hasQuote = (q &- ones) & ~q & highs
-      let hasBackslash = (b &- ones) & ~b & highs
+      // Below 0x20: the same borrow test as `ByteSearch.matches`, against 0x20 without the XOR.
       let hasControl = (w &- (ones &* 0x20)) & ~w & highs
-      let found = hasQuote | hasBackslash | hasControl
+      let found = ByteSearch.matches(w, quote) | ByteSearch.matches(w, backslash) | hasControl
       // A borrow can mark bytes above the first match of each test, never below it: the lowest
       // mark of the three is exact.
       if found != 0 { return i + found.trailingZeroBitCount >> 3 }
