@@ -9,8 +9,7 @@ public struct CloudTrailDocument {
     case notALog(String)
   }
 
-  /// Walks of the records it hands out should use this scanner: it knows where their nested
-  /// objects end.
+  /// Walks of the records it hands out should use this scanner: its tape holds their values.
   public let scanner: JSONScanner
   var buffer: UnsafeRawBufferPointer { scanner.buffer }
 

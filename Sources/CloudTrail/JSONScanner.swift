@@ -8,12 +8,18 @@ import LogBytes
 public struct JSONScanner {
   public let buffer: UnsafeRawBufferPointer
   public let maxDepth: Int
-  /// Where the objects and arrays of the last value `value(at:)` validated end.
-  private let containerEnds = ContainerEnds()
+  /// The values of the last value `value(at:)` validated, for the walks that follow.
+  private let tape: ValueTape
 
   public init(_ buffer: UnsafeRawBufferPointer, maxDepth: Int = 256) {
+    self.init(buffer, maxDepth: maxDepth, tapeEntries: ValueTape.maxEntries)
+  }
+
+  /// `tapeEntries` bounds the values one validation records (tests make it small).
+  init(_ buffer: UnsafeRawBufferPointer, maxDepth: Int = 256, tapeEntries: Int) {
     self.buffer = buffer
     self.maxDepth = maxDepth
+    tape = ValueTape(limit: tapeEntries)
   }
 
   @inline(__always)
@@ -29,30 +35,31 @@ public struct JSONScanner {
 
   /// The value starting at `p` (after whitespace) and the offset just past it.
   public func value(at p: Int) throws(JSONError) -> (JSONValue, Int) {
-    containerEnds.removeAll()
+    tape.removeAll()
     return try value(at: p, depth: 0)
   }
 
   private func value(at p0: Int, depth: Int) throws(JSONError) -> (JSONValue, Int) {
     let p = skipWhitespace(p0)
     guard p < buffer.count else { throw JSONError(offset: p, reason: "unexpected end of input") }
+    let slot = tape.reserve()
     switch buffer[p] {
     case UInt8(ascii: "\""):
       let (end, escaped) = try stringEnd(contentStart: p + 1)
-      return (JSONValue(kind: .string, start: p + 1, end: end, escaped: escaped), end + 1)
+      return (tape.fill(slot, JSONValue(kind: .string, start: p + 1, end: end, escaped: escaped)), end + 1)
     case UInt8(ascii: "{"):
       guard depth < maxDepth else { throw JSONError(offset: p, reason: "nesting deeper than \(maxDepth)") }
-      let slot = containerEnds.open(p)
       var i = skipWhitespace(p + 1)
       if i < buffer.count && buffer[i] == UInt8(ascii: "}") {
-        containerEnds.close(slot, end: i + 1)
-        return (JSONValue(kind: .object, start: p, end: i + 1), i + 1)
+        return (tape.fill(slot, JSONValue(kind: .object, start: p, end: i + 1)), i + 1)
       }
       while true {
         guard i < buffer.count, buffer[i] == UInt8(ascii: "\"") else {
           throw JSONError(offset: i, reason: "expected a member name")
         }
-        let (keyEnd, _) = try stringEnd(contentStart: i + 1)
+        let keySlot = tape.reserve()
+        let (keyEnd, keyEscaped) = try stringEnd(contentStart: i + 1)
+        _ = tape.fill(keySlot, JSONValue(kind: .string, start: i + 1, end: keyEnd, escaped: keyEscaped))
         i = skipWhitespace(keyEnd + 1)
         guard i < buffer.count, buffer[i] == UInt8(ascii: ":") else {
           throw JSONError(offset: i, reason: "expected ':' after a member name")
@@ -65,16 +72,13 @@ public struct JSONScanner {
           continue
         }
         guard buffer[i] == UInt8(ascii: "}") else { throw JSONError(offset: i, reason: "expected ',' or '}'") }
-        containerEnds.close(slot, end: i + 1)
-        return (JSONValue(kind: .object, start: p, end: i + 1), i + 1)
+        return (tape.fill(slot, JSONValue(kind: .object, start: p, end: i + 1)), i + 1)
       }
     case UInt8(ascii: "["):
       guard depth < maxDepth else { throw JSONError(offset: p, reason: "nesting deeper than \(maxDepth)") }
-      let slot = containerEnds.open(p)
       var i = skipWhitespace(p + 1)
       if i < buffer.count && buffer[i] == UInt8(ascii: "]") {
-        containerEnds.close(slot, end: i + 1)
-        return (JSONValue(kind: .array, start: p, end: i + 1), i + 1)
+        return (tape.fill(slot, JSONValue(kind: .array, start: p, end: i + 1)), i + 1)
       }
       while true {
         let (_, next) = try value(at: i, depth: depth + 1)
@@ -85,21 +89,20 @@ public struct JSONScanner {
           continue
         }
         guard buffer[i] == UInt8(ascii: "]") else { throw JSONError(offset: i, reason: "expected ',' or ']'") }
-        containerEnds.close(slot, end: i + 1)
-        return (JSONValue(kind: .array, start: p, end: i + 1), i + 1)
+        return (tape.fill(slot, JSONValue(kind: .array, start: p, end: i + 1)), i + 1)
       }
     case UInt8(ascii: "t"):
       try literal("true", at: p)
-      return (JSONValue(kind: .boolTrue, start: p, end: p + 4), p + 4)
+      return (tape.fill(slot, JSONValue(kind: .boolTrue, start: p, end: p + 4)), p + 4)
     case UInt8(ascii: "f"):
       try literal("false", at: p)
-      return (JSONValue(kind: .boolFalse, start: p, end: p + 5), p + 5)
+      return (tape.fill(slot, JSONValue(kind: .boolFalse, start: p, end: p + 5)), p + 5)
     case UInt8(ascii: "n"):
       try literal("null", at: p)
-      return (JSONValue(kind: .null, start: p, end: p + 4), p + 4)
+      return (tape.fill(slot, JSONValue(kind: .null, start: p, end: p + 4)), p + 4)
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
       let end = try numberEnd(p)
-      return (JSONValue(kind: .number, start: p, end: end), end)
+      return (tape.fill(slot, JSONValue(kind: .number, start: p, end: end)), end)
     default:
       throw JSONError(offset: p, reason: "unexpected byte 0x\(String(buffer[p], radix: 16)) where a value should start")
     }
@@ -181,7 +184,7 @@ public struct JSONScanner {
 
   /// The value at `p` and the offset after it, for input already validated by `value(at:)`:
   /// strings are found by their quotes and containers by bracket depth, without checking the
-  /// grammar again (a record is validated once, then walked several times).
+  /// grammar again. Walks of values on the tape do not come here.
   @inline(__always)
   func validatedValue(at p0: Int) -> (JSONValue, Int) {
     let p = skipWhitespace(p0)
@@ -198,7 +201,6 @@ public struct JSONScanner {
       return (JSONValue(kind: .string, start: p + 1, end: i, escaped: escaped), i + 1)
     case UInt8(ascii: "{"), UInt8(ascii: "["):
       let kind: JSONValue.Kind = buffer[p] == UInt8(ascii: "{") ? .object : .array
-      if let end = containerEnds.end(ofContainerAt: p) { return (JSONValue(kind: kind, start: p, end: end), end) }
       var depth = 0
       var i = p
       while i < n {
@@ -241,6 +243,14 @@ public struct JSONScanner {
     of object: JSONValue, _ body: (JSONValue, JSONValue) throws(JSONError) -> Void
   ) throws(JSONError) {
     guard object.kind == .object else { return }
+    if let end = tape.subtreeEnd(of: object) {
+      var slot = Int(object.slot) + 1
+      while slot < end {
+        try body(tape.value(slot), tape.value(slot + 1))
+        slot = tape.next(slot + 1)
+      }
+      return
+    }
     var i = skipWhitespace(Int(object.start) + 1)
     let end = Int(object.end) - 1
     while i < end {
@@ -256,6 +266,14 @@ public struct JSONScanner {
   /// Calls `body(element)` for each element of an array already validated by `value(at:)`.
   public func forEachElement(of array: JSONValue, _ body: (JSONValue) throws(JSONError) -> Void) throws(JSONError) {
     guard array.kind == .array else { return }
+    if let end = tape.subtreeEnd(of: array) {
+      var slot = Int(array.slot) + 1
+      while slot < end {
+        try body(tape.value(slot))
+        slot = tape.next(slot)
+      }
+      return
+    }
     var i = skipWhitespace(Int(array.start) + 1)
     let end = Int(array.end) - 1
     while i < end {
@@ -273,74 +291,5 @@ public struct JSONScanner {
       if found.isMissing && JSONStrings.equals(key, name, in: buffer) { found = v }
     }
     return found
-  }
-}
-
-/// Where the objects and arrays of the value validated last end, in order of their starts.
-/// Walks over a record's members (the reader's, then the secret redactor's, each object walked
-/// by its own) skip nested objects by this table instead of scanning them again: the
-/// validation pass already found each end. A scanner's walks are its thread's alone.
-///
-/// Fixed storage behind raw pointers: a class's stored properties would be checked for
-/// exclusive access at run time on every lookup (measured: it cost a third of what the table
-/// saves). Containers past `capacity` (in order of their starts) are simply scanned again.
-final class ContainerEnds {
-  static let capacity = 256
-  /// The entry count, the cursor (walks go forward: the next lookup is usually the next
-  /// entry), then `capacity` starts and `capacity` ends; an end of 0 is a container whose
-  /// validation failed. One allocation.
-  private let words = UnsafeMutablePointer<Int32>.allocate(capacity: 2 + 2 * ContainerEnds.capacity)
-  private var starts: UnsafeMutablePointer<Int32> { words + 2 }
-  private var ends: UnsafeMutablePointer<Int32> { words + 2 + Self.capacity }
-
-  init() { words.initialize(repeating: 0, count: 2) }
-
-  deinit { words.deallocate() }
-
-  @inline(__always)
-  func removeAll() {
-    words[0] = 0
-    words[1] = 0
-  }
-
-  /// Notes a container starting at `p` (in order of starts: validation is depth first);
-  /// returns its slot, or -1 when the table is full.
-  @inline(__always)
-  func open(_ p: Int) -> Int {
-    let n = Int(words[0])
-    guard n < Self.capacity else { return -1 }
-    starts[n] = Int32(truncatingIfNeeded: p)
-    ends[n] = 0
-    words[0] = Int32(n + 1)
-    return n
-  }
-
-  @inline(__always)
-  func close(_ slot: Int, end: Int) {
-    if slot >= 0 { ends[slot] = Int32(truncatingIfNeeded: end) }
-  }
-
-  /// The end of the container starting at `p`, if the last validation saw it.
-  @inline(__always)
-  func end(ofContainerAt p: Int) -> Int? {
-    let n = Int(words[0])
-    guard n > 0 else { return nil }
-    let start = Int32(truncatingIfNeeded: p)
-    var i = Int(words[1])
-    if i >= n || starts[i] != start {
-      // Binary search: a walk of a nested object comes back to starts before the cursor.
-      var lo = 0
-      var hi = n
-      while lo < hi {
-        let mid = (lo + hi) >> 1
-        if starts[mid] < start { lo = mid + 1 } else { hi = mid }
-      }
-      guard lo < n, starts[lo] == start else { return nil }
-      i = lo
-    }
-    let end = ends[i]
-    guard end > 0 else { return nil }
-    words[1] = Int32(i + 1)
-    return Int(end)
   }
 }

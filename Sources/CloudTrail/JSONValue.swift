@@ -6,9 +6,12 @@ public struct JSONValue: Sendable, Equatable {
   }
 
   public var kind: Kind
+  public var escaped: Bool
   public var start: Int32
   public var end: Int32
-  public var escaped: Bool
+  /// Where the scanner that validated it keeps it (`ValueTape`), or -1: walks of a container on
+  /// the tape read its members from there instead of scanning. Not part of the value's identity.
+  var slot: Int32 = -1
 
   public static let missing = JSONValue(kind: .missing, start: 0, end: 0, escaped: false)
 
@@ -18,6 +21,10 @@ public struct JSONValue: Sendable, Equatable {
     self.start = Int32(start)
     self.end = Int32(end)
     self.escaped = escaped
+  }
+
+  public static func == (a: JSONValue, b: JSONValue) -> Bool {
+    a.kind == b.kind && a.start == b.start && a.end == b.end && a.escaped == b.escaped
   }
 
   public var isMissing: Bool { kind == .missing }

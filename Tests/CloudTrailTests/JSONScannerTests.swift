@@ -46,8 +46,10 @@ import Testing
   }
 
   /// A random nested document, walked member by member and element by element to the bottom:
-  /// the scanner that validated it (which jumps over nested containers by the ends it noted,
-  /// up to its table's capacity) and a fresh one (which scans them) see the same values.
+  /// the scanner that validated it (which reads members from its tape) and a fresh one (which
+  /// scans the text) see the same values. So do scanners whose tape holds only a few values
+  /// (containers it could not hold in full are scanned), and a walk of a value whose tape was
+  /// since overwritten by another validation.
   @Test func walksAfterValidationSeeWhatAFreshScannerSees() throws {
     var rng = SystemRandomNumberGenerator()
     func make(_ depth: Int) -> String {
@@ -73,17 +75,17 @@ import Testing
         try? s.forEachElement(of: v) { walk(s, $0, into: &out) }
       }
     }
-    for _ in 0..<300 {
+    for round in 0..<300 {
       let text = "{\"Records\": \(make(0)), \"x\": [\(make(0)), \(make(0))]}"
       try Array(text.utf8).withUnsafeBytes { b in
-        let validated = JSONScanner(b)
+        let validated = round % 3 == 0 ? JSONScanner(b, tapeEntries: round % 40) : JSONScanner(b)
         let (v, _) = try validated.value(at: 0)
         var seen: [JSONValue] = []
         var fresh: [JSONValue] = []
         walk(validated, v, into: &seen)
         walk(JSONScanner(b), v, into: &fresh)
         #expect(seen == fresh, "\(text)")
-        // Walked twice, out of order: the table is looked up backwards too.
+        // Walked twice, out of order.
         var again: [JSONValue] = []
         walk(validated, validated.member("x", of: v), into: &again)
         walk(validated, v, into: &again)
@@ -91,7 +93,31 @@ import Testing
         walk(JSONScanner(b), JSONScanner(b).member("x", of: v), into: &freshAgain)
         walk(JSONScanner(b), v, into: &freshAgain)
         #expect(again == freshAgain)
+        // The tape now holds "x"'s value only: walks of the whole document scan.
+        let x = validated.member("x", of: v)
+        _ = try validated.value(at: Int(x.start))
+        var afterRevalidation: [JSONValue] = []
+        walk(validated, v, into: &afterRevalidation)
+        #expect(afterRevalidation == fresh)
       }
+    }
+  }
+
+  /// A validation that fails half-way leaves no entry a later walk could take for checked
+  /// bytes: after a broken value of another shape is validated where the tape held a good one,
+  /// the good one is walked as a fresh scanner walks it.
+  @Test func failedValidationLeavesNoUsableEntries() throws {
+    let good = #"{"a": {"b": [1, 2]}, "c": "d"}"#
+    let text = "[\(good), {\"z\": [true, {\"y\": 1 ]}]"
+    try Array(text.utf8).withUnsafeBytes { b in
+      let s = JSONScanner(b)
+      let (value, _) = try s.value(at: 1)
+      #expect(throws: JSONError.self) { try s.value(at: good.utf8.count + 3) }
+      var names: [String?] = []
+      try s.forEachMember(of: value) { k, _ in names.append(JSONStrings.string(k, in: b)) }
+      #expect(names == ["a", "c"])
+      let b1 = s.member("b", of: s.member("a", of: value))
+      #expect(b1.kind == .array && Int(b1.end) == good.utf8.count - 11)
     }
   }
 

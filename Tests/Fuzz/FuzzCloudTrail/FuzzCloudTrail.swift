@@ -1,17 +1,22 @@
-import CloudTrail
 import FuzzSupport
+
+// Testable (fuzz builds are debug builds): a scanner with a tape of a few entries.
+@testable import CloudTrail
 
 /// libFuzzer entry: any bytes as a CloudTrail document. Scanning, reading every record and
 /// redacting its raw sections must never crash, hang or read outside the buffer; and the
-/// document's scanner, which jumps over nested objects by the ends its validation noted, must
-/// read and redact exactly what a scanner without that table reads and redacts.
+/// document's scanner, which walks records by the tape its validation wrote, must read and
+/// redact exactly what a scanner that never validated them (and so scans the text) does, and
+/// so must a scanner whose tape is too short for the record (it walks part of it by the tape).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   let buffer = UnsafeRawBufferPointer(start: data, count: size)
   let document = CloudTrailDocument(buffer)
   let plain = JSONScanner(buffer)
+  let short = JSONScanner(buffer, tapeEntries: size % 13)
   var record = CloudTrailRecord()
   var plainRecord = CloudTrailRecord()
+  var shortRecord = CloudTrailRecord()
   var redactor = JSONRedactor()
   var out: [UInt8] = []
   var plainOut: [UInt8] = []
@@ -23,6 +28,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
       precondition(read == plainRead)
       guard read else { return }
       precondition(record == plainRecord)
+      // The record is valid JSON whatever its shape (walked member by member at the top).
+      let (shortValue, _) = try! short.value(at: Int(value.start))
+      precondition((try? CloudTrailRecordReader.read(shortValue, scanner: short, into: &shortRecord)) != nil)
+      precondition(shortRecord == record)
       out.removeAll(keepingCapacity: true)
       plainOut.removeAll(keepingCapacity: true)
       redactor.append(record.requestParameters, scanner: document.scanner, to: &out)
