@@ -72,7 +72,9 @@ public struct CloudTrailDocument {
 
   enum TopKind { case records, digest }
 
-  /// Walks a top-level object member by member, streaming a `Records` array.
+  /// Walks a top-level object member by member, streaming a `Records` array. Any other object
+  /// is validated member by member onto the scanner's tape, so a record (a JSON Lines one, or
+  /// an EventBridge `detail`) is then walked by the tape like an element of `Records`.
   private func walkTopObject(
     at p: Int, onRecord: (JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
   ) throws(JSONError) -> (Int, TopKind) {
@@ -87,8 +89,9 @@ public struct CloudTrailDocument {
       onReject(p, .notARecord("empty JSON object"))
       return (i + 1, .records)
     }
+    let slot = scanner.beginMembers()
     while true {
-      let (key, afterKey) = try scanner.value(at: i)
+      let (key, afterKey) = try scanner.memberValue(at: i)
       guard key.isString else { throw JSONError(offset: i, reason: "expected a member name") }
       i = scanner.skipWhitespace(afterKey)
       guard i < b.count, b[i] == UInt8(ascii: ":") else { throw JSONError(offset: i, reason: "expected ':'") }
@@ -97,7 +100,7 @@ public struct CloudTrailDocument {
         streamedRecords = true
         i = try streamArray(at: i, onRecord: onRecord, onReject: onReject)
       } else {
-        let (v, after) = try scanner.value(at: i)
+        let (v, after) = try scanner.memberValue(at: i)
         if JSONStrings.equals(key, "eventName", in: b) || JSONStrings.equals(key, "eventVersion", in: b)
           || JSONStrings.equals(key, "eventSource", in: b) || JSONStrings.equals(key, "eventTime", in: b)
         {
@@ -122,10 +125,11 @@ public struct CloudTrailDocument {
       break
     }
     if streamedRecords { return (i, .records) }
+    let object = scanner.endMembers(slot, JSONValue(kind: .object, start: p, end: i))
     if detailType && detail.isObject {
       onRecord(detail)
     } else if recordKeys {
-      onRecord(JSONValue(kind: .object, start: p, end: i))
+      onRecord(object)
     } else if digestKeys {
       return (i, .digest)
     } else {

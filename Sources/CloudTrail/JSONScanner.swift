@@ -39,6 +39,21 @@ public struct JSONScanner {
     return try value(at: p, depth: 0)
   }
 
+  /// Starts the tape of an object whose members the caller validates one at a time
+  /// (`memberValue`), to stream some of them; `endMembers` completes it. Returns its slot.
+  func beginMembers() -> Int {
+    tape.removeAll()
+    return tape.reserve()
+  }
+
+  /// A member name or value of the object begun by `beginMembers`, validated and recorded
+  /// after the members before it.
+  func memberValue(at p: Int) throws(JSONError) -> (JSONValue, Int) { try value(at: p, depth: 1) }
+
+  /// The object begun in `slot` and validated member by member, marked with its place on the
+  /// tape (unless a `value(at:)` since then rewrote the tape: callers that streamed do not end).
+  func endMembers(_ slot: Int, _ object: JSONValue) -> JSONValue { tape.fill(slot, object) }
+
   private func value(at p0: Int, depth: Int) throws(JSONError) -> (JSONValue, Int) {
     let p = skipWhitespace(p0)
     guard p < buffer.count else { throw JSONError(offset: p, reason: "unexpected end of input") }

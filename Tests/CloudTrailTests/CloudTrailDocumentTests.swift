@@ -96,6 +96,38 @@ import Testing
     }
   }
 
+  /// In every shape a record comes in, it is handed out on the document scanner's tape (walked
+  /// without rescanning its text), and reads exactly as a scanner that scans the text reads it.
+  @Test func recordsOfEveryShapeAreWalkedByTheTape() throws {
+    let bridge = #"{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":\#(Self.record)}"#
+    let shapes = [
+      #"{"Records":[\#(Self.record),\#(Self.record)]}"#, "[\(Self.record),\(Self.record)]",
+      Self.record + "\n" + Self.record, bridge + "\n" + bridge, "[\(bridge)]",
+    ]
+    for text in shapes {
+      try Array(text.utf8).withUnsafeBytes { b in
+        let document = CloudTrailDocument(b)
+        var records = 0
+        var failure: JSONError?
+        _ = document.scan(
+          onRecord: { v in
+            records += 1
+            #expect(v.slot >= 0, "\(text)")
+            var byTape = CloudTrailRecord()
+            var byText = CloudTrailRecord()
+            do throws(JSONError) {
+              try CloudTrailRecordReader.read(v, scanner: document.scanner, into: &byTape)
+              try CloudTrailRecordReader.read(v, scanner: JSONScanner(b), into: &byText)
+            } catch { failure = error }
+            #expect(byTape == byText)
+            #expect(JSONStrings.string(byTape.objectKey, in: b) == "k")
+          }, onReject: { _, r in Issue.record("\(r.explanation)") })
+        if let failure { throw failure }
+        #expect(records == (text.hasPrefix("[{\"version") ? 1 : 2))
+      }
+    }
+  }
+
   @Test func readsTheFieldsWeKeep() throws {
     let bytes = Array(Self.record.utf8)
     try bytes.withUnsafeBytes { b in
