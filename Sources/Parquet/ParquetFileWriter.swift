@@ -104,8 +104,9 @@ public final class ParquetFileWriter {
     totalRows += rows
   }
 
-  /// Writes the footer, fsyncs and closes the file.
-  public func finish(keyValueMetadata: [(String, String)] = []) throws {
+  /// Writes the footer, fsyncs (unless the caller makes the file durable itself: `durable`
+  /// false) and closes the file.
+  public func finish(keyValueMetadata: [(String, String)] = [], durable: Bool = true) throws {
     let footer = FooterEncoder.encode(
       schema: schema,
       rowGroups: rowGroups.map { group in
@@ -122,7 +123,7 @@ public final class ParquetFileWriter {
     try writeAll(Array("PAR1".utf8))
     try flush()
     context.recycle(outputBuffer: &pending)
-    if fsync(fd) != 0 { throw ParquetError("fsync \(path): \(String(cString: strerror(errno)))") }
+    if durable && fsync(fd) != 0 { throw ParquetError("fsync \(path): \(String(cString: strerror(errno)))") }
     if close(fd) != 0 { throw ParquetError("close \(path): \(String(cString: strerror(errno)))") }
     fd = -1
   }

@@ -71,6 +71,8 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   /// builders per writer, measured at every check (1.4% of the run).
   private var measured: [Int64: (rows: Int, bytes: Int)] = [:]
   private(set) var parts: [WrittenPart] = []
+  /// Syncs and renames finished parts while this writer goes on (see `PartPublisher`).
+  private let publisher = PartPublisher()
 
   private let gauge: MemoryGauge
   private let slot: Int
@@ -114,11 +116,12 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
   }
 
   /// Writes every partition still buffered and returns the parts written since the last call,
-  /// so a caller can commit them (a checkpoint) and go on appending.
+  /// each durable in place, so a caller can commit them (a checkpoint) and go on appending.
   func finish() throws -> [WrittenPart] {
     for day in batches.keys.sorted() {
       if let batch = batches.removeValue(forKey: day) { try write(batch, day: day) }
     }
+    try publisher.settle()
     defer { parts = [] }
     return parts
   }
@@ -192,19 +195,17 @@ final class PartitionedShardWriter<Batch: ShardBatch> {
         try writer.writeRowGroup(columns, order: Array(order[start..<end]), sortedByColumn: 0)
         start = end
       }
-      try writer.finish(keyValueMetadata: [
-        ("sigtrail.table", Batch.tableName),
-        ("sigtrail.schema_version", Batch.schemaVersion),
-        ("sigtrail.version", version),
-        ("sigtrail.run_id", runID),
-        ("sigtrail.row_count", String(order.count)),
-      ])
-      guard rename(temporaryPath, finalPath) == 0 else {
-        throw ShardError("cannot rename \(temporaryPath) to \(finalPath): \(String(cString: strerror(errno)))")
-      }
-      // The rename is durable only once the directory is synced; the manifest commit that
-      // follows must never name a part a power cut could take away.
-      try PartitionLayout.syncDirectory(directory)
+      try writer.finish(
+        keyValueMetadata: [
+          ("sigtrail.table", Batch.tableName),
+          ("sigtrail.schema_version", Batch.schemaVersion),
+          ("sigtrail.version", version),
+          ("sigtrail.run_id", runID),
+          ("sigtrail.row_count", String(order.count)),
+        ], durable: false)
+      // Synced, renamed and its directory synced by the publisher; `finish` waits for that
+      // before the caller's manifest commit names the part.
+      publisher.publish(temporaryPath: temporaryPath, finalPath: finalPath, directory: directory)
       parts.append(
         WrittenPart(
           table: Batch.tableName, partition: "dt=\(PartitionLayout.dateString(day: day))",

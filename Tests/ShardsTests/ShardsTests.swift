@@ -1,5 +1,6 @@
 import AccessLog
 import CloudTrail
+import Foundation
 import Testing
 
 @testable import Shards
@@ -94,5 +95,31 @@ import Testing
     #expect(String(validating: values[2], as: UTF8.self) != nil)
     #expect(String(decoding: values[2], as: UTF8.self).hasPrefix("bad"))
     #expect(Array(values[2]) != Array("bad".utf8) + [0xFF, 0xFE])
+  }
+}
+
+@Suite struct PartPublisherTests {
+  /// Parts queued for publishing are in place, under their final names, once `settle` returns;
+  /// one that cannot be synced or renamed never appears, and `settle` says why, once.
+  @Test func settledPartsAreInPlaceAndFailuresAreReported() throws {
+    let directory = FileManager.default.temporaryDirectory.path + "/sigtrail-publisher-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let publisher = PartPublisher()
+    for i in 0..<20 {
+      let temporary = "\(directory)/.part-\(i).parquet.tmp"
+      #expect(FileManager.default.createFile(atPath: temporary, contents: Data("part \(i)".utf8)))
+      publisher.publish(temporaryPath: temporary, finalPath: "\(directory)/part-\(i).parquet", directory: directory)
+    }
+    try publisher.settle()
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    #expect(names == (0..<20).map { "part-\($0).parquet" }.sorted())
+    #expect(FileManager.default.contents(atPath: "\(directory)/part-7.parquet") == Data("part 7".utf8))
+
+    publisher.publish(
+      temporaryPath: "\(directory)/.missing.tmp", finalPath: "\(directory)/missing.parquet", directory: directory)
+    #expect(throws: ShardError.self) { try publisher.settle() }
+    #expect(!FileManager.default.fileExists(atPath: "\(directory)/missing.parquet"))
+    try publisher.settle()
   }
 }
