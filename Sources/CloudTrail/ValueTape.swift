@@ -6,10 +6,10 @@
 /// name to its value to the next name by index, never touching the text.
 ///
 /// Entries are written by the scanner's validation only (`value(at:)`, or an object validated
-/// member by member: `beginMembers`, `memberValue`, `endMembers`). An entry is valid once its value was
-/// validated completely: a slot is marked invalid when reserved and filled when its value (all of
-/// its subtree) is done, so a validation that fails half-way leaves no entry that names bytes it
-/// did not check. Past `maxEntries` (16 MB; a bare JSON array of a whole file, say) the tape stops
+/// member by member: `beginMembers`, `memberValue`, `endMembers`). An entry is valid once its
+/// value was validated completely: a slot is marked invalid when reserved and filled when its
+/// value (all of its subtree) is done, so a validation that fails half-way leaves no entry that
+/// names bytes it did not check. Past `maxEntries` (16 MB; a bare JSON array of a whole file, say) the tape stops
 /// growing and the containers it could not hold in full read as absent: their walks scan.
 final class ValueTape {
   struct Entry {
