@@ -23,7 +23,7 @@ final class PartPublisher: @unchecked Sendable {
   func publish(temporaryPath: String, finalPath: String, directory: String) {
     queue.async {
       do {
-        try Self.sync(file: temporaryPath)
+        try PartitionLayout.syncFile(temporaryPath)
         guard rename(temporaryPath, finalPath) == 0 else {
           throw ShardError("cannot rename \(temporaryPath) to \(finalPath): \(String(cString: strerror(errno)))")
         }
@@ -43,12 +43,5 @@ final class PartPublisher: @unchecked Sendable {
       return self.failure
     }
     if let failure { throw failure }
-  }
-
-  private static func sync(file path: String) throws {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw ShardError("cannot open \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    guard fsync(fd) == 0 else { throw ShardError("cannot fsync \(path): \(String(cString: strerror(errno)))") }
   }
 }

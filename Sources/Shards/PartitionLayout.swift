@@ -39,8 +39,14 @@ public enum PartitionLayout {
 }
 
 extension PartitionLayout {
-  public static func syncDirectory(_ path: String) throws {
-    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  /// fsync on a directory makes a rename in it durable.
+  public static func syncDirectory(_ path: String) throws { try sync(path, flags: O_DIRECTORY) }
+
+  /// fsync of a file closed without one (its bytes are on disk when this returns).
+  static func syncFile(_ path: String) throws { try sync(path, flags: 0) }
+
+  private static func sync(_ path: String, flags: Int32) throws {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | flags)
     guard fd >= 0 else { throw ShardError("cannot open \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
     guard fsync(fd) == 0 else { throw ShardError("cannot fsync \(path): \(String(cString: strerror(errno)))") }
