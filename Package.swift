@@ -19,7 +19,8 @@ let package = Package(
     .systemLibrary(name: "CMalloc"),
     .target(name: "Parquet", dependencies: ["CZstd", "CZlib"]),
     .target(name: "LogInput", dependencies: ["CZstd", "CZlib", "CDeflate"]),
-    .target(name: "LogBytes"),
+    .target(name: "CByteScan"),
+    .target(name: "LogBytes", dependencies: ["CByteScan"]),
     .target(name: "AccessLog", dependencies: ["LogBytes"]),
     .target(
       name: "Presign", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),

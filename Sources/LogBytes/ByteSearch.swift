@@ -1,3 +1,5 @@
+import CByteScan
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -61,5 +63,14 @@ public enum ByteSearch {
       if bytes[i] == byte { return i }
     }
     return nil
+  }
+
+  /// Whether `bytes` holds any of four byte values: sixteen bytes a step (every stored text
+  /// value is checked for the bytes a secret needs).
+  public static func containsAny(
+    _ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, in bytes: UnsafeRawBufferPointer
+  ) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
+    return sigtrail_has_any_of4(base, bytes.count, a, b, c, d) != 0
   }
 }

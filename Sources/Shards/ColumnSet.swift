@@ -1,4 +1,5 @@
 import Parquet
+import Presign
 
 /// The typed column builders of one table, addressed by schema position, so a batch can be
 /// emptied and refilled without giving its memory back (fresh pages cost more than the work).
@@ -18,6 +19,7 @@ struct ColumnSet {
   private let int32Storage: FixedBuilders<Int32>
   private let boolStorage: FixedBuilders<Bool>
   private let text: UnsafeMutablePointer<TextBuilder>
+  private let scrubber: UnsafeMutablePointer<SecretScrubber>
   private let int64s: UnsafeMutablePointer<FixedBuilder<Int64>>
   private let int32s: UnsafeMutablePointer<FixedBuilder<Int32>>
   private let bools: UnsafeMutablePointer<FixedBuilder<Bool>>
@@ -42,6 +44,7 @@ struct ColumnSet {
     int32Storage = FixedBuilders(count: counts[.int32]!)
     boolStorage = FixedBuilders(count: counts[.bool]!)
     text = textStorage.columns
+    scrubber = textStorage.scrubber
     int64s = int64Storage.columns
     int32s = int32Storage.columns
     bools = boolStorage.columns
@@ -55,11 +58,26 @@ struct ColumnSet {
 
   // MARK: text
 
-  /// Appends a copy of a value, made valid UTF-8 unless `ascii` says the caller checked a text
-  /// that holds these bytes.
+  /// Appends a copy of a value with every secret in it fingerprinted (whatever the column: no
+  /// parser is trusted to have found them all), made valid UTF-8 unless `ascii` says the caller
+  /// checked a text that holds these bytes.
   @inline(__always)
   func appendText(_ slot: Int, _ bytes: UnsafeRawBufferPointer, ascii: Bool = false) {
-    text[slot].appendText(bytes, ascii: ascii)
+    if SecretScrubber.mayHoldSecret(bytes) {
+      appendScrubbed(slot, bytes, ascii: ascii)
+    } else {
+      text[slot].appendText(bytes, ascii: ascii)
+    }
+  }
+
+  @inline(never)
+  private func appendScrubbed(_ slot: Int, _ bytes: UnsafeRawBufferPointer, ascii: Bool) {
+    if scrubber.pointee.scrub(bytes) {
+      // Replacements are ASCII: an ASCII value stays ASCII.
+      scrubber.pointee.output.withUnsafeBytes { text[slot].appendText($0, ascii: ascii) }
+    } else {
+      text[slot].appendText(bytes, ascii: ascii)
+    }
   }
 
   @inline(__always)

@@ -39,8 +39,6 @@ struct RejectsBatch: ShardBatch {
   private typealias C = RejectsSchema.Column
 
   private var columns = ColumnSet(schema: RejectsSchema.schema)
-  private var cache = FingerprintCache()
-  private var scrubbed: [UInt8] = []
 
   init() {}
 
@@ -77,9 +75,8 @@ struct RejectsBatch: ShardBatch {
     columns.appendText(columns.slot(C.explanation.rawValue), explanation)
     if let excerpt {
       let kept = UnsafeRawBufferPointer(rebasing: excerpt[0..<min(excerpt.count, RejectsSchema.excerptLimit)])
-      scrubbed.removeAll(keepingCapacity: true)
-      SecretScrubber.scrub(kept, appendingTo: &scrubbed, cache: &cache)
-      scrubbed.withUnsafeBytes { columns.appendText(columns.slot(C.excerpt.rawValue), $0) }
+      // Scrubbed as every text value is (ColumnSet.appendText).
+      columns.appendText(columns.slot(C.excerpt.rawValue), kept)
       columns.append(columns.slot(C.excerptTruncated.rawValue), bool: excerpt.count > kept.count)
     } else {
       columns.appendNull(columns.slot(C.excerpt.rawValue))

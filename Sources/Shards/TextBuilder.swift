@@ -1,5 +1,6 @@
 import LogBytes
 import Parquet
+import Presign
 
 #if canImport(Glibc)
   import Glibc
@@ -140,9 +141,13 @@ final class TextBuilders {
   let count: Int
   /// Whether a column has passed the byte limit (see `TextBuilder`).
   let full: UnsafeMutablePointer<Bool>
+  /// Every value passes through it before it is stored (see `ColumnSet.appendText`).
+  let scrubber: UnsafeMutablePointer<SecretScrubber>
 
   init(count: Int, byteLimit: Int = 1 << 30) {
     self.count = count
+    scrubber = .allocate(capacity: 1)
+    scrubber.initialize(to: SecretScrubber())
     full = .allocate(capacity: 1)
     full.initialize(to: false)
     columns = .allocate(capacity: max(count, 1))
@@ -154,5 +159,7 @@ final class TextBuilders {
     columns.deinitialize(count: count)
     columns.deallocate()
     full.deallocate()
+    scrubber.deinitialize(count: 1)
+    scrubber.deallocate()
   }
 }

@@ -2,7 +2,8 @@ import FuzzSupport
 import Presign
 
 /// libFuzzer entry: any bytes as a query string, a URL and free text. Presign extraction,
-/// redaction and scrubbing must never crash; redaction must never grow a secret-free text, and
+/// redaction and scrubbing must never crash; redaction must never grow a secret-free text,
+/// scrubbing twice must find nothing the second time, and
 /// extraction that redacts on the way must write exactly what the redactor writes (the shard
 /// writer stores the former as `request_query`).
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -17,8 +18,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   var together: [UInt8] = []
   _ = extractor.extract(query: text, requestTimeMicros: 1_600_000_000_000_000, cache: &cache, redactingInto: &together)
   precondition(together == out, "extraction redacted differently from the redactor")
-  out.removeAll()
-  SecretScrubber.scrub(text, appendingTo: &out, cache: &cache)
+  var scrubber = SecretScrubber()
+  if scrubber.scrub(text) {
+    let once = scrubber.output
+    precondition(!once.withUnsafeBytes { scrubber.scrub($0) }, "a scrubbed text still holds a secret")
+  }
   return 0
 }
 
