@@ -18,7 +18,7 @@ let package = Package(
     .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
     .systemLibrary(name: "CMalloc"),
     .target(name: "Parquet", dependencies: ["CZstd", "CZlib"]),
-    .target(name: "LogInput", dependencies: ["CZstd", "CZlib", "CDeflate"]),
+    .target(name: "LogInput", dependencies: ["LogBytes", "CZstd", "CZlib", "CDeflate"]),
     .target(name: "CByteScan"),
     .target(name: "LogBytes", dependencies: ["CByteScan"]),
     .target(name: "AccessLog", dependencies: ["LogBytes"]),

@@ -1,4 +1,4 @@
-import CByteScan
+internal import CByteScan
 
 #if canImport(Glibc)
   import Glibc

@@ -1,3 +1,5 @@
+import LogBytes
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -15,10 +17,23 @@ public enum InputDiscovery {
     for path in paths {
       visit(path, files: &files, problems: &problems, visited: &visited, explicit: true)
     }
-    return (files, problems)
+    // A file given twice, or reached twice (a link, an overlapping PATH), is read once: the
+    // first path it was found at is its name.
+    var seen: [DirectoryID: String] = [:]
+    var unique: [InputFile] = []
+    for file in files {
+      if let first = seen[file.id] {
+        problems.append(InputProblem(path: file.path, reason: "same file as \(first); indexed once", skipped: true))
+      } else {
+        seen[file.id] = file.path
+        unique.append(file)
+      }
+    }
+    return (unique, problems)
   }
 
-  struct DirectoryID: Hashable {
+  /// A file's or directory's identity on its device.
+  public struct DirectoryID: Hashable, Sendable {
     var device: UInt64
     var inode: UInt64
   }
@@ -28,30 +43,31 @@ public enum InputDiscovery {
     visited: inout Set<DirectoryID>, explicit: Bool
   ) {
     var st = stat()
-    guard stat(path, &st) == 0 else {
+    guard PathText.statFile(path, &st) == 0 else {
       problems.append(InputProblem(path: path, reason: "cannot stat: \(errnoDescription())"))
       return
     }
     switch st.st_mode & S_IFMT {
     case S_IFREG:
-      files.append(
-        InputFile(
-          path: path, size: Int64(st.st_size),
-          modifiedNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
+      var file = InputFile(
+        path: path, size: Int64(st.st_size),
+        modifiedNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
+      file.id = DirectoryID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+      files.append(file)
     case S_IFDIR:
       let id = DirectoryID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
       guard visited.insert(id).inserted else {
         problems.append(InputProblem(path: path, reason: "directory already visited (symbolic link loop?); skipped"))
         return
       }
-      guard let dir = opendir(path) else {
+      guard let dir = PathText.fileSystemBytes(path).withUnsafeBufferPointer({ opendir($0.baseAddress!) }) else {
         problems.append(InputProblem(path: path, reason: "cannot open directory: \(errnoDescription())"))
         return
       }
       var names: [String] = []
       while let entry = readdir(dir) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-          String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+          PathText.text(UnsafeRawBufferPointer(rebasing: raw[0..<(raw.firstIndex(of: 0) ?? raw.count)]))
         }
         if name.hasPrefix(".") { continue }
         names.append(name)

@@ -9,6 +9,8 @@ public struct InputFile: Sendable, Equatable {
   /// Modification time in nanoseconds since the epoch: with the size, how a rerun tells an
   /// input it has already indexed.
   public var modifiedNanos: Int64
+  /// Device and inode, to read a file reached by two paths once.
+  var id = InputDiscovery.DirectoryID(device: 0, inode: 0)
 
   public init(path: String, size: Int64, modifiedNanos: Int64) {
     self.path = path
@@ -23,11 +25,14 @@ public struct InputProblem: Error, Sendable, CustomStringConvertible {
   /// Byte offset in the decompressed stream where the problem was found, if any.
   public var offset: Int64?
   public var reason: String
+  /// Not damage: a file left out for a stated reason (a second path to a file already found).
+  public var skipped: Bool
 
-  public init(path: String, offset: Int64? = nil, reason: String) {
+  public init(path: String, offset: Int64? = nil, reason: String, skipped: Bool = false) {
     self.path = path
     self.offset = offset
     self.reason = reason
+    self.skipped = skipped
   }
 
   public var description: String {

@@ -1,6 +1,7 @@
 import CDeflate
 import CZlib
 import CZstd
+import LogBytes
 
 #if canImport(Glibc)
   import Glibc
@@ -95,7 +96,7 @@ public final class LineReader {
     onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler, onStored: StoredHandler = { _ in }
   ) -> FileReadResult {
     var result = FileReadResult()
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = PathText.openFile(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       result.problem = InputProblem(path: path, reason: "cannot open: \(errnoDescription())")
       return result

@@ -29,7 +29,7 @@ public struct ContentHasher {
 
   /// Hashes `range` of the file at `path` (nil if it cannot be read in full).
   public static func hash(path: String, range: Range<Int64>) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = PathText.openFile(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     var hasher = ContentHasher()

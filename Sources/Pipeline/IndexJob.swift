@@ -1,6 +1,7 @@
 import AccessLog
 import CloudTrail
 import Dispatch
+import LogBytes
 import LogInput
 import Manifest
 import Shards
@@ -93,8 +94,12 @@ public struct IndexJob: Sendable {
     summary.filesFound = files.count
     for p in problems {
       let note = IndexSummary.FileNote(path: p.path, offset: p.offset, reason: p.reason)
-      summary.fileProblems.append(note)
-      observer.fileNote(note, skipped: false)
+      if p.skipped {
+        summary.filesSkipped.append(note)
+      } else {
+        summary.fileProblems.append(note)
+      }
+      observer.fileNote(note, skipped: p.skipped)
     }
     // What the manifest already holds: unchanged files are not read again, interrupted ones
     // resume where their committed pieces end, changed ones lose their old rows first.
@@ -224,7 +229,7 @@ public struct IndexJob: Sendable {
   }
 
   static func isPlain(_ path: String) -> Bool {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = PathText.openFile(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return false }
     defer { close(fd) }
     var head = [UInt8](repeating: 0, count: 4)
