@@ -24,6 +24,19 @@ final class Worker {
   private var pending: [InputPiece] = []
   private var contentSinceCommit: Int64 = 0
   private var commits = 0
+  /// Rejections of the current input piece by reason: past `rejectRowsPerReason`, a reason's
+  /// rejections are counted here and kept as one row when the piece ends (a file of 50 million
+  /// empty lines is 50 million rejections, not 50 million rows).
+  private var rejectRuns: [String: RejectRun] = [:]
+  static let rejectRowsPerReason = 1000
+
+  struct RejectRun {
+    var count = 0
+    var table = ""
+    var explanation = ""
+    var firstFolded: Int64 = 0
+    var lastFolded: Int64 = 0
+  }
 
   init(job: IndexJob, index: Int, files: [InputFile], observer: any IndexObserver, shared: SharedRun) {
     self.job = job
@@ -58,8 +71,33 @@ final class Worker {
   ) throws {
     summary.rejectionsByReason[code, default: 0] += 1
     observer.rejected(Rejection(path: path, offset: offset, reason: code, explanation: explanation))
+    var run = rejectRuns[code, default: RejectRun()]
+    run.count += 1
+    if run.count > Self.rejectRowsPerReason {
+      if run.count == Self.rejectRowsPerReason + 1 {
+        (run.table, run.explanation, run.firstFolded) = (table, explanation, offset)
+      }
+      run.lastFolded = offset
+      rejectRuns[code] = run
+      return
+    }
+    rejectRuns[code] = run
     try rejects.append(
       table: table, sourceFile: pathBytes, offset: offset, reason: code, explanation: explanation, excerpt: excerpt)
+  }
+
+  /// Writes one row for each reason whose rejections in the piece just read passed
+  /// `rejectRowsPerReason`, at the first one not kept, saying how many more there were.
+  private func foldRejectRuns(_ pathBytes: UnsafeRawBufferPointer) throws {
+    defer { rejectRuns.removeAll(keepingCapacity: true) }
+    for (code, run) in rejectRuns.sorted(by: { $0.key < $1.key }) where run.count > Self.rejectRowsPerReason {
+      let more = run.count - Self.rejectRowsPerReason
+      try rejects.append(
+        table: run.table, sourceFile: pathBytes, offset: run.firstFolded, reason: code,
+        explanation: "\(run.explanation) (and \(more - 1) more \(code) rejections of this file up to offset "
+          + "\(run.lastFolded), counted in the summary but not kept one row each)",
+        excerpt: nil)
+    }
   }
 
   func process(_ item: IndexJob.Item) throws {
@@ -126,6 +164,7 @@ final class Worker {
     summary.rowsIndexed += rowsIndexed
     summary.linesRejected += linesRejected
     if let writeError { throw writeError }
+    try pathBytes.withUnsafeBytes { try foldRejectRuns($0) }
     summary.linesRead += result.lines
     summary.contentBytes += result.contentBytes
     if isCloudTrail { summary.cloudTrail.files += 1 }
