@@ -1,8 +1,16 @@
+import Crypto
+import LogBytes
+
 /// The text form of manifest segments: one entry per line, tab-separated fields, with `\`, tab,
 /// newline and carriage return escaped so any path round-trips. Plain text on purpose: a
 /// responder can read, grep and diff it with nothing but a shell.
+///
+/// A segment ends with `end <entries> <SHA-256 of the text before that line>`, so a segment cut
+/// short (even at a line boundary) or overwritten is told from a complete one. Segments of the
+/// first version, written before that line existed, are read without it.
 public enum ManifestFormat {
-  public static let header = "sigtrail-manifest 1"
+  public static let header = "sigtrail-manifest 2"
+  static let firstVersionHeader = "sigtrail-manifest 1"
 
   public static func encode(_ entries: [ManifestEntry]) -> String {
     var out = header + "\n"
@@ -28,15 +36,50 @@ public enum ManifestFormat {
       }
       out += fields.map(escape).joined(separator: "\t") + "\n"
     }
-    return out
+    return out + "end\t\(entries.count)\t\(digest(out))\n"
+  }
+
+  static func digest(_ text: String) -> String {
+    var hex: [UInt8] = []
+    SHA256.hash(data: Array(text.utf8)).withUnsafeBytes { Hex.append($0, to: &hex) }
+    return String(decoding: hex, as: UTF8.self)
+  }
+
+  /// Whether a path read from a manifest names a file inside the output directory: relative,
+  /// without `.` or `..` components. Every path the manifest names is joined to the output
+  /// directory and read, rewritten or deleted, so a tampered segment must not reach outside it.
+  public static func isInsideOutput(_ path: String) -> Bool {
+    guard !path.isEmpty, !path.hasPrefix("/"), !path.utf8.contains(0) else { return false }
+    return !path.split(separator: "/", omittingEmptySubsequences: false).contains {
+      $0 == ".." || $0 == "." || $0.isEmpty
+    }
   }
 
   public static func decode(_ text: String, name: String) throws -> [ManifestEntry] {
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    guard lines.first == Substring(header) else {
+    let versioned = lines.first == Substring(header)
+    guard versioned || lines.first == Substring(firstVersionHeader) else {
       throw ManifestError("\(name): not a sigtrail manifest segment (first line is not '\(header)')")
     }
     if lines.last == "" { lines.removeLast() }
+    if versioned {
+      // The end line must be there and agree with what precedes it.
+      let complete = lines.count >= 2 && lines.last!.hasPrefix("end\t")
+      let body = complete ? lines.dropLast().joined(separator: "\n") + "\n" : ""
+      let end = complete ? lines.last!.split(separator: "\t") : []
+      guard complete, end.count == 3, Int(end[1]) == lines.count - 2, String(end[2]) == digest(body) else {
+        throw ManifestError(
+          "\(name): incomplete or altered manifest segment (its end line is missing or does not match its "
+            + "\(lines.count - 1) lines)")
+      }
+      lines.removeLast()
+    }
+    func path(_ p: String, _ n: Int) throws -> String {
+      guard isInsideOutput(p) else {
+        throw ManifestError("\(name): line \(n + 1): '\(p)' is not a path inside the output directory")
+      }
+      return p
+    }
     var entries: [ManifestEntry] = []
     for (n, line) in lines.enumerated().dropFirst() {
       let f = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape(String($0)) }
@@ -66,10 +109,11 @@ public enum ManifestFormat {
       case "part":
         try need(6)
         entries.append(
-          .part(PartRecord(table: f[1], partition: f[2], path: f[3], rows: try int(4), bytes: try int(5))))
+          .part(
+            PartRecord(table: f[1], partition: f[2], path: try path(f[3], n), rows: try int(4), bytes: try int(5))))
       case "replace":
         try need(3)
-        entries.append(.replace(old: f[1], new: f[2] == "-" ? nil : f[2]))
+        entries.append(.replace(old: try path(f[1], n), new: f[2] == "-" ? nil : try path(f[2], n)))
       case "retract":
         try need(2)
         entries.append(.retract(path: f[1]))

@@ -31,9 +31,28 @@ public final class OutputLock {
     return lockName(slice: (i, n))
   }
 
+  /// Throws when a worker of a fleet of another size holds its slice's lock: slices of different
+  /// sizes overlap, so two such fleets at once would index the same files twice. Each worker
+  /// checks after taking its own lock, so of two that start together at least one sees the other.
+  /// Fleets of different sizes one after the other are fine: every worker reads the whole manifest.
+  public static func refuseOtherFleets(directory: String, workers: Int) throws {
+    guard let dir = opendir(directory) else { return }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      guard name.hasPrefix(".sigtrail-"), name.hasSuffix(".lock"),
+        let of = name.dropLast(5).split(separator: "of").last.flatMap({ Int($0) }), of != workers,
+        isHeld(directory: directory, name: name)
+      else { continue }
+      throw ShardError(
+        "a fleet of \(of) workers is writing to \(directory) (\(name) is held); a fleet of \(workers) "
+          + "would index some files twice beside it: wait for it to finish, or run with --workers \(of)")
+    }
+  }
+
   /// Whether some live process holds the lock `name` (tested without waiting).
   public static func isHeld(directory: String, name: String) -> Bool {
-    let fd = open("\(directory)/\(name)", O_RDONLY | O_CLOEXEC)
+    let fd = open("\(directory)/\(name)", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard fd >= 0 else { return false }
     defer { close(fd) }
     if flock(fd, LOCK_EX | LOCK_NB) == 0 {
@@ -48,9 +67,18 @@ public final class OutputLock {
     self.shared = shared
     try PartitionLayout.makeDirectories(directory)
     path = "\(directory)/\(name)"
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+    // Never through a symbolic link, and never anything but a regular file: the lock file is
+    // truncated and written, so a link planted in its place must not aim that at another file.
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o640)
     guard fd >= 0 else {
-      throw ShardError("cannot open lock file \(path): \(String(cString: strerror(errno)))")
+      let reason = errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno))
+      throw ShardError("cannot open lock file \(path): \(reason); remove it and run again")
+    }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
+      fd = -1
+      throw ShardError("cannot use lock file \(path): it is not a regular file; remove it and run again")
     }
     if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
       let holder = Self.readHolder(fd)

@@ -138,6 +138,7 @@ struct Index: ParsableCommand {
       // whole-tree run holds the main lock alone, so the two never overlap.
       if workers > 1 { locks.append(try OutputLock(directory: out, name: OutputLock.mainLockName, shared: true)) }
       locks.append(try OutputLock(directory: out, name: OutputLock.lockName(slice: (worker, workers))))
+      if workers > 1 { try OutputLock.refuseOtherFleets(directory: out, workers: workers) }
     } catch {
       Self.printError("sigtrail: \(error)")
       throw ExitCode.failure

@@ -25,12 +25,45 @@ import Testing
       .touch(path: weird, size: 9, modifiedNanos: 10), .begin(run: "20260101T000000Z-42-s1of3"),
     ]
     let text = ManifestFormat.encode(entries)
-    #expect(text.split(separator: "\n").count == entries.count + 1)
+    #expect(text.split(separator: "\n").count == entries.count + 2)
     #expect(try ManifestFormat.decode(text, name: "t") == entries)
     #expect(throws: ManifestError.self) { _ = try ManifestFormat.decode("garbage\n", name: "t") }
     #expect(throws: ManifestError.self) {
       _ = try ManifestFormat.decode(ManifestFormat.header + "\ninput\tx\n", name: "t")
     }
+  }
+
+  /// A segment cut at any line boundary, or with a byte changed, is refused by name rather than
+  /// read as the commit it no longer is; a segment of the first version (no end line) is read.
+  @Test func segmentsCutShortOrAlteredAreRefused() throws {
+    let entries = (0..<5).map {
+      ManifestEntry.part(
+        PartRecord(table: "t", partition: "dt=x", path: "t/dt=x/p\($0).parquet", rows: Int64($0), bytes: 1))
+    }
+    let text = ManifestFormat.encode(entries)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    for keep in 1..<(lines.count - 1) {
+      let cut = lines.prefix(keep).joined(separator: "\n") + "\n"
+      #expect(throws: ManifestError.self, "\(keep) lines") { _ = try ManifestFormat.decode(cut, name: "t") }
+    }
+    let altered = text.replacingOccurrences(of: "\t3\t", with: "\t4\t")
+    #expect(altered != text)
+    #expect(throws: ManifestError.self) { _ = try ManifestFormat.decode(altered, name: "t") }
+    let firstVersion = "sigtrail-manifest 1\n" + lines.dropFirst().dropLast(2).joined(separator: "\n") + "\n"
+    #expect(try ManifestFormat.decode(firstVersion, name: "t") == entries)
+  }
+
+  /// Every part path a segment names stays inside the output directory.
+  @Test func partPathsOutsideTheOutputAreRefused() {
+    for bad in ["../../elsewhere/x.parquet", "/etc/passwd", "t/../../x.parquet", "t//x.parquet", "./x", ""] {
+      let segment = ManifestFormat.encode([
+        .part(PartRecord(table: "t", partition: "dt=x", path: bad, rows: 1, bytes: 1))
+      ])
+      #expect(throws: ManifestError.self, "\(bad)") { _ = try ManifestFormat.decode(segment, name: "t") }
+      let replace = ManifestFormat.encode([.replace(old: "t/dt=x/a.parquet", new: bad)])
+      #expect(throws: ManifestError.self, "\(bad)") { _ = try ManifestFormat.decode(replace, name: "t") }
+    }
+    #expect(ManifestFormat.isInsideOutput("s3_access/dt=2024-01-01/part-1.parquet"))
   }
 
   @Test func replayTracksPiecesPartsRewritesAndRetractions() {
