@@ -68,6 +68,10 @@ public struct PredicateParser {
 
   private var tokens: [Token]
   private var i = 0
+  /// Parentheses and `not`s open at the current token: bounded, since parsing, compiling and
+  /// evaluating all recurse on them.
+  private var depth = 0
+  static let maxDepth = 100
 
   public static func parse(_ text: String) throws -> Predicate {
     var p = PredicateParser(tokens: try tokenize(text))
@@ -175,6 +179,11 @@ public struct PredicateParser {
 
   private mutating func factor() throws -> Predicate {
     guard i < tokens.count else { throw QueryError("--where: expression ends too early") }
+    depth += 1
+    defer { depth -= 1 }
+    guard depth <= Self.maxDepth else {
+      throw QueryError("--where: nested more than \(Self.maxDepth) deep (parentheses and 'not')")
+    }
     if peekKeyword("not") {
       i += 1
       return .not(try factor())

@@ -24,23 +24,34 @@ public enum QueryRunner {
     } else {
       let positions = spec.select.map { scan.columns.firstIndex(of: $0.argument!)! }
       let collected = Mutex<[[Value]]>([])
+      let order = ordering(spec, header: header)
+      let limit = spec.limit
       statistics = try Scanner.scan(scan) { batch in
         let projected = batch.map { row in positions.map { row[$0] } }
-        collected.withLock { $0 += projected }
+        collected.withLock { rows in
+          rows += projected
+          // With a limit, only the rows that can still make the answer are kept: memory stays
+          // that of the limit, not of the table (the answer is the same).
+          if let limit, rows.count > 2 * limit + 1024 {
+            rows.sort(by: order)
+            rows.removeSubrange(limit...)
+          }
+        }
       }
       rows = collected.withLock { $0 }
     }
-    if spec.orderBy.isEmpty {
-      // Deterministic output whatever the thread count.
-      rows.sort { $0.lexicographicallyPrecedes($1) }
-    } else {
-      let keys = spec.orderBy.map { o in (header.firstIndex(of: o.label)!, o.descending) }
-      rows.sort { a, b in
-        for (i, descending) in keys where a[i] != b[i] { return descending ? b[i] < a[i] : a[i] < b[i] }
-        return a.lexicographicallyPrecedes(b)
-      }
-    }
+    rows.sort(by: ordering(spec, header: header))
     if let limit = spec.limit, rows.count > limit { rows = Array(rows.prefix(limit)) }
     return Result(header: header, rows: rows, statistics: statistics)
+  }
+
+  /// The order of the answer: `--order-by`, then whole rows, so it does not depend on the
+  /// thread count.
+  static func ordering(_ spec: QuerySpec, header: [String]) -> @Sendable ([Value], [Value]) -> Bool {
+    let keys = spec.orderBy.map { o in (header.firstIndex(of: o.label)!, o.descending) }
+    return { a, b in
+      for (i, descending) in keys where a[i] != b[i] { return descending ? b[i] < a[i] : a[i] < b[i] }
+      return a.lexicographicallyPrecedes(b)
+    }
   }
 }

@@ -16,11 +16,17 @@ public enum TimeLiteral {
   public static func parse(_ text: String, now: Int64 = nowMicros()) -> Int64? {
     let s = text.trimmingCharacters(in: " ")
     if s == "now" { return now }
-    if let duration = Duration.parse(s) { return now - duration }
+    if let duration = Duration.parse(s) {
+      let (t, overflow) = now.subtractingReportingOverflow(duration)
+      return overflow ? nil : t
+    }
     var bytes = Array(s.utf8)
     if bytes.count == 10 { bytes += Array("T00:00:00Z".utf8) }
     if let v = bytes.withUnsafeBytes({ TimeParser.parseISO8601($0) }) { return v }
-    if let seconds = Int64(s), s.count >= 9 { return seconds * 1_000_000 }
+    if let seconds = Int64(s), s.count >= 9 {
+      let (t, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+      return overflow ? nil : t
+    }
     return nil
   }
 }
@@ -33,7 +39,10 @@ public enum Duration {
     var any = false
     for c in text {
       if let digit = c.wholeNumberValue, c.isASCII {
-        number = (number ?? 0) &* 10 &+ Int64(digit)
+        let (shifted, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
+        let (next, o2) = shifted.addingReportingOverflow(Int64(digit))
+        guard !o1, !o2 else { return nil }
+        number = next
         continue
       }
       guard let n = number else { return nil }
@@ -46,8 +55,12 @@ public enum Duration {
       case "w": unit = 604_800
       default: return nil
       }
-      guard n < 1 << 40 else { return nil }
-      total += n * unit * 1_000_000
+      // Past ~292,000 years microseconds overflow: no time, rather than a crash.
+      let (seconds, o1) = n.multipliedReportingOverflow(by: unit)
+      let (micros, o2) = seconds.multipliedReportingOverflow(by: 1_000_000)
+      let (sum, o3) = total.addingReportingOverflow(micros)
+      guard !o1, !o2, !o3 else { return nil }
+      total = sum
       number = nil
       any = true
     }

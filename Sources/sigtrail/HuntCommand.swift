@@ -18,8 +18,8 @@ struct HuntOptions: ParsableArguments {
 
   func data() throws -> HuntData {
     MallocTuning.applyForScans()
-    let access = try ShardSource.resolve([out], table: "s3_access")
-    let trail = try ShardSource.resolve([out], table: "cloudtrail")
+    let access = try ShardSource.resolve([out], table: "s3_access", required: false)
+    let trail = try ShardSource.resolve([out], table: "cloudtrail", required: false)
     guard access.timeColumn != nil || trail.timeColumn != nil else {
       throw SourceError("\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
     }

@@ -19,8 +19,13 @@ struct ShardSource {
 
   static let timeColumns = ["s3_access": "request_time", "cloudtrail": "event_time", "rejects": "rejected_at"]
 
-  /// `paths` are output directories (their `table` is read) or Parquet files/directories.
-  static func resolve(_ paths: [String], table: String) throws -> ShardSource {
+  /// `paths` are output directories (their `table` is read) or Parquet files/directories. An
+  /// output directory without the table is an error, or, when the table is not `required`, no
+  /// files.
+  static func resolve(_ paths: [String], table: String, required: Bool = true) throws -> ShardSource {
+    guard timeColumns[table] != nil else {
+      throw SourceError("--table: '\(table)' is not a table (\(timeColumns.keys.sorted().joined(separator: ", ")))")
+    }
     var files: [String] = []
     var sawTable = false
     let fm = FileManager.default
@@ -34,8 +39,17 @@ struct ShardSource {
         continue
       }
       let tableDirectory = path + "/" + table
-      let root = fm.fileExists(atPath: tableDirectory) ? tableDirectory : path
-      if root == tableDirectory { sawTable = true }
+      let hasTable = fm.fileExists(atPath: tableDirectory)
+      let tables = timeColumns.keys.filter { fm.fileExists(atPath: path + "/" + $0) }.sorted()
+      if !hasTable && (!tables.isEmpty || fm.fileExists(atPath: path + "/_manifest")) {
+        // An output directory without this table: answering from the other tables' parts
+        // would be a wrong answer, not an empty one.
+        if !required { continue }
+        throw SourceError(
+          "\(path) has no \(table) table (it holds: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")))")
+      }
+      let root = hasTable ? tableDirectory : path
+      if hasTable { sawTable = true }
       let walker = fm.enumerator(atPath: root)
       while let name = walker?.nextObject() as? String {
         let last = (name as NSString).lastPathComponent
