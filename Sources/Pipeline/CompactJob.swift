@@ -32,19 +32,28 @@ public struct CompactJob: Sendable {
     public var rows: Int64 = 0
     public var bytesBefore: Int64 = 0
     public var bytesAfter: Int64 = 0
+    /// Parts an interrupted run had replaced or left uncommitted, removed before compacting.
+    public var replacedPartsRemoved = 0
   }
 
   public func run() throws -> Summary {
+    var summary = Summary()
     let store = ManifestStore(outputDirectory: outputDirectory)
     store.removeTemporaries()
     let state = try store.load()
+    // What an interrupted compaction or index run committed but had not yet deleted goes first:
+    // its readers would count those rows twice. Compaction holds the lock alone.
+    if !dryRun {
+      summary.replacedPartsRemoved = OrphanSweep(
+        outputDirectory: outputDirectory, runID: runID, slice: (0, 1), state: state
+      ).run()
+    }
     var byPartition: [String: [PartRecord]] = [:]
     for part in state.parts.values where tables.contains(part.table) {
       guard partitions.isEmpty || partitions.contains(part.partition) else { continue }
       guard Double(part.rows) < Double(shards.partRows) * smallFraction else { continue }
       byPartition["\(part.table)/\(part.partition)", default: []].append(part)
     }
-    var summary = Summary()
     var begun = false
     var sequence = 0
     for key in byPartition.keys.sorted() {

@@ -6,29 +6,43 @@ import Shards
 #endif
 
 /// Removes what a killed run left: parts it renamed into place but never committed to the
-/// manifest, and its temporary files. Only parts of runs the manifest knows (they commit a
+/// manifest, parts a committed compaction or retraction replaced but had not yet deleted, and
+/// temporary files. Both `index` and `compact` run it first, so either rolls the other forward. Only parts of runs the manifest knows (they commit a
 /// `begin` before writing) and that are certainly dead are touched: a run is alive while it
 /// holds its lock, and a concurrent fleet worker's lock is tested, not assumed. Part files of
 /// unknown runs (copied in, or older than the manifest) are left alone.
 struct OrphanSweep {
-  let options: IndexOptions
+  let outputDirectory: String
+  let runID: String
+  let slice: (index: Int, of: Int)
   let state: ManifestState
+
+  init(options: IndexOptions, state: ManifestState) {
+    self.init(outputDirectory: options.outputDirectory, runID: options.runID, slice: options.slice, state: state)
+  }
+
+  init(outputDirectory: String, runID: String, slice: (index: Int, of: Int), state: ManifestState) {
+    self.outputDirectory = outputDirectory
+    self.runID = runID
+    self.slice = slice
+    self.state = state
+  }
 
   /// Returns how many uncommitted parts were removed.
   func run() -> Int {
     var removed = 0
     var deadRuns: [String: Bool] = [:]
-    for relative in PartitionLayout.listPartFiles(output: options.outputDirectory) {
+    for relative in PartitionLayout.listPartFiles(output: outputDirectory) {
       let name = String(relative.split(separator: "/").last ?? "")
       let temporary = name.hasPrefix(".") && name.hasSuffix(".tmp")
       guard temporary || (name.hasSuffix(".parquet") && state.parts[relative] == nil) else { continue }
-      guard let run = PartitionLayout.runID(ofPart: name), run != options.runID, state.runs.contains(run) else {
+      guard let run = PartitionLayout.runID(ofPart: name), run != runID, state.runs.contains(run) else {
         continue
       }
       let dead = deadRuns[run] ?? isDead(run: run)
       deadRuns[run] = dead
       guard dead else { continue }
-      if unlink("\(options.outputDirectory)/\(relative)") == 0 && !temporary { removed += 1 }
+      if unlink("\(outputDirectory)/\(relative)") == 0 && !temporary { removed += 1 }
     }
     return removed
   }
@@ -36,8 +50,8 @@ struct OrphanSweep {
   /// A run is dead if its lock can be taken, or if it is our own lock (which we hold).
   private func isDead(run: String) -> Bool {
     let lock = OutputLock.lockName(forRunID: run)
-    if lock == OutputLock.lockName(slice: options.slice) { return true }
+    if lock == OutputLock.lockName(slice: slice) { return true }
     if lock == OutputLock.mainLockName { return true }  // excluded by our shared or exclusive hold
-    return !OutputLock.isHeld(directory: options.outputDirectory, name: lock)
+    return !OutputLock.isHeld(directory: outputDirectory, name: lock)
   }
 }

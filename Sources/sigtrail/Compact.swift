@@ -92,6 +92,9 @@ struct Compact: ParsableCommand {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       print(String(decoding: try encoder.encode(summary), as: UTF8.self))
     } else {
+      if summary.replacedPartsRemoved > 0 {
+        print("removed \(summary.replacedPartsRemoved) parts an interrupted run had replaced or not committed")
+      }
       let verb = dryRun ? "would merge" : "merged"
       print(
         "\(verb) \(summary.partsBefore) parts into \(summary.partsAfter) in \(summary.partitionsCompacted) partitions"

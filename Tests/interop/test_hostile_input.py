@@ -186,3 +186,30 @@ def test_fleets_of_different_sizes_never_run_together(tmp_path):
         holder.wait()
     # Once it is gone, another size may run.
     sigtrail("index", logs, "--out", out, "--worker", "0", "--workers", "3", ok=(0,))
+
+
+def test_a_compaction_killed_before_its_deletes_rolls_forward(tmp_path):
+    """Killed between its manifest commit and its unlinks, a compaction leaves the parts it
+    replaced beside the merged one: readers count their rows twice until the next run of
+    `compact` or `index` removes them."""
+    import shutil
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    out = tmp_path / "out"
+    for k in range(3):
+        (logs / ("2019-02-06-00-00-38-%016d" % k)).write_text("".join(LINE % (10 * k + i) for i in range(10)))
+        sigtrail("index", logs, "--out", out, ok=(0,))
+    before = sorted(p.relative_to(out) for p in (out / "s3_access").rglob("*.parquet"))
+    assert len(before) == 3
+    saved = tmp_path / "saved"
+    shutil.copytree(out / "s3_access", saved)
+    for second in ("compact", "index"):
+        sigtrail("compact", out, ok=(0,))
+        assert len(rows(out)) == 30
+        # The state a kill between commit and unlinks leaves: the replaced parts are back.
+        for rel in before:
+            shutil.copy(saved / rel.relative_to("s3_access"), out / rel)
+        assert len(rows(out)) == 60
+        run = sigtrail(second, out, ok=(0,)) if second == "compact" else sigtrail("index", logs, "--out", out, ok=(0,))
+        assert len(rows(out)) == 30, second
+        assert b"removed 3 parts" in run.stdout or b"3 uncommitted parts" in run.stderr + run.stdout, run
