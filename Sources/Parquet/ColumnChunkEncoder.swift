@@ -231,6 +231,7 @@ struct ColumnChunkEncoder {
     h.field(1, i32: type.rawValue)
     h.field(2, i32: Int32(uncompressed))
     h.field(3, i32: Int32(compressedSize))
+    h.field(4, i32: PageChecksum.crc32(frame))
     if type == .dictionaryPage {
       h.beginStruct(7)
       h.field(1, i32: Int32(valueCount))

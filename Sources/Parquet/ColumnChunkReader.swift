@@ -190,7 +190,12 @@ struct ColumnChunkReader {
       header.uncompressedSize >= 0, header.uncompressedSize <= Self.maxPageBytes
     else { throw fail("page at byte \(position) has impossible sizes") }
     let next = bodyStart + header.compressedSize
-    return (header, UnsafeRawBufferPointer(rebasing: file[bodyStart..<next]), next)
+    let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<next])
+    // A flipped bit in a page is an error, not a different answer.
+    if let crc = header.crc, PageChecksum.crc32(body) != crc {
+      throw fail("page at byte \(position) fails its checksum (CRC-32): the file is damaged")
+    }
+    return (header, body, next)
   }
 
   /// A v1 data page split into its definition levels (length-prefixed, optional columns only)
@@ -717,6 +722,8 @@ struct PageHeader {
   var definitionLevelBytes = 0
   var repetitionLevelBytes = 0
   var isCompressed = true
+  /// The page's CRC-32, when its writer stored one.
+  var crc: Int32?
 
   static func decode(_ r: inout ThriftCompactReader) throws(ParquetError) -> PageHeader {
     var h = PageHeader()
@@ -725,6 +732,7 @@ struct PageHeader {
       case 1: h.type = try r.i32(t, id)
       case 2: h.uncompressedSize = Int(try r.i32(t, id))
       case 3: h.compressedSize = Int(try r.i32(t, id))
+      case 4: h.crc = try r.i32(t, id)
       case 5, 7, 8:
         try r.expect(t, .structure, field: id)
         try r.readStruct { r, f, t throws(ParquetError) in

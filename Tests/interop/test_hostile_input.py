@@ -213,3 +213,40 @@ def test_a_compaction_killed_before_its_deletes_rolls_forward(tmp_path):
         run = sigtrail(second, out, ok=(0,)) if second == "compact" else sigtrail("index", logs, "--out", out, ok=(0,))
         assert len(rows(out)) == 30, second
         assert b"removed 3 parts" in run.stdout or b"3 uncommitted parts" in run.stderr + run.stdout, run
+
+
+def test_a_flipped_bit_in_a_page_is_an_error_not_another_answer(tmp_path):
+    """Pages carry CRC-32s (pyarrow verifies them) and every read checks them: 60 single-bit
+    flips inside column chunks each give the untouched answer or an error, never another one."""
+    import random
+    import pyarrow.parquet as pq
+    logs, _ = index_one(tmp_path, lines=3000)
+    out = tmp_path / "out"
+    sigtrail("index", logs, "--out", out, ok=(0,))
+    [part] = (out / "s3_access").rglob("*.parquet")
+    assert pq.read_table(part, page_checksum_verification=True).num_rows == 3000
+    baseline = sigtrail("query", out, "--format", "csv", "--threads", "1", ok=(0,)).stdout
+    original = part.read_bytes()
+    meta = pq.ParquetFile(part).metadata
+    chunks = []
+    for g in range(meta.num_row_groups):
+        for c in range(meta.num_columns):
+            col = meta.row_group(g).column(c)
+            start = min(o for o in (col.dictionary_page_offset, col.data_page_offset) if o is not None)
+            chunks.append((start, start + col.total_compressed_size))
+    rng = random.Random(24)
+    errors = 0
+    for _ in range(60):
+        start, end = rng.choice(chunks)
+        at = rng.randrange(start, end)
+        damaged = bytearray(original)
+        damaged[at] ^= 1 << rng.randrange(8)
+        part.write_bytes(bytes(damaged))
+        p = subprocess.run([sigtrail_binary(), "query", str(out), "--format", "csv", "--threads", "1"],
+                           capture_output=True)
+        assert p.returncode != 0 or p.stdout == baseline, f"bit flipped at byte {at} changed the answer"
+        if p.returncode != 0:
+            errors += 1
+            assert b"Backtrace" not in p.stderr and b"Fatal" not in p.stderr
+    part.write_bytes(original)
+    assert errors >= 55, errors
