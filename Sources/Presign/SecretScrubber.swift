@@ -12,17 +12,12 @@ import LogBytes
 /// replaced in the text as it was stored, by `sha256:<hex>` of its decoded bytes (what the
 /// fingerprint columns hold for the same secret); the rest of the text is kept byte for byte.
 public struct SecretScrubber {
-  /// Normalized names (lower case, no `-` or `_`) of the parameters and members whose values are
-  /// live secrets.
-  static let secretNames: [[UInt8]] = [
-    "signature", "xamzsignature", "xamzsecuritytoken", "sessiontoken", "securitytoken",
-    "secretaccesskey", "awssecretaccesskey", "awssessiontoken",
-  ].map { Array($0.utf8) }
-  static let longestName = 24
   /// Decoding passes at most: `%25` nested three deep is already unheard of.
   static let maxPasses = 4
 
-  private var cache = FingerprintCache(percentEncoded: false)
+  /// Values are hashed percent-decoded: a text scanned as stored may hold escapes of value bytes
+  /// (`%2B`), and a decoded one none.
+  private var cache = FingerprintCache(percentEncoded: true)
   /// The text decoded (in `decoded`, `count` bytes) and, when asked for, the offset in the stored
   /// text each decoded byte came from; the `spare` pair is the other side of each pass.
   private var decoded: [UInt8] = []
@@ -33,6 +28,9 @@ public struct SecretScrubber {
   /// Secret values found: stored-text ranges and where their hex is in `hexes`.
   private var found: [(start: Int, end: Int, hex: Int)] = []
   private var hexes: [UInt8] = []
+
+  /// Decode every text with escapes, even where reading it as stored finds the same (for tests).
+  var alwaysDecode = false
 
   public init() {}
 
@@ -100,9 +98,11 @@ public struct SecretScrubber {
   /// fingerprints, `%2F` in keys): they are decoded without tracking offsets and scanned once;
   /// only a text that holds a secret is decoded again with its offsets.
   private mutating func findSecrets(_ text: UnsafeRawBufferPointer) -> Bool {
-    found.removeAll(keepingCapacity: true)
-    hexes.removeAll(keepingCapacity: true)
-    guard Self.hasEscape(text) else {
+    if !found.isEmpty {
+      found.removeAll(keepingCapacity: true)
+      hexes.removeAll(keepingCapacity: true)
+    }
+    guard alwaysDecode || Self.needsDecoding(text) else {
       scan(text, origin: nil, storedCount: text.count, probe: false)
       return !found.isEmpty
     }
@@ -138,7 +138,7 @@ public struct SecretScrubber {
     while p < n {
       let value =
         d[p] == UInt8(ascii: "=") ? Self.parameterValue(d, equalsAt: p) : Self.memberValue(d, quoteAt: p)
-      guard let (start, end) = value, end > start, !Self.isFingerprint(d, start, end) else {
+      guard let (start, end) = value, end > start else {
         p = Self.nextDelimiter(d, from: p + 1)
         continue
       }
@@ -194,6 +194,45 @@ public struct SecretScrubber {
   /// Whether `text` has a `%` or `\` that may start an escape.
   static func hasEscape(_ text: UnsafeRawBufferPointer) -> Bool { nextEscape(text, from: 0) < text.count }
 
+  /// Whether decoding can change what a scan finds: the text has a `\`, or a `%XX` escape of a
+  /// byte that can be part of a name, end one (`=`, `"`) or start another escape. Escapes of
+  /// other bytes (`%2F` in keys and credentials, `%26`, `%3B`) are read where they stand: a name
+  /// ends before them (`parameterValue`) and a value at one of a byte no value holds (`valueEnd`),
+  /// as in the decoded text. Most stored texts with escapes need no decoding.
+  static func needsDecoding(_ text: UnsafeRawBufferPointer) -> Bool {
+    let n = text.count
+    var i = nextEscape(text, from: 0)
+    while i < n {
+      if text[i] == UInt8(ascii: "\\") { return true }
+      if let b = escapedByte(text, at: i) {
+        if isNameByte(b) || b == UInt8(ascii: "=") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "%")
+          || b == UInt8(ascii: "\\")
+        {
+          return true
+        }
+        i = nextEscape(text, from: i + 3)
+      } else {
+        i = nextEscape(text, from: i + 1)
+      }
+    }
+    return false
+  }
+
+  /// The byte a `%XX` escape at `i` stands for, if there is one.
+  @inline(__always)
+  static func escapedByte(_ d: UnsafeRawBufferPointer, at i: Int) -> UInt8? {
+    guard d[i] == UInt8(ascii: "%"), i + 2 < d.count, let hi = hexValue(d[i + 1]), let lo = hexValue(d[i + 2]) else {
+      return nil
+    }
+    return hi << 4 | lo
+  }
+
+  /// Whether `d[j]` is the last digit of a `%XX` escape (which ends a name that follows it).
+  @inline(__always)
+  static func endsAnEscape(_ d: UnsafeRawBufferPointer, _ j: Int) -> Bool {
+    j >= 2 && d[j - 2] == UInt8(ascii: "%") && hexValue(d[j - 1]) != nil && hexValue(d[j]) != nil
+  }
+
   // MARK: matching on the decoded text
 
   @inline(__always)
@@ -212,25 +251,40 @@ public struct SecretScrubber {
   /// `isValueByte` of every byte, looked up: values run to a thousand bytes.
   static let valueBytes: [Bool] = (0...255).map { isValueByte(UInt8($0)) }
 
-  /// Whether `d[start..<end]`, normalized, is a secret's name.
+  /// Whether `d[start..<end]`, normalized, is a secret's name: `signature`, `x-amz-signature`,
+  /// `x-amz-security-token`, `sessionToken`, `securityToken`, `secretAccessKey` and the `aws_`
+  /// forms of the last two (`aws_secret_access_key`, `aws_session_token`).
   static func isSecretName(_ d: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-    guard end - start >= 9, end - start <= 32 else { return false }
-    // Every secret name ends in `e`, `n` or `y` (signature, token, key): most names stop here.
-    guard endsLikeASecretName(d[end - 1]) else { return false }
+    guard end - start >= 9, end - start <= 32, endsLikeASecretName(d[end - 1]) else { return false }
     var length = 0
     for i in start..<end where d[i] != UInt8(ascii: "-") && d[i] != UInt8(ascii: "_") { length += 1 }
-    candidates: for name in secretNames where name.count == length {
-      var k = 0
-      for i in start..<end {
-        var b = d[i]
-        if b == UInt8(ascii: "-") || b == UInt8(ascii: "_") { continue }
-        if b >= 0x41 && b <= 0x5A { b |= 0x20 }
-        if b != name[k] { continue candidates }
-        k += 1
-      }
-      return true
+    func named(_ name: StaticString) -> Bool { normalizedName(d, start, end, equals: name) }
+    switch length {
+    case 9: return named("signature")
+    case 12: return named("sessiontoken")
+    case 13: return named("xamzsignature") || named("securitytoken")
+    case 15: return named("secretaccesskey") || named("awssessiontoken")
+    case 17: return named("xamzsecuritytoken")
+    case 18: return named("awssecretaccesskey")
+    default: return false
     }
-    return false
+  }
+
+  /// `d[start..<end]` without `-` and `_`, in lower case, equals `name` (of the same length).
+  @inline(__always)
+  static func normalizedName(_ d: UnsafeRawBufferPointer, _ start: Int, _ end: Int, equals name: StaticString)
+    -> Bool
+  {
+    let p = name.utf8Start
+    var k = 0
+    for i in start..<end {
+      var b = d[i]
+      if b == UInt8(ascii: "-") || b == UInt8(ascii: "_") { continue }
+      if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+      if b != p[k] { return false }
+      k += 1
+    }
+    return true
   }
 
   /// Every secret name ends in `e`, `n` or `y` (signature, token, key): most names stop here.
@@ -244,8 +298,8 @@ public struct SecretScrubber {
   static func parameterValue(_ d: UnsafeRawBufferPointer, equalsAt p: Int) -> (Int, Int)? {
     guard p > 0, endsLikeASecretName(d[p - 1]) else { return nil }
     var s = p
-    while s > 0 && isNameByte(d[s - 1]) && p - s <= 32 { s -= 1 }
-    guard isSecretName(d, s, p) else { return nil }
+    while s > 0 && isNameByte(d[s - 1]) && !endsAnEscape(d, s - 1) && p - s <= 32 { s -= 1 }
+    guard isSecretName(d, s, p), !isFingerprint(d, at: p + 1) else { return nil }
     return (p + 1, valueEnd(d, from: p + 1))
   }
 
@@ -261,26 +315,42 @@ public struct SecretScrubber {
     guard v < n, d[v] == UInt8(ascii: ":") else { return nil }
     v += 1
     while v < n && (d[v] == 0x20 || d[v] == 0x09 || d[v] == 0x0A || d[v] == 0x0D) { v += 1 }
-    guard v < n, d[v] == UInt8(ascii: "\"") else { return nil }
+    guard v < n, d[v] == UInt8(ascii: "\""), !isFingerprint(d, at: v + 1) else { return nil }
     return (v + 1, valueEnd(d, from: v + 1))
   }
 
   static func valueEnd(_ d: UnsafeRawBufferPointer, from start: Int) -> Int {
     valueBytes.withUnsafeBufferPointer { table in
       var e = start
-      while e < d.count && table[Int(d[e])] { e += 1 }
+      while e < d.count && table[Int(d[e])] {
+        // An escape is one byte of the value, or its end.
+        if d[e] == UInt8(ascii: "%"), let b = escapedByte(d, at: e) {
+          guard table[Int(b)] else { break }
+          e += 3
+          continue
+        }
+        e += 1
+      }
       return e
     }
   }
 
-  /// A value this scrubber (or the redactors before it) already wrote: `sha256:` and 64 hex.
-  static func isFingerprint(_ d: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-    guard end - start == 71 else { return false }
-    let prefix: StaticString = "sha256:"
-    for i in 0..<7 where d[start + i] != prefix.utf8Start[i] { return false }
-    for i in (start + 7)..<end where hexValue(d[i]) == nil { return false }
-    return true
+  /// Whether a value this scrubber (or the redactors before it) already wrote starts at `start`:
+  /// `sha256:`, 64 lower-case hex digits, and the end of the value. Checked before the value is
+  /// measured: a presigned Request-URI holds two, in every row.
+  static func isFingerprint(_ d: UnsafeRawBufferPointer, at start: Int) -> Bool {
+    guard start + 71 <= d.count else { return false }
+    let prefix: UInt64 = 0x00_3A_36_35_32_61_68_73  // "sha256:" little-endian, 7 bytes
+    guard d.loadUnaligned(fromByteOffset: start, as: UInt64.self) & 0x00FF_FFFF_FFFF_FFFF == prefix else {
+      return false
+    }
+    return lowerHex.withUnsafeBufferPointer { hex in
+      for i in (start + 7)..<(start + 71) where !hex[Int(d[i])] { return false }
+      return start + 71 == d.count || valueEnd(d, from: start + 71) == start + 71
+    }
   }
+
+  static let lowerHex: [Bool] = (0...255).map { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
 
   // MARK: decoding
 
