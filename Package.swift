@@ -28,12 +28,13 @@ let package = Package(
     .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
     .target(name: "Query", dependencies: ["Parquet", "LogBytes"]),
     .target(name: "Hunts", dependencies: ["Query", "LogBytes"]),
+    .target(name: "Report", dependencies: ["Hunts", "Query"]),
     .target(name: "Manifest", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "LogBytes", "CMalloc",
+        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "Report", "Manifest", "LogBytes", "CMalloc",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),

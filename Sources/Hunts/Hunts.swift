@@ -301,27 +301,33 @@ public enum Hunts {
         .string(k.issuedAt < before ? "revoked" : "kept (issued after the cut-off)"),
       ])
     }
-    let policy = """
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Sid": "RevokeSessionsIssuedBefore\(Value.iso8601(before).filter { $0.isNumber })",
-            "Effect": "Deny",
-            "Action": ["*"],
-            "Resource": ["*"],
-            "Condition": {
-              "DateLessThan": {"aws:TokenIssueTime": "\(Value.iso8601(before))"}
-            }
-          }
-        ]
-      }
-      """
+    let policy = revokePolicyDocument(before: before)
     return (
       policy,
       HuntResult(
         header: ["session_akid", "issued_at", "expires_at", "instance_id", "presigned_uses", "last_use", "effect"],
         rows: rows)
     )
+  }
+
+  /// The deny policy of AWS's "Revoke active sessions": every session issued before `before`
+  /// loses every permission.
+  public static func revokePolicyDocument(before: Int64) -> String {
+    """
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Sid": "RevokeSessionsIssuedBefore\(Value.iso8601(before).filter { $0.isNumber })",
+          "Effect": "Deny",
+          "Action": ["*"],
+          "Resource": ["*"],
+          "Condition": {
+            "DateLessThan": {"aws:TokenIssueTime": "\(Value.iso8601(before))"}
+          }
+        }
+      ]
+    }
+    """
   }
 }

@@ -23,5 +23,7 @@ struct Sigtrail: ParsableCommand {
         sigtrail query shards --where "credential_akid = 'ASIA...'" --select request_time,remote_ip,key
       """,
     version: BuildInfo.version,
-    subcommands: [Index.self, HuntCommand.self, QueryCommand.self, Compact.self, Inspect.self, DDL.self])
+    subcommands: [
+      Index.self, HuntCommand.self, ReportCommand.self, QueryCommand.self, Compact.self, Inspect.self, DDL.self,
+    ])
 }

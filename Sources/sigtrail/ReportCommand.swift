@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Hunts
+import Manifest
+import Query
+import Report
+
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Write an incident report: every finding as a timeline, the signers and how to revoke them.",
+    discussion: """
+      Runs the hunts over an output directory and writes one self-contained HTML file (no script, \
+      no network: it opens offline and prints to PDF) or Markdown for a ticket. Findings come most \
+      severe first: uses after the signing instance ended or after a revocation, uses from outside \
+      your networks (with --allow), writes, spread, long-lived URLs, denied bursts. Each is drawn \
+      on one time axis with the session's issue, the signing, the instance's end, the revocation \
+      and the expiry, and every use coloured by outcome, one lane per address and user agent. \
+      Only fingerprints of secrets appear, and every value from a log is escaped.
+
+      Examples:
+        sigtrail report out --html report.html --allow 10.0.0.0/8 --allow 203.0.113.0/24
+        sigtrail report out --format md --since 7d > ticket.md
+        sigtrail report out --html r.html --role arn:aws:iam::111122223333:role/web --at 2024-03-01T02:30:00Z
+      """)
+
+  @Argument(help: "An output directory of sigtrail index.")
+  var out: String
+
+  @Option(help: "Write HTML to this file (same as --format html --output FILE).")
+  var html: String?
+
+  @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+  var output: String?
+
+  @Option(help: "html or md.")
+  var format: String = "html"
+
+  @Option(help: "An allowed network (CIDR or address); repeatable. Without it the outside hunt is not run.")
+  var allow: [String] = []
+
+  @Option(help: "A role whose revocation to test, with --at (its ARN).")
+  var role: String?
+
+  @Option(help: "When the role's sessions were revoked (ISO-8601).")
+  var at: String?
+
+  @Option(help: "Long-lived means valid longer than this.")
+  var over: String = "12h"
+
+  @Option(name: .customLong("min-ips"), help: "Spread means used from at least this many addresses.")
+  var minimumIPs = 3
+
+  @Option(help: "Only uses at or after this time (ISO-8601 or an age like 30d).")
+  var since: String?
+
+  @Option(help: "Only uses before this time.")
+  var until: String?
+
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+
+  func validate() throws {
+    guard ["html", "md"].contains(format) else { throw ValidationError("--format must be html or md") }
+    if html != nil && (output != nil || format != "html") {
+      throw ValidationError("--html FILE is --format html --output FILE: give one or the other")
+    }
+    for a in allow where CIDR(a) == nil { throw ValidationError("--allow: '\(a)' is not an address or CIDR") }
+    if (role == nil) != (at == nil) { throw ValidationError("--role and --at go together") }
+    guard Duration.parse(over) != nil else { throw ValidationError("--over: '\(over)' is not a duration like 12h") }
+    guard minimumIPs >= 2 else { throw ValidationError("--min-ips must be at least 2") }
+  }
+
+  func run() throws {
+    MallocTuning.applyForScans()
+    do {
+      let access = try ShardSource.resolve([out], table: "s3_access", required: false)
+      let trail = try ShardSource.resolve([out], table: "cloudtrail", required: false)
+      guard access.timeColumn != nil || trail.timeColumn != nil else {
+        throw SourceError(
+          "\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
+      }
+      var data = HuntData(
+        accessLogFiles: access.timeColumn == nil ? [] : access.files,
+        cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
+      (data.since, data.until) = try ShardSource.window(since: since, until: until)
+      data.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+      var options = ReportOptions()
+      options.allow = allow.compactMap(CIDR.init)
+      options.role = role
+      options.revokedAt = try at.map { try parseTime($0, "--at") }
+      options.longLivedOver = Duration.parse(over)!
+      options.minimumIPs = minimumIPs
+      (options.since, options.until) = (data.since, data.until)
+      options.generatedAt = TimeLiteral.nowMicros()
+      let report = try ReportBuilder.build(&data, options: options, coverage: try Self.coverage(out))
+      let text = format == "md" ? report.markdown(source: out) : report.html(source: out)
+      if let path = html ?? output {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let findings = report.findings.reduce(0) { $0 + $1.stories.count }
+        FileHandle.standardError.write(
+          Data("sigtrail: wrote \(path): \(findings) findings, \(report.signers.count) signers\n".utf8))
+      } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+      }
+    } catch {
+      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
+
+  /// Files, lines and rows the manifest says the output holds.
+  static func coverage(_ out: String) throws -> Coverage {
+    var c = Coverage()
+    guard FileManager.default.fileExists(atPath: out + "/_manifest") else { return c }
+    let state = try ManifestStore(outputDirectory: out).load()
+    c.inputs = state.inputs.count
+    for input in state.inputs.values {
+      for piece in input.pieces {
+        c.lines += piece.lines
+        c.rows += piece.rows
+        c.rejected += piece.rejected
+      }
+    }
+    return c
+  }
+}
