@@ -22,6 +22,22 @@ public enum ByteSearch {
     return i
   }
 
+  /// Offset of the first `a` or `b` in `bytes[from...]`, or the end. Eight bytes a step.
+  @inlinable @inline(__always)
+  public static func first(_ a: UInt8, or b: UInt8, in bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+    let n = bytes.count
+    let (pa, pb) = (splat(a), splat(b))
+    var i = from
+    while i + 8 <= n {
+      let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let hit = matches(w, pa) | matches(w, pb)
+      if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
+      i += 8
+    }
+    while i < n && bytes[i] != a && bytes[i] != b { i += 1 }
+    return i
+  }
+
   /// `byte` in every byte of a word.
   @inlinable @inline(__always)
   public static func splat(_ byte: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(byte) }

@@ -160,35 +160,13 @@ public struct SecretScrubber {
   /// Offset of the next `=` or `"` at or after `from`, or the end.
   @inline(__always)
   static func nextDelimiter(_ d: UnsafeRawBufferPointer, from: Int) -> Int {
-    let n = d.count
-    let equals = ByteSearch.splat(UInt8(ascii: "="))
-    let quote = ByteSearch.splat(UInt8(ascii: "\""))
-    var i = from
-    while i + 8 <= n {
-      let w = d.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      let hit = ByteSearch.matches(w, equals) | ByteSearch.matches(w, quote)
-      if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
-      i += 8
-    }
-    while i < n && d[i] != UInt8(ascii: "=") && d[i] != UInt8(ascii: "\"") { i += 1 }
-    return i
+    ByteSearch.first(UInt8(ascii: "="), or: UInt8(ascii: "\""), in: d, from: from)
   }
 
   /// Offset of the next `%` or `\` at or after `from`, or the end.
   @inline(__always)
   static func nextEscape(_ d: UnsafeRawBufferPointer, from: Int) -> Int {
-    let n = d.count
-    let percent = ByteSearch.splat(UInt8(ascii: "%"))
-    let backslash = ByteSearch.splat(UInt8(ascii: "\\"))
-    var i = from
-    while i + 8 <= n {
-      let w = d.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      let hit = ByteSearch.matches(w, percent) | ByteSearch.matches(w, backslash)
-      if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
-      i += 8
-    }
-    while i < n && d[i] != UInt8(ascii: "%") && d[i] != UInt8(ascii: "\\") { i += 1 }
-    return i
+    ByteSearch.first(UInt8(ascii: "%"), or: UInt8(ascii: "\\"), in: d, from: from)
   }
 
   /// Whether `text` has a `%` or `\` that may start an escape.

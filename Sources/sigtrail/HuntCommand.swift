@@ -18,17 +18,7 @@ struct HuntOptions: ParsableArguments {
 
   func data() throws -> HuntData {
     MallocTuning.applyForScans()
-    let access = try ShardSource.resolve([out], table: "s3_access", required: false)
-    let trail = try ShardSource.resolve([out], table: "cloudtrail", required: false)
-    guard access.timeColumn != nil || trail.timeColumn != nil else {
-      throw SourceError("\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
-    }
-    var d = HuntData(
-      accessLogFiles: access.timeColumn == nil ? [] : access.files,
-      cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
-    (d.since, d.until) = try ShardSource.window(since: since, until: until)
-    d.threads = output.threadCount
-    return d
+    return try ShardSource.huntData(out, since: since, until: until, threads: output.threadCount)
   }
 
   /// Runs a hunt body, prints its result, and turns errors into messages and exit 1.

@@ -74,17 +74,8 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     MallocTuning.applyForScans()
     do {
-      let access = try ShardSource.resolve([out], table: "s3_access", required: false)
-      let trail = try ShardSource.resolve([out], table: "cloudtrail", required: false)
-      guard access.timeColumn != nil || trail.timeColumn != nil else {
-        throw SourceError(
-          "\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
-      }
-      var data = HuntData(
-        accessLogFiles: access.timeColumn == nil ? [] : access.files,
-        cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
-      (data.since, data.until) = try ShardSource.window(since: since, until: until)
-      data.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+      var data = try ShardSource.huntData(
+        out, since: since, until: until, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
       var options = ReportOptions()
       options.allow = allow.compactMap(CIDR.init)
       options.role = role

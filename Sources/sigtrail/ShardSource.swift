@@ -1,4 +1,5 @@
 import Foundation
+import Hunts
 import Query
 import Shards
 
@@ -15,6 +16,22 @@ struct ShardSource {
       return t
     }
     return (try parse(since, "--since"), try parse(until, "--until"))
+  }
+
+  /// What the hunts and the report read: both tables of an output directory (either may be
+  /// missing, not both), within `--since/--until`.
+  static func huntData(_ out: String, since: String?, until: String?, threads: Int) throws -> HuntData {
+    let access = try resolve([out], table: "s3_access", required: false)
+    let trail = try resolve([out], table: "cloudtrail", required: false)
+    guard access.timeColumn != nil || trail.timeColumn != nil else {
+      throw SourceError("\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
+    }
+    var d = HuntData(
+      accessLogFiles: access.timeColumn == nil ? [] : access.files,
+      cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
+    (d.since, d.until) = try window(since: since, until: until)
+    d.threads = threads
+    return d
   }
 
   static let timeColumns = ["s3_access": "request_time", "cloudtrail": "event_time", "rejects": "rejected_at"]
