@@ -30,7 +30,8 @@ let package = Package(
     .target(name: "Hunts", dependencies: ["Query", "LogBytes"]),
     .target(name: "Report", dependencies: ["Hunts", "Query"]),
     .target(name: "Manifest", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest"]),
+    .target(
+      name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest", "Parquet"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [

@@ -25,6 +25,28 @@ public struct ManifestStore: Sendable {
     return state
   }
 
+  /// Replays every segment that reads as complete, and names each one that does not (cut
+  /// short, altered, unreadable) instead of stopping at the first: what `verify` reports.
+  public func loadChecking() throws -> (state: ManifestState, segments: Int, damaged: [(path: String, reason: String)])
+  {
+    var state = ManifestState()
+    var damaged: [(String, String)] = []
+    let names = try segmentNames()
+    for name in names {
+      let path = directory + "/" + name
+      guard let text = readFile(path) else {
+        damaged.append((path, "cannot read: \(errnoText())"))
+        continue
+      }
+      do {
+        state.apply(try ManifestFormat.decode(text, name: path))
+      } catch {
+        damaged.append((path, "\(error)"))
+      }
+    }
+    return (state, names.count, damaged)
+  }
+
   func segmentNames() throws -> [String] {
     guard let dir = opendir(directory) else {
       if errno == ENOENT { return [] }

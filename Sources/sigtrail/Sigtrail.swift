@@ -24,6 +24,7 @@ struct Sigtrail: ParsableCommand {
       """,
     version: BuildInfo.version,
     subcommands: [
-      Index.self, HuntCommand.self, ReportCommand.self, QueryCommand.self, Compact.self, Inspect.self, DDL.self,
+      Index.self, HuntCommand.self, ReportCommand.self, QueryCommand.self, Compact.self, Verify.self, Inspect.self,
+      DDL.self,
     ])
 }

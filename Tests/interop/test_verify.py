@@ -1,0 +1,57 @@
+"""`sigtrail verify`: damage done to an output directory after its commits is found and named."""
+import json
+import shutil
+
+from conftest import sigtrail
+
+LINE = ('79a5 bkt [06/Feb/2019:00:%02d:38 +0000] 192.0.2.3 - 3E57427F33A5%04d REST.GET.OBJECT k%d '
+        '"GET /bkt/k HTTP/1.1" 200 - 113 - 7 - "-" "curl/8" - aGk= SigV4 ECDHE-RSA-AES128-GCM-SHA256 '
+        'AuthHeader bkt.s3.amazonaws.com TLSv1.2 - - us-east-1\n')
+
+
+def tree(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    out = tmp_path / "out"
+    for k in range(4):
+        (logs / ("2019-02-06-00-00-38-%016d" % k)).write_text("".join(LINE % (k, i, i) for i in range(2000)))
+        sigtrail("index", logs, "--out", out, "--quiet", ok=(0,))
+    return out
+
+
+def verify(out, *args, ok=(0, 1)):
+    p = sigtrail("verify", out, "--json", *args, ok=ok)
+    return json.loads(p.stdout), p.returncode
+
+
+def test_a_whole_directory_verifies(tmp_path):
+    out = tree(tmp_path)
+    summary, code = verify(out, "--deep")
+    assert code == 0 and summary["problems"] == [] and summary["rows"] == 8000 and summary["parts"] == 4
+
+
+def test_each_kind_of_damage_is_named(tmp_path):
+    out = tree(tmp_path)
+    parts = sorted((out / "s3_access").rglob("*.parquet"))
+    # A part deleted, a byte flipped inside another one's pages, a stray copy, a segment cut short.
+    parts[0].unlink()
+    data = bytearray(parts[1].read_bytes())
+    data[len(data) // 3] ^= 0x10
+    parts[1].write_bytes(bytes(data))
+    shutil.copy(parts[2], parts[2].with_name("part-copied-in-00001.parquet"))
+    segment = next(p for p in (out / "_manifest").iterdir() if parts[3].name in p.read_text())
+    lines = segment.read_text().splitlines(keepends=True)
+    segment.write_text("".join(lines[:-1]))
+    fast, code = verify(out)
+    assert code == 1
+    found = {p["path"].split("/")[-1]: p["problem"] for p in fast["problems"]}
+    assert "missing" in found[parts[0].name]
+    assert "not named by any commit" in found["part-copied-in-00001.parquet"]
+    assert "incomplete or altered manifest segment" in found[segment.name]
+    # Its part is no longer committed: readers would count rows no commit vouches for.
+    assert "not named by any commit" in found[parts[3].name]
+    deep, code = verify(out, "--deep")
+    found = {p["path"].split("/")[-1]: p["problem"] for p in deep["problems"]}
+    assert code == 1 and ("checksum" in found[parts[1].name] or "corrupt" in found[parts[1].name]), found
+    text = sigtrail("verify", out, ok=(1,)).stdout.decode()
+    assert "problems" in text and parts[0].name in text
