@@ -61,23 +61,33 @@ struct ColumnSet {
   /// Appends a copy of a value with every secret in it fingerprinted (whatever the column: no
   /// parser is trusted to have found them all), made valid UTF-8 unless `ascii` says the caller
   /// checked a text that holds these bytes.
-  @inline(__always)
-  func appendText(_ slot: Int, _ bytes: UnsafeRawBufferPointer, ascii: Bool = false) {
+  /// Returns whether the scrubber replaced anything.
+  @inline(__always) @discardableResult
+  func appendText(_ slot: Int, _ bytes: UnsafeRawBufferPointer, ascii: Bool = false) -> Bool {
     if SecretScrubber.mayHoldSecret(bytes) {
-      appendScrubbed(slot, bytes, ascii: ascii)
-    } else {
-      text[slot].appendText(bytes, ascii: ascii)
+      return appendScrubbed(slot, bytes, ascii: ascii)
     }
+    text[slot].appendText(bytes, ascii: ascii)
+    return false
   }
 
   @inline(never)
-  private func appendScrubbed(_ slot: Int, _ bytes: UnsafeRawBufferPointer, ascii: Bool) {
+  private func appendScrubbed(_ slot: Int, _ bytes: UnsafeRawBufferPointer, ascii: Bool) -> Bool {
     if scrubber.pointee.scrub(bytes) {
       // Replacements are ASCII: an ASCII value stays ASCII.
       scrubber.pointee.output.withUnsafeBytes { text[slot].appendText($0, ascii: ascii) }
-    } else {
-      text[slot].appendText(bytes, ascii: ascii)
+      return true
     }
+    text[slot].appendText(bytes, ascii: ascii)
+    return false
+  }
+
+  /// Appends a part of a text just appended through `appendText`, in which the scrubber found
+  /// nothing: a secret in a part, which starts and ends at a literal character, is a secret in
+  /// the whole (the Request-URI's query is the case: scanning it twice cost ~5% of a run).
+  @inline(__always)
+  func appendScrubbedPart(_ slot: Int, _ bytes: UnsafeRawBufferPointer, ascii: Bool = false) {
+    text[slot].appendText(bytes, ascii: ascii)
   }
 
   @inline(__always)

@@ -99,10 +99,14 @@ struct S3AccessBatch: ShardBatch {
     QueryRedactor.redact(
       UnsafeRawBufferPointer(rebasing: uri[query.end...]), appendingTo: &scratch.text, cache: &scratch.fingerprints)
     scratch.text.withUnsafeBytes { text in
-      columns.appendText(columns.slot(C.requestURI.rawValue), text, ascii: lineIsASCII)
-      columns.appendText(
-        columns.slot(C.requestQuery.rawValue), UnsafeRawBufferPointer(rebasing: text[queryStart..<queryEnd]),
-        ascii: lineIsASCII)
+      let query = UnsafeRawBufferPointer(rebasing: text[queryStart..<queryEnd])
+      let querySlot = columns.slot(C.requestQuery.rawValue)
+      if columns.appendText(columns.slot(C.requestURI.rawValue), text, ascii: lineIsASCII) {
+        columns.appendText(querySlot, query, ascii: lineIsASCII)
+      } else {
+        // The query is a part of the URI from just after its `?`: nothing to find in it either.
+        columns.appendScrubbedPart(querySlot, query, ascii: lineIsASCII)
+      }
     }
     return presigned
   }
