@@ -101,6 +101,21 @@ public struct IndexJob: Sendable {
       }
       observer.fileNote(note, skipped: p.skipped)
     }
+    // Committed parts that are gone (an operator's rm, a lifecycle rule, a bad sync): every input
+    // that had rows in one is indexed again from its source, its rows in the surviving parts
+    // retracted first, so the tables end with the rows of an untouched run.
+    let lost = Self.inputsOfMissingParts(state, outputDirectory: options.outputDirectory)
+    let present = lost.isEmpty ? [] : Set(files.map(\.path))
+    for (path, part) in lost.sorted(by: { $0.key < $1.key })
+    where !present.contains(path)
+      && (options.slice.of == 1 || Self.slice(of: path, count: options.slice.of) == options.slice.index)
+    {
+      let note = IndexSummary.FileNote(
+        path: path, offset: nil,
+        reason: "its rows were in \(part), which is missing, and it is not among this run's inputs: rows lost")
+      summary.fileProblems.append(note)
+      observer.fileNote(note, skipped: false)
+    }
     // What the manifest already holds: unchanged files are not read again, interrupted ones
     // resume where their committed pieces end, changed ones lose their old rows first.
     var plannedRanges: [Int: [Range<Int64>]] = [:]
@@ -108,6 +123,15 @@ public struct IndexJob: Sendable {
     var touches: [ManifestEntry] = []
     for (i, file) in files.enumerated() {
       guard let known = state.inputs[file.path] else { continue }
+      if let part = lost[file.path] {
+        let note = IndexSummary.FileNote(
+          path: file.path, offset: nil, reason: "its rows were in \(part), which is missing: indexed again")
+        summary.fileProblems.append(note)
+        observer.fileNote(note, skipped: false)
+        summary.filesChanged += 1
+        changed.append(file.path)
+        continue
+      }
       if known.size == file.size && known.modifiedNanos == file.modifiedNanos {
         let missing = known.missingRanges()
         if missing.isEmpty {
@@ -215,6 +239,17 @@ public struct IndexJob: Sendable {
   static func relativePath(_ path: String, to output: String) -> String {
     let prefix = output.hasSuffix("/") ? output : output + "/"
     return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+  }
+
+  /// Inputs with rows in a committed part that is not on disk, each with one such part.
+  static func inputsOfMissingParts(_ state: ManifestState, outputDirectory: String) -> [String: String] {
+    let missing = Set(state.parts.keys.filter { access("\(outputDirectory)/\($0)", F_OK) != 0 })
+    guard !missing.isEmpty else { return [:] }
+    var lost: [String: String] = [:]
+    for (path, input) in state.inputs {
+      if let part = input.parts.sorted().first(where: missing.contains) { lost[path] = part }
+    }
+    return lost
   }
 
   /// The slice a path belongs to: FNV-1a of its bytes, so every worker of a fleet agrees

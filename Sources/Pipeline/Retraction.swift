@@ -5,10 +5,11 @@ import Shards
   import Glibc
 #endif
 
-/// Removes the rows of inputs whose content changed from every part that holds them, so that
-/// re-indexing them does not count anything twice. The rewritten parts and the retraction are
-/// one manifest commit; the old parts are deleted only after it (a crash in between leaves
-/// uncommitted new parts or superseded old ones, and the next run's sweep removes either).
+/// Removes the rows of inputs whose content changed (or whose rows were in a part that is gone)
+/// from every part that holds them, so that re-indexing them does not count anything twice. The
+/// rewritten parts and the retraction are one manifest commit; the old parts are deleted only
+/// after it (a crash in between leaves uncommitted new parts or superseded old ones, and the next
+/// run's sweep removes either).
 struct Retraction {
   let options: IndexOptions
   let state: ManifestState
@@ -22,6 +23,11 @@ struct Retraction {
     var superseded: [String] = []
     var removed: Int64 = 0
     for (n, part) in parts.sorted().enumerated() where state.parts[part] != nil {
+      // A part that is gone has no rows to remove: the commit drops it.
+      if access("\(options.outputDirectory)/\(part)", F_OK) != 0 {
+        entries.append(.replace(old: part, new: nil))
+        continue
+      }
       let name = "part-\(options.runID)-r\(String(n + 1).leftPadded(to: 5)).parquet"
       guard
         let result = try PartRewriter.removeRows(

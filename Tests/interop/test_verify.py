@@ -55,3 +55,37 @@ def test_each_kind_of_damage_is_named(tmp_path):
     assert code == 1 and ("checksum" in found[parts[1].name] or "corrupt" in found[parts[1].name]), found
     text = sigtrail("verify", out, ok=(1,)).stdout.decode()
     assert "problems" in text and parts[0].name in text
+
+
+def test_the_nightly_run_heals_a_deleted_part(tmp_path):
+    """A committed part deleted after its run: the next index re-indexes the inputs whose rows it
+    held (retracting their rows from the parts that survive) and ends with the untouched rows."""
+    import pyarrow.dataset as ds
+    out = tree(tmp_path)
+
+    def rows():
+        t = ds.dataset(out / "s3_access", format="parquet", partitioning="hive").to_table()
+        return sorted(zip(t.column("source_file").to_pylist(), t.column("source_offset").to_pylist(),
+                          t.column("key").to_pylist()))
+
+    before = rows()
+    parts = sorted((out / "s3_access").rglob("*.parquet"))
+    parts[1].unlink()
+    assert len(rows()) == 6000
+    run = sigtrail("index", tmp_path / "logs", "--out", out, ok=(2,))
+    assert b"which is missing: indexed again" in run.stderr
+    assert rows() == before
+    summary, code = verify(out, "--deep")
+    assert code == 0, summary
+    again = sigtrail("index", tmp_path / "logs", "--out", out, "--json", ok=(0,))
+    assert b'"filesUnchanged" : 4' in again.stdout
+    # A source that is gone: its rows are reported lost, the rest stay.
+    import os
+    import pyarrow.parquet as pq
+    victim = sorted((out / "s3_access").rglob("*.parquet"))[0]
+    [source] = set(pq.read_table(victim, columns=["source_file"]).column(0).to_pylist())
+    victim.unlink()
+    os.unlink(source)
+    run = sigtrail("index", tmp_path / "logs", "--out", out, ok=(2,))
+    assert (source + ": problem: its rows were in").encode() in run.stderr and b"rows lost" in run.stderr
+    assert len(rows()) == 6000
