@@ -84,3 +84,36 @@ import Testing
     #expect(rows[1] == [.string("y"), .int(1), .int(0), .null, .null])
   }
 }
+
+/// Arguments an attacker or a slip of the keyboard can give: errors, never a crash.
+@Suite struct HostileArgumentTests {
+  @Test func nestingIsBoundedNotRecursedIntoAStackOverflow() throws {
+    let deep = String(repeating: "not ", count: PredicateParser.maxDepth - 1) + "a = 1"
+    #expect(try PredicateParser.parse(deep) != .always)
+    for text in [
+      String(repeating: "not ", count: 20_000) + "a = 1",
+      String(repeating: "(", count: 60_000) + "a = 1" + String(repeating: ")", count: 60_000),
+    ] {
+      #expect(throws: QueryError.self) { _ = try PredicateParser.parse(text) }
+    }
+  }
+
+  @Test func agesAndTimesThatOverflowAreNoTime() {
+    let now: Int64 = 1_709_280_000_000_000
+    for text in ["99999999999d", "9999999999999999999999w", "99999999999999999999", "106751991167d"] {
+      #expect(TimeLiteral.parse(text, now: now) == nil, "\(text)")
+    }
+    #expect(Duration.parse("9223372036854775807s") == nil)
+    #expect(TimeLiteral.parse("10000d", now: now) == now - 10_000 * 86_400_000_000)
+  }
+
+  /// The order a limited query keeps its candidates in is the order of the answer: `--order-by`
+  /// first, then whole rows, so a limit cuts the same rows whatever the thread count.
+  @Test func orderingIsTotalAndFollowsOrderBy() throws {
+    let spec = try QuerySpec(select: "a, b", groupBy: nil, orderBy: "b desc", limit: 2, defaultColumns: [])
+    let order = QueryRunner.ordering(spec, header: ["a", "b"])
+    let rows: [[Value]] = [[.int(1), .int(5)], [.int(2), .int(7)], [.int(0), .int(7)], [.int(3), .null]]
+    #expect(
+      rows.sorted(by: order) == [[.int(0), .int(7)], [.int(2), .int(7)], [.int(1), .int(5)], [.int(3), .null]])
+  }
+}
