@@ -88,9 +88,7 @@ struct Compact: ParsableCommand {
       throw ExitCode.failure
     }
     if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+      try printJSONSummary(summary)
     } else {
       if summary.replacedPartsRemoved > 0 {
         print("removed \(summary.replacedPartsRemoved) parts an interrupted run had replaced or not committed")

@@ -155,10 +155,7 @@ struct Index: ParsableCommand {
     observer.endProgress()
     summary.seconds = Date().timeIntervalSince(started)
     if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      let data = try encoder.encode(summary)
-      print(String(decoding: data, as: UTF8.self))
+      try printJSONSummary(summary)
     }
     if !quiet { Self.printError(Self.describe(summary, listed: observer.listed)) }
     if summary.filesFound == 0 {

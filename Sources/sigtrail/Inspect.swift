@@ -87,9 +87,7 @@ struct Inspect: ParsableCommand {
       }
     }
     if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+      try printJSONSummary(reports)
     } else {
       for r in reports { print(render(r)) }
     }

@@ -47,9 +47,7 @@ struct Verify: ParsableCommand {
       throw ExitCode.failure
     }
     if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+      try printJSONSummary(summary)
     } else {
       for p in summary.problems { print("\(p.path): \(p.problem)") }
       print(
