@@ -8,11 +8,13 @@ struct HuntOptions: ParsableArguments {
   @Argument(help: "Output directory of `sigtrail index` (its s3_access and cloudtrail tables are read).")
   var out: String
 
-  @Option(help: "Only uses at or after this time (ISO-8601 or an age like 30d).")
-  var since: String?
+  @Option(
+    help: ArgumentHelp("Only uses at or after this time (ISO-8601 or an age like 30d).", valueName: "time"),
+    transform: OptionValue.time)
+  var since: Int64?
 
-  @Option(help: "Only uses before this time.")
-  var until: String?
+  @Option(help: ArgumentHelp("Only uses before this time.", valueName: "time"), transform: OptionValue.time)
+  var until: Int64?
 
   @OptionGroup var output: ResultOptions
 
@@ -32,11 +34,6 @@ struct HuntOptions: ParsableArguments {
       throw ExitCode.failure
     }
   }
-}
-
-func parseTime(_ text: String, _ option: String) throws -> Int64 {
-  guard let t = TimeLiteral.parse(text) else { throw ValidationError("\(option): '\(text)' is not a time") }
-  return t
 }
 
 struct HuntCommand: ParsableCommand {
@@ -78,13 +75,14 @@ struct HuntCommand: ParsableCommand {
       abstract: "Presigned uses from outside the allowed networks.",
       discussion: "Example: sigtrail hunt outside out --allow 10.0.0.0/8 --allow 203.0.113.0/24 --allow 2001:db8::/32")
     @OptionGroup var options: HuntOptions
-    @Option(help: "An allowed network (CIDR or address, IPv4 or IPv6); repeatable.")
-    var allow: [String] = []
+    @Option(
+      help: ArgumentHelp("An allowed network (CIDR or address, IPv4 or IPv6); repeatable.", valueName: "network"),
+      transform: OptionValue.network)
+    var allow: [CIDR] = []
     func validate() throws {
       guard !allow.isEmpty else { throw ValidationError("give at least one --allow CIDR") }
-      for a in allow where CIDR(a) == nil { throw ValidationError("--allow: '\(a)' is not an address or CIDR") }
     }
-    func run() throws { try options.run { try Hunts.outside(&$0, allow: allow.compactMap(CIDR.init)) } }
+    func run() throws { try options.run { try Hunts.outside(&$0, allow: allow) } }
   }
 
   struct AfterTermination: ParsableCommand {
@@ -105,16 +103,14 @@ struct HuntCommand: ParsableCommand {
     @OptionGroup var options: HuntOptions
     @Option(help: "Instance id, for the manual form (with --at).")
     var instance: String?
-    @Option(help: "When the instance ended, for the manual form.")
-    var at: String?
+    @Option(
+      help: ArgumentHelp("When the instance ended, for the manual form.", valueName: "time"),
+      transform: OptionValue.time)
+    var at: Int64?
     func validate() throws {
       guard (instance == nil) == (at == nil) else { throw ValidationError("--instance and --at go together") }
-      if let at { _ = try parseTime(at, "--at") }
     }
-    func run() throws {
-      let time = try at.map { try parseTime($0, "--at") }
-      try options.run { try Hunts.afterTermination(&$0, instance: instance, at: time) }
-    }
+    func run() throws { try options.run { try Hunts.afterTermination(&$0, instance: instance, at: at) } }
   }
 
   struct AfterRevocation: ParsableCommand {
@@ -131,12 +127,9 @@ struct HuntCommand: ParsableCommand {
     @OptionGroup var options: HuntOptions
     @Option(help: "Role ARN (arn:aws:iam::ACCOUNT:role/NAME).")
     var role: String
-    @Option(help: "Revocation time.")
-    var at: String
-    func run() throws {
-      let time = try parseTime(at, "--at")
-      try options.run { try Hunts.afterRevocation(&$0, role: role, at: time) }
-    }
+    @Option(help: ArgumentHelp("Revocation time.", valueName: "time"), transform: OptionValue.time)
+    var at: Int64
+    func run() throws { try options.run { try Hunts.afterRevocation(&$0, role: role, at: at) } }
   }
 
   struct LongLived: ParsableCommand {
@@ -152,12 +145,11 @@ struct HuntCommand: ParsableCommand {
         Example: sigtrail hunt long-lived out --over 12h
         """)
     @OptionGroup var options: HuntOptions
-    @Option(help: "Duration: 90m, 12h, 7d, 1h30m.")
-    var over: String
-    func validate() throws {
-      guard Duration.parse(over) != nil else { throw ValidationError("--over: '\(over)' is not a duration like 12h") }
-    }
-    func run() throws { try options.run { try Hunts.longLived(&$0, over: Duration.parse(over)!) } }
+    @Option(
+      help: ArgumentHelp("Duration: 90m, 12h, 7d, 1h30m.", valueName: "duration"),
+      transform: OptionValue.duration)
+    var over: Int64
+    func run() throws { try options.run { try Hunts.longLived(&$0, over: over) } }
   }
 
   struct Writes: ParsableCommand {
@@ -187,12 +179,11 @@ struct HuntCommand: ParsableCommand {
         S3 denies: those are reported as such, not as probing.
         """)
     @OptionGroup var options: HuntOptions
-    @Option(help: "Largest pause inside a burst (duration).")
-    var gap = "5m"
-    func validate() throws {
-      guard Duration.parse(gap) != nil else { throw ValidationError("--gap: '\(gap)' is not a duration") }
-    }
-    func run() throws { try options.run { try Hunts.denied(&$0, gap: Duration.parse(gap)!) } }
+    @Option(
+      help: ArgumentHelp("Largest pause inside a burst (default: 5m).", valueName: "duration"),
+      transform: OptionValue.duration)
+    var gap: Int64?
+    func run() throws { try options.run { try Hunts.denied(&$0, gap: gap ?? 300_000_000) } }
   }
 
   struct RevokePolicy: ParsableCommand {
@@ -212,10 +203,12 @@ struct HuntCommand: ParsableCommand {
     @OptionGroup var options: HuntOptions
     @Option(help: "Role ARN.")
     var role: String
-    @Option(help: "Revoke sessions issued before this time (default: now).")
-    var before: String?
+    @Option(
+      help: ArgumentHelp("Revoke sessions issued before this time (default: now).", valueName: "time"),
+      transform: OptionValue.time)
+    var before: Int64?
     func run() throws {
-      let cutoff = try before.map { try parseTime($0, "--before") } ?? TimeLiteral.nowMicros()
+      let cutoff = before ?? TimeLiteral.nowMicros()
       do {
         var d = try options.data()
         let (policy, evidence) = try Hunts.revokePolicy(&d, role: role, before: cutoff)

@@ -35,17 +35,20 @@ struct QueryCommand: ParsableCommand {
   @Argument(help: "Output directory, or Parquet files and directories.")
   var paths: [String]
 
-  @Option(help: "Table of an output directory: s3_access, cloudtrail or rejects.")
-  var table = "s3_access"
+  @Option(help: "Table of an output directory.")
+  var table: TableName = .s3Access
 
   @Option(name: .customLong("where"), help: "Filter (see above).")
   var filter: String?
 
-  @Option(help: "Only rows at or after this time (ISO-8601 or an age like 7d), on the table's time column.")
-  var since: String?
+  @Option(
+    help: ArgumentHelp(
+      "Only rows at or after this time (ISO-8601 or an age like 7d), on the table's time column.", valueName: "time"),
+    transform: OptionValue.time)
+  var since: Int64?
 
-  @Option(help: "Only rows before this time.")
-  var until: String?
+  @Option(help: ArgumentHelp("Only rows before this time.", valueName: "time"), transform: OptionValue.time)
+  var until: Int64?
 
   @Option(help: "Time column for --since/--until when reading plain Parquet files.")
   var timeColumn: String?
@@ -71,12 +74,12 @@ struct QueryCommand: ParsableCommand {
   func run() throws {
     MallocTuning.applyForScans()
     do {
-      let source = try ShardSource.resolve(paths, table: table)
+      let source = try ShardSource.resolve(paths, table: table.rawValue)
       guard !source.files.isEmpty else { throw SourceError("no Parquet files under \(paths.joined(separator: " "))") }
       var request = ScanRequest(files: source.files, columns: [])
       request.predicate = try PredicateParser.parse(filter ?? "")
       request.timeColumn = timeColumn ?? source.timeColumn
-      (request.since, request.until) = try ShardSource.window(since: since, until: until)
+      (request.since, request.until) = (since, until)
       if (request.since != nil || request.until != nil) && request.timeColumn == nil {
         throw SourceError("--since/--until need --time-column when reading plain Parquet files")
       }

@@ -36,26 +36,33 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "html or md.")
   var format: String = "html"
 
-  @Option(help: "An allowed network (CIDR or address); repeatable. Without it the outside hunt is not run.")
-  var allow: [String] = []
+  @Option(
+    help: ArgumentHelp(
+      "An allowed network (CIDR or address); repeatable. Without it the outside hunt is not run.", valueName: "network"),
+    transform: OptionValue.network)
+  var allow: [CIDR] = []
 
   @Option(help: "A role whose revocation to test, with --at (its ARN).")
   var role: String?
 
-  @Option(help: "When the role's sessions were revoked (ISO-8601).")
-  var at: String?
+  @Option(help: ArgumentHelp("When the role's sessions were revoked.", valueName: "time"), transform: OptionValue.time)
+  var at: Int64?
 
-  @Option(help: "Long-lived means valid longer than this.")
-  var over: String = "12h"
+  @Option(
+    help: ArgumentHelp("Long-lived means valid longer than this (default: 12h).", valueName: "duration"),
+    transform: OptionValue.duration)
+  var over: Int64?
 
   @Option(name: .customLong("min-ips"), help: "Spread means used from at least this many addresses.")
   var minimumIPs = 3
 
-  @Option(help: "Only uses at or after this time (ISO-8601 or an age like 30d).")
-  var since: String?
+  @Option(
+    help: ArgumentHelp("Only uses at or after this time (ISO-8601 or an age like 30d).", valueName: "time"),
+    transform: OptionValue.time)
+  var since: Int64?
 
-  @Option(help: "Only uses before this time.")
-  var until: String?
+  @Option(help: ArgumentHelp("Only uses before this time.", valueName: "time"), transform: OptionValue.time)
+  var until: Int64?
 
   @Option(help: "Threads (default: all cores).")
   var threads: Int?
@@ -65,9 +72,7 @@ struct ReportCommand: ParsableCommand {
     if html != nil && (output != nil || format != "html") {
       throw ValidationError("--html FILE is --format html --output FILE: give one or the other")
     }
-    for a in allow where CIDR(a) == nil { throw ValidationError("--allow: '\(a)' is not an address or CIDR") }
     if (role == nil) != (at == nil) { throw ValidationError("--role and --at go together") }
-    guard Duration.parse(over) != nil else { throw ValidationError("--over: '\(over)' is not a duration like 12h") }
     guard minimumIPs >= 2 else { throw ValidationError("--min-ips must be at least 2") }
   }
 
@@ -77,10 +82,10 @@ struct ReportCommand: ParsableCommand {
       var data = try ShardSource.huntData(
         out, since: since, until: until, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
       var options = ReportOptions()
-      options.allow = allow.compactMap(CIDR.init)
+      options.allow = allow
       options.role = role
-      options.revokedAt = try at.map { try parseTime($0, "--at") }
-      options.longLivedOver = Duration.parse(over)!
+      options.revokedAt = at
+      if let over { options.longLivedOver = over }
       options.minimumIPs = minimumIPs
       (options.since, options.until) = (data.since, data.until)
       options.generatedAt = TimeLiteral.nowMicros()

@@ -8,19 +8,9 @@ struct ShardSource {
   var files: [String]
   var timeColumn: String?
 
-  /// `--since` and `--until` as times (ISO-8601 or ages such as 7d).
-  static func window(since: String?, until: String?) throws -> (Int64?, Int64?) {
-    func parse(_ text: String?, _ option: String) throws -> Int64? {
-      guard let text else { return nil }
-      guard let t = TimeLiteral.parse(text) else { throw SourceError("\(option): '\(text)' is not a time or age") }
-      return t
-    }
-    return (try parse(since, "--since"), try parse(until, "--until"))
-  }
-
   /// What the hunts and the report read: both tables of an output directory (either may be
   /// missing, not both), within `--since/--until`.
-  static func huntData(_ out: String, since: String?, until: String?, threads: Int) throws -> HuntData {
+  static func huntData(_ out: String, since: Int64?, until: Int64?, threads: Int) throws -> HuntData {
     let access = try resolve([out], table: "s3_access", required: false)
     let trail = try resolve([out], table: "cloudtrail", required: false)
     guard access.timeColumn != nil || trail.timeColumn != nil else {
@@ -29,7 +19,7 @@ struct ShardSource {
     var d = HuntData(
       accessLogFiles: access.timeColumn == nil ? [] : access.files,
       cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
-    (d.since, d.until) = try window(since: since, until: until)
+    (d.since, d.until) = (since, until)
     d.threads = threads
     return d
   }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Query
+
+/// Parsers of option values, for `@Option(transform:)`: each value is checked once, when the
+/// command line is parsed, and a bad one is a usage error (exit 64) that names the option.
+enum OptionValue {
+  /// ISO-8601, epoch seconds, `now`, or an age such as `7d` (that long before now).
+  static func time(_ text: String) throws -> Int64 {
+    guard let t = TimeLiteral.parse(text) else {
+      throw ValidationError("'\(text)' is not a time or age (2024-03-01T07:10:27Z, 1709277027, 7d)")
+    }
+    return t
+  }
+
+  /// A duration such as `90m`, `12h`, `1h30m`, in microseconds.
+  static func duration(_ text: String) throws -> Int64 {
+    guard let d = Duration.parse(text) else { throw ValidationError("'\(text)' is not a duration like 12h or 1h30m") }
+    return d
+  }
+
+  /// An address or a CIDR network, IPv4 or IPv6.
+  static func network(_ text: String) throws -> CIDR {
+    guard let c = CIDR(text) else { throw ValidationError("'\(text)' is not an address or CIDR") }
+    return c
+  }
+}
+
+/// The tables of an output directory, as `--table` takes them.
+enum TableName: String, CaseIterable, ExpressibleByArgument {
+  case s3Access = "s3_access"
+  case cloudtrail
+  case rejects
+}
