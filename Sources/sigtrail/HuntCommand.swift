@@ -8,19 +8,13 @@ struct HuntOptions: ParsableArguments {
   @Argument(help: "Output directory of `sigtrail index` (its s3_access and cloudtrail tables are read).")
   var out: String
 
-  @Option(
-    help: ArgumentHelp("Only uses at or after this time (ISO-8601 or an age like 30d).", valueName: "time"),
-    transform: OptionValue.time)
-  var since: Int64?
-
-  @Option(help: ArgumentHelp("Only uses before this time.", valueName: "time"), transform: OptionValue.time)
-  var until: Int64?
+  @OptionGroup var window: UseWindow
 
   @OptionGroup var output: ResultOptions
 
   func data() throws -> HuntData {
     MallocTuning.applyForScans()
-    return try ShardSource.huntData(out, since: since, until: until, threads: output.threadCount)
+    return try ShardSource.huntData(out, since: window.since, until: window.until, threads: output.threadCount)
   }
 
   /// Runs a hunt body, prints its result, and turns errors into messages and exit 1.

@@ -31,3 +31,14 @@ enum TableName: String, CaseIterable, ExpressibleByArgument {
   case cloudtrail
   case rejects
 }
+
+/// `--since` and `--until` of the commands that read uses (hunts, the report).
+struct UseWindow: ParsableArguments {
+  @Option(
+    help: ArgumentHelp("Only uses at or after this time (ISO-8601 or an age like 30d).", valueName: "time"),
+    transform: OptionValue.time)
+  var since: Int64?
+
+  @Option(help: ArgumentHelp("Only uses before this time.", valueName: "time"), transform: OptionValue.time)
+  var until: Int64?
+}

@@ -56,13 +56,7 @@ struct ReportCommand: ParsableCommand {
   @Option(name: .customLong("min-ips"), help: "Spread means used from at least this many addresses.")
   var minimumIPs = 3
 
-  @Option(
-    help: ArgumentHelp("Only uses at or after this time (ISO-8601 or an age like 30d).", valueName: "time"),
-    transform: OptionValue.time)
-  var since: Int64?
-
-  @Option(help: ArgumentHelp("Only uses before this time.", valueName: "time"), transform: OptionValue.time)
-  var until: Int64?
+  @OptionGroup var window: UseWindow
 
   @Option(help: "Threads (default: all cores).")
   var threads: Int?
@@ -80,7 +74,7 @@ struct ReportCommand: ParsableCommand {
     MallocTuning.applyForScans()
     do {
       var data = try ShardSource.huntData(
-        out, since: since, until: until, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        out, since: window.since, until: window.until, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
       var options = ReportOptions()
       options.allow = allow
       options.role = role
