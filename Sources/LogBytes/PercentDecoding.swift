@@ -5,8 +5,9 @@
 /// `%XX` decoding of URL components. `+` is left alone: S3 and the SigV4 canonical form encode
 /// spaces as `%20`, and a raw `+` in a signed value is literal.
 public enum PercentDecoding {
-  /// The value of one hexadecimal digit.
-  @inline(__always)
+  /// The value of one hexadecimal digit. Inlinable: the secret scrubber tests digits of every
+  /// escape it meets.
+  @inlinable @inline(__always)
   public static func hexValue(_ b: UInt8) -> UInt8? {
     switch b {
     case 0x30...0x39: return b - 0x30

@@ -169,9 +169,6 @@ public struct SecretScrubber {
     ByteSearch.first(UInt8(ascii: "%"), or: UInt8(ascii: "\\"), in: d, from: from)
   }
 
-  /// Whether `text` has a `%` or `\` that may start an escape.
-  static func hasEscape(_ text: UnsafeRawBufferPointer) -> Bool { nextEscape(text, from: 0) < text.count }
-
   /// Whether decoding can change what a scan finds: the text has a `\`, or a `%XX` escape of a
   /// byte that can be part of a name, end one (`=`, `"`) or start another escape. Escapes of
   /// other bytes (`%2F` in keys and credentials, `%26`, `%3B`) are read where they stand: a name
@@ -199,7 +196,9 @@ public struct SecretScrubber {
   /// The byte a `%XX` escape at `i` stands for, if there is one.
   @inline(__always)
   static func escapedByte(_ d: UnsafeRawBufferPointer, at i: Int) -> UInt8? {
-    guard d[i] == UInt8(ascii: "%"), i + 2 < d.count, let hi = hexValue(d[i + 1]), let lo = hexValue(d[i + 2]) else {
+    guard d[i] == UInt8(ascii: "%"), i + 2 < d.count, let hi = PercentDecoding.hexValue(d[i + 1]),
+      let lo = PercentDecoding.hexValue(d[i + 2])
+    else {
       return nil
     }
     return hi << 4 | lo
@@ -208,7 +207,8 @@ public struct SecretScrubber {
   /// Whether `d[j]` is the last digit of a `%XX` escape (which ends a name that follows it).
   @inline(__always)
   static func endsAnEscape(_ d: UnsafeRawBufferPointer, _ j: Int) -> Bool {
-    j >= 2 && d[j - 2] == UInt8(ascii: "%") && hexValue(d[j - 1]) != nil && hexValue(d[j]) != nil
+    j >= 2 && d[j - 2] == UInt8(ascii: "%") && PercentDecoding.hexValue(d[j - 1]) != nil
+      && PercentDecoding.hexValue(d[j]) != nil
   }
 
   // MARK: matching on the decoded text
@@ -332,16 +332,6 @@ public struct SecretScrubber {
 
   // MARK: decoding
 
-  @inline(__always)
-  static func hexValue(_ b: UInt8) -> UInt8? {
-    switch b {
-    case 0x30...0x39: return b - 0x30
-    case 0x41...0x46: return b - 0x41 + 10
-    case 0x61...0x66: return b - 0x61 + 10
-    default: return nil
-    }
-  }
-
   /// `decoded[0..<count]` (and `origin`, when `tracking`) for `text`: percent escapes and JSON
   /// escapes of ASCII characters undone, pass after pass, while a pass changes something and
   /// leaves an escape character behind.
@@ -412,7 +402,7 @@ public struct SecretScrubber {
       guard i < n else { break }
       let b = src[i]
       if b == UInt8(ascii: "%") {
-        if i + 2 < n, let hi = hexValue(src[i + 1]), let lo = hexValue(src[i + 2]) {
+        if i + 2 < n, let hi = PercentDecoding.hexValue(src[i + 1]), let lo = PercentDecoding.hexValue(src[i + 2]) {
           emit(hi << 4 | lo, at: i)
           i += 3
           changed = true
@@ -420,8 +410,10 @@ public struct SecretScrubber {
         }
       } else if i + 1 < n {
         let c = src[i + 1]
-        if c == UInt8(ascii: "u"), i + 5 < n, let a = hexValue(src[i + 2]), let b2 = hexValue(src[i + 3]),
-          let c3 = hexValue(src[i + 4]), let d4 = hexValue(src[i + 5]), a == 0, b2 == 0, c3 < 8
+        if c == UInt8(ascii: "u"), i + 5 < n, let a = PercentDecoding.hexValue(src[i + 2]),
+          let b2 = PercentDecoding.hexValue(src[i + 3]),
+          let c3 = PercentDecoding.hexValue(src[i + 4]), let d4 = PercentDecoding.hexValue(src[i + 5]), a == 0, b2 == 0,
+          c3 < 8
         {
           // \u00XY below 0x80: an ASCII character.
           emit(c3 << 4 | d4, at: i)
