@@ -30,6 +30,15 @@ enum TableName: String, CaseIterable, ExpressibleByArgument {
   case s3Access = "s3_access"
   case cloudtrail
   case rejects
+
+  /// The column `--since` and `--until` apply to.
+  var timeColumn: String {
+    switch self {
+    case .s3Access: return "request_time"
+    case .cloudtrail: return "event_time"
+    case .rejects: return "rejected_at"
+    }
+  }
 }
 
 /// `--since` and `--until` of the commands that read uses (hunts, the report).

@@ -74,7 +74,7 @@ struct QueryCommand: ParsableCommand {
   func run() throws {
     MallocTuning.applyForScans()
     do {
-      let source = try ShardSource.resolve(paths, table: table.rawValue)
+      let source = try ShardSource.resolve(paths, table: table)
       guard !source.files.isEmpty else { throw SourceError("no Parquet files under \(paths.joined(separator: " "))") }
       var request = ScanRequest(files: source.files, columns: [])
       request.predicate = try PredicateParser.parse(filter ?? "")

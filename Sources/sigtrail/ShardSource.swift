@@ -11,8 +11,8 @@ struct ShardSource {
   /// What the hunts and the report read: both tables of an output directory (either may be
   /// missing, not both), within `--since/--until`.
   static func huntData(_ out: String, since: Int64?, until: Int64?, threads: Int) throws -> HuntData {
-    let access = try resolve([out], table: "s3_access", required: false)
-    let trail = try resolve([out], table: "cloudtrail", required: false)
+    let access = try resolve([out], table: .s3Access, required: false)
+    let trail = try resolve([out], table: .cloudtrail, required: false)
     guard access.timeColumn != nil || trail.timeColumn != nil else {
       throw SourceError("\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
     }
@@ -24,15 +24,10 @@ struct ShardSource {
     return d
   }
 
-  static let timeColumns = ["s3_access": "request_time", "cloudtrail": "event_time", "rejects": "rejected_at"]
-
   /// `paths` are output directories (their `table` is read) or Parquet files/directories. An
   /// output directory without the table is an error, or, when the table is not `required`, no
   /// files.
-  static func resolve(_ paths: [String], table: String, required: Bool = true) throws -> ShardSource {
-    guard timeColumns[table] != nil else {
-      throw SourceError("--table: '\(table)' is not a table (\(timeColumns.keys.sorted().joined(separator: ", ")))")
-    }
+  static func resolve(_ paths: [String], table: TableName, required: Bool = true) throws -> ShardSource {
     var files: [String] = []
     var sawTable = false
     let fm = FileManager.default
@@ -45,15 +40,16 @@ struct ShardSource {
         files.append(path)
         continue
       }
-      let tableDirectory = path + "/" + table
+      let tableDirectory = path + "/" + table.rawValue
       let hasTable = fm.fileExists(atPath: tableDirectory)
-      let tables = timeColumns.keys.filter { fm.fileExists(atPath: path + "/" + $0) }.sorted()
+      let tables = TableName.allCases.map(\.rawValue).filter { fm.fileExists(atPath: path + "/" + $0) }.sorted()
       if !hasTable && (!tables.isEmpty || fm.fileExists(atPath: path + "/_manifest")) {
         // An output directory without this table: answering from the other tables' parts
         // would be a wrong answer, not an empty one.
         if !required { continue }
         throw SourceError(
-          "\(path) has no \(table) table (it holds: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")))")
+          "\(path) has no \(table.rawValue) table (it holds: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")))"
+        )
       }
       let root = hasTable ? tableDirectory : path
       if hasTable { sawTable = true }
@@ -66,7 +62,7 @@ struct ShardSource {
       }
     }
     files.sort()
-    return ShardSource(files: files, timeColumn: sawTable ? timeColumns[table] : nil)
+    return ShardSource(files: files, timeColumn: sawTable ? table.timeColumn : nil)
   }
 }
 
