@@ -11,6 +11,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -31,7 +32,14 @@ let package = Package(
     .target(name: "Report", dependencies: ["Hunts", "Query"]),
     .target(name: "Manifest", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
-      name: "Pipeline", dependencies: ["LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest", "Parquet"]),
+      name: "S3Store",
+      dependencies: [
+        "LogBytes", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ]),
+    .target(
+      name: "Pipeline",
+      dependencies: ["S3Store", "LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest", "Parquet"]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
@@ -47,6 +55,7 @@ let package = Package(
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
     .testTarget(name: "QueryTests", dependencies: ["Query"]),
+    .testTarget(name: "S3StoreTests", dependencies: ["S3Store"]),
   ]
 )
 
