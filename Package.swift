@@ -21,6 +21,7 @@ let package = Package(
     .target(name: "Parquet", dependencies: ["CZstd", "CZlib"]),
     .target(name: "LogInput", dependencies: ["LogBytes", "CZstd", "CZlib", "CDeflate"]),
     .target(name: "CByteScan"),
+    .target(name: "CLinux"),
     .target(name: "LogBytes", dependencies: ["CByteScan"]),
     .target(name: "AccessLog", dependencies: ["LogBytes"]),
     .target(
@@ -34,7 +35,7 @@ let package = Package(
     .target(
       name: "S3Store",
       dependencies: [
-        "LogBytes", .product(name: "Crypto", package: "swift-crypto"),
+        "LogBytes", "CLinux", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
     .target(
@@ -43,7 +44,7 @@ let package = Package(
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "Report", "Manifest", "LogBytes", "CMalloc",
+        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "Report", "Manifest", "LogBytes", "CMalloc", "S3Store",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),

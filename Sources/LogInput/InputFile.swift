@@ -9,6 +9,8 @@ public struct InputFile: Sendable, Equatable {
   /// Modification time in nanoseconds since the epoch: with the size, how a rerun tells an
   /// input it has already indexed.
   public var modifiedNanos: Int64
+  /// An S3 object's ETag (nil for local files).
+  public var etag: String?
   /// Device and inode, to read a file reached by two paths once.
   var id = InputDiscovery.DirectoryID(device: 0, inode: 0)
 

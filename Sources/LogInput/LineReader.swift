@@ -95,13 +95,39 @@ public final class LineReader {
     path: String, range: Range<Int64>? = nil, decide: (UnsafeRawBufferPointer) -> ContentMode,
     onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler, onStored: StoredHandler = { _ in }
   ) -> FileReadResult {
-    var result = FileReadResult()
+    read(
+      fd: nil, path: path, range: range, decide: decide, onLine: onLine, onOverlong: onOverlong, onWhole: onWhole,
+      onStored: onStored)
+  }
+
+  /// Reads `fd` when given (an open file positioned at its start, left open: an object fetched
+  /// from S3 into memory is read as a local file is), else opens `path`.
+  public func read(
+    fd given: Int32?, path: String, range: Range<Int64>? = nil, decide: (UnsafeRawBufferPointer) -> ContentMode,
+    onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler, onStored: StoredHandler = { _ in }
+  ) -> FileReadResult {
+    if let given {
+      return read(
+        openFD: given, path: path, range: range, decide: decide, onLine: onLine, onOverlong: onOverlong,
+        onWhole: onWhole, onStored: onStored)
+    }
     let fd = PathText.openFile(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
+      var result = FileReadResult()
       result.problem = InputProblem(path: path, reason: "cannot open: \(errnoDescription())")
       return result
     }
     defer { close(fd) }
+    return read(
+      openFD: fd, path: path, range: range, decide: decide, onLine: onLine, onOverlong: onOverlong, onWhole: onWhole,
+      onStored: onStored)
+  }
+
+  private func read(
+    openFD fd: Int32, path: String, range: Range<Int64>? = nil, decide: (UnsafeRawBufferPointer) -> ContentMode,
+    onLine: LineHandler, onOverlong: OverlongHandler, onWhole: WholeHandler, onStored: StoredHandler = { _ in }
+  ) -> FileReadResult {
+    var result = FileReadResult()
     var st = stat()
     guard fstat(fd, &st) == 0 else {
       result.problem = InputProblem(path: path, reason: "cannot stat: \(errnoDescription())")

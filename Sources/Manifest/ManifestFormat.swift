@@ -18,11 +18,12 @@ public enum ManifestFormat {
       let fields: [String]
       switch e {
       case .input(let p):
-        fields = [
-          "input", p.path, String(p.size), String(p.modifiedNanos), String(p.range.lowerBound),
-          String(p.range.upperBound), p.contentHash ?? "-", p.status, String(p.lines), String(p.rows),
-          String(p.rejected), p.note,
-        ]
+        fields =
+          [
+            "input", p.path, String(p.size), String(p.modifiedNanos), String(p.range.lowerBound),
+            String(p.range.upperBound), p.contentHash ?? "-", p.status, String(p.lines), String(p.rows),
+            String(p.rejected), p.note,
+          ] + (p.etag.map { [$0] } ?? [])
       case .part(let p):
         fields = ["part", p.table, p.partition, p.path, String(p.rows), String(p.bytes)]
       case .replace(let old, let new):
@@ -105,7 +106,7 @@ public enum ManifestFormat {
             InputPiece(
               path: f[1], size: try int(2), modifiedNanos: try int(3), range: start..<end,
               contentHash: f[6] == "-" ? nil : f[6], status: f[7], note: f[11], lines: try int(8), rows: try int(9),
-              rejected: try int(10))))
+              rejected: try int(10), etag: f.count > 12 ? f[12] : nil)))
       case "part":
         try need(6)
         entries.append(

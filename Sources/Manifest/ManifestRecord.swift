@@ -14,11 +14,15 @@ public struct InputPiece: Sendable, Equatable {
   public var lines: Int64
   public var rows: Int64
   public var rejected: Int64
+  /// An S3 object's ETag when it was read (nil for local files): a rerun that lists the same
+  /// size and ETag under a newer time knows the object was rewritten with the same bytes.
+  public var etag: String?
 
   public init(
     path: String, size: Int64, modifiedNanos: Int64, range: Range<Int64>, contentHash: String?, status: String,
-    note: String = "", lines: Int64 = 0, rows: Int64 = 0, rejected: Int64 = 0
+    note: String = "", lines: Int64 = 0, rows: Int64 = 0, rejected: Int64 = 0, etag: String? = nil
   ) {
+    self.etag = etag
     self.path = path
     self.size = size
     self.modifiedNanos = modifiedNanos

@@ -4,6 +4,7 @@ import Dispatch
 import LogBytes
 import LogInput
 import Manifest
+import S3Store
 import Shards
 import Synchronization
 
@@ -32,6 +33,13 @@ public struct IndexOptions: Sendable {
   /// Each worker commits its finished inputs and their parts to the manifest after about this
   /// much content: a killed run loses at most this much work per worker.
   public var checkpointBytes: Int64 = 1 << 30
+  /// How `s3://` inputs are reached; nil: from the environment and the default profile.
+  public var s3: S3Settings?
+  /// Fetched-but-unread bytes of `s3://` objects, at most (see `ObjectPrefetcher`).
+  public var s3BufferBytes: Int64 = 256 << 20
+  /// Date prefixes of `s3://` listings outside this window (microseconds) are not listed.
+  public var listSinceMicros: Int64?
+  public var listUntilMicros: Int64?
 
   public init(inputs: [String], outputDirectory: String, runID: String) {
     self.inputs = inputs
@@ -87,7 +95,14 @@ public struct IndexJob: Sendable {
     store.removeTemporaries()
     let state = try store.load()
     summary.interruptedPartsRemoved = OrphanSweep(options: options, state: state).run()
-    let (found, problems) = InputDiscovery.discover(options.inputs)
+    var (found, problems) = InputDiscovery.discover(options.inputs.filter { !S3URL.isS3($0) })
+    let remote = try RemoteInputs(options: options)
+    defer { remote?.session.shutdown() }
+    if let remote {
+      found += remote.files
+      problems += remote.problems
+      summary.s3 = IndexSummary.S3Counts(objectsListed: remote.files.count, prefixesPruned: remote.pruned)
+    }
     let files =
       options.slice.of > 1
       ? found.filter { Self.slice(of: $0.path, count: options.slice.of) == options.slice.index } : found
@@ -141,7 +156,12 @@ public struct IndexJob: Sendable {
           summary.filesResumed += 1
           plannedRanges[i] = missing
         }
-      } else if known.size == file.size, let hash = known.contentHash,
+      } else if known.size == file.size, let etag = file.etag, known.etag == etag {
+        // Rewritten with the same bytes (same ETag): only the time changed.
+        summary.filesUnchanged += 1
+        plannedRanges[i] = []
+        touches.append(.touch(path: file.path, size: file.size, modifiedNanos: file.modifiedNanos))
+      } else if known.size == file.size, let hash = known.contentHash, !S3URL.isS3(file.path),
         ContentHasher.hash(path: file.path, range: 0..<file.size) == hash
       {
         summary.filesUnchanged += 1
@@ -212,8 +232,10 @@ public struct IndexJob: Sendable {
     let workers = max(1, min(options.threads, units.count))
     let job = self
     let plan = units
+    let fetcher = remote?.prefetcher(files: files, plan: plan, options: options)
+    let fetching = fetcher?.start()
     DispatchQueue.concurrentPerform(iterations: workers) { k in
-      let worker = Worker(job: job, index: k, files: files, observer: observer, shared: shared)
+      let worker = Worker(job: job, index: k, files: files, observer: observer, shared: shared, fetcher: fetcher)
       do {
         while let next = shared.nextUnit(), next < plan.count, !shared.failed {
           for item in plan[next] {
@@ -226,6 +248,14 @@ public struct IndexJob: Sendable {
         shared.fail(error)
       }
       shared.store(worker.summary, from: k)
+    }
+    if let fetcher, let fetching {
+      fetcher.cancel()
+      Blocking.run { await fetching.value }
+      let c = fetcher.counters.withLock { $0 }
+      summary.s3?.getRequests = c.requests
+      summary.s3?.bytesReceived = c.bytes
+      summary.s3?.retries = remote?.session.retryCount ?? 0
     }
     if let error = shared.error { throw error }
     for part in shared.summaries() { summary.merge(part) }
@@ -264,6 +294,8 @@ public struct IndexJob: Sendable {
   }
 
   static func isPlain(_ path: String) -> Bool {
+    // An S3 object is fetched whole (in parallel ranges) and read by one worker.
+    guard !S3URL.isS3(path) else { return false }
     let fd = PathText.openFile(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return false }
     defer { close(fd) }

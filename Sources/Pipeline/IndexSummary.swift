@@ -58,6 +58,19 @@ public struct IndexSummary: Sendable, Codable {
   public var parts: [Part] = []
   public var outputBytes: Int64 = 0
   public var seconds = 0.0
+  /// What reading `s3://` inputs took, when there were any.
+  public var s3: S3Counts?
+
+  public struct S3Counts: Sendable, Codable {
+    /// Objects the listings returned (before `--worker` slicing).
+    public var objectsListed = 0
+    /// `YYYY/`, `YYYY/MM/` or `YYYY/MM/DD/` prefixes not listed: outside `--since`/`--until`.
+    public var prefixesPruned = 0
+    public var getRequests = 0
+    /// Requests sent again after throttling, a server error, a timeout or a reset.
+    public var retries = 0
+    public var bytesReceived: Int64 = 0
+  }
 
   /// Lines read = rows indexed + lines rejected, and the CloudTrail counts add up likewise.
   public var reconciles: Bool { linesRead == rowsIndexed + linesRejected && cloudTrail.reconciles }

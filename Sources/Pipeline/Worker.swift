@@ -2,6 +2,7 @@ import AccessLog
 import CloudTrail
 import LogInput
 import Manifest
+import S3Store
 import Shards
 
 /// One indexing thread: its own reader, tokenizer state and shard writers, so the hot path
@@ -11,6 +12,8 @@ final class Worker {
   let files: [InputFile]
   let observer: any IndexObserver
   let shared: SharedRun
+  /// Fetches the run's `s3://` objects; nil when every input is local.
+  let fetcher: ObjectPrefetcher?
   private let reader: LineReader
   private let accessLogs: S3AccessShardWriter
   private let cloudTrail: CloudTrailShardWriter
@@ -38,8 +41,12 @@ final class Worker {
     var lastFolded: Int64 = 0
   }
 
-  init(job: IndexJob, index: Int, files: [InputFile], observer: any IndexObserver, shared: SharedRun) {
+  init(
+    job: IndexJob, index: Int, files: [InputFile], observer: any IndexObserver, shared: SharedRun,
+    fetcher: ObjectPrefetcher? = nil
+  ) {
     self.job = job
+    self.fetcher = fetcher
     self.files = files
     self.observer = observer
     self.shared = shared
@@ -102,6 +109,22 @@ final class Worker {
 
   func process(_ item: IndexJob.Item) throws {
     let file = files[item.file]
+    // An S3 object is read from the buffer its fetch filled; one that could not be fetched is a
+    // problem of its own and left out of the manifest, so the next run tries it again.
+    var fetched: Int32?
+    if let fetcher, S3URL.isS3(file.path) {
+      switch fetcher.take(item.file) {
+      case .success(let fd): fetched = fd
+      case .failure(let error):
+        let note = IndexSummary.FileNote(path: file.path, offset: nil, reason: error.reasonWithoutURL)
+        summary.fileProblems.append(note)
+        observer.fileNote(note, skipped: false)
+        fetcher.release(item.file)
+        observer.progress(shared.advance(files: 1, bytes: 0, stored: file.size, rows: 0, rejected: 0))
+        return
+      }
+    }
+    defer { if fetched != nil { fetcher?.release(item.file) } }
     let before = (
       summary.contentBytes, summary.rowsIndexed + summary.cloudTrail.recordsIndexed,
       summary.linesRejected + summary.cloudTrail.recordsRejected, summary.cloudTrail.recordsRead
@@ -119,7 +142,7 @@ final class Worker {
     var linesRejected: Int64 = 0
     let result = pathBytes.withUnsafeBytes { path in
       reader.read(
-        path: file.path, range: item.range,
+        fd: fetched, path: file.path, range: item.range,
         decide: { head in
           switch InputClassifier.mode(forHead: head) {
           case .text: return .lines
@@ -182,7 +205,12 @@ final class Worker {
       summary.fileProblems.append(note)
       observer.fileNote(note, skipped: false)
     }
-    record(item, file: file, result: result, hasher: hasher, skip: result.skipReason ?? documentSkip, before: before)
+    var read = result
+    if fetched != nil {
+      // The buffer's own size and time are the fetch's; the object's are what a rerun compares.
+      read.modifiedNanos = file.modifiedNanos
+    }
+    record(item, file: file, result: read, hasher: hasher, skip: result.skipReason ?? documentSkip, before: before)
     try accessLogs.enforceMemoryBound()
     try cloudTrail.enforceMemoryBound()
     let progress = shared.advance(
@@ -276,7 +304,7 @@ final class Worker {
         note: skip ?? result.problem?.description ?? "",
         lines: result.mode == .lines ? result.lines : summary.cloudTrail.recordsRead - before.3,
         rows: summary.rowsIndexed + summary.cloudTrail.recordsIndexed - before.1,
-        rejected: summary.linesRejected + summary.cloudTrail.recordsRejected - before.2))
+        rejected: summary.linesRejected + summary.cloudTrail.recordsRejected - before.2, etag: file.etag))
     contentSinceCommit += result.contentBytes
   }
 

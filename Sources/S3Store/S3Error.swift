@@ -21,6 +21,13 @@ public enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
     }
   }
 
+  /// The description without the leading `s3://...: ` (for notes that name the object already).
+  public var reasonWithoutURL: String {
+    let text = description
+    guard text.hasPrefix("s3://"), let sep = text.range(of: ": ") else { return text }
+    return String(text[sep.upperBound...])
+  }
+
   public var code: String? {
     if case .service(_, _, let code, _) = self { return code }
     return nil

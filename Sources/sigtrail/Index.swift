@@ -7,7 +7,8 @@ struct Index: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Index S3 server access logs and CloudTrail archives into Parquet shards.",
     discussion: """
-      Reads every file under PATH... (directories recursively, hidden files skipped), plain, \
+      Reads every file under PATH... (directories recursively, hidden files skipped) and every \
+      object under s3://bucket/prefix/ URLs (listed in parallel; credentials from the AWS chain), plain, \
       gzip or zstd (told by content, not by name). Text files are S3 server access logs; JSON \
       files are CloudTrail: `{"Records":[...]}` archives, arrays of records, JSON Lines exports \
       and EventBridge events. CloudTrail digest and Insights files and other AWSLogs services \
@@ -36,8 +37,23 @@ struct Index: ParsableCommand {
       WHERE presign_version IS NOT NULL GROUP BY 1"
       """)
 
-  @Argument(help: "Log files or directories to index.")
+  @Argument(help: "Log files or directories to index, or s3://bucket/prefix/ URLs.")
   var paths: [String]
+
+  @OptionGroup(title: "S3 inputs")
+  var s3: S3Options
+
+  @Option(
+    help: ArgumentHelp(
+      "For s3:// inputs: do not list YYYY/, YYYY/MM/ or YYYY/MM/DD/ prefixes wholly before this time (a day of margin is kept; rows are not filtered).",
+      valueName: "time"),
+    transform: OptionValue.time)
+  var since: Int64?
+
+  @Option(
+    help: ArgumentHelp("For s3:// inputs: do not list date prefixes wholly after this time.", valueName: "time"),
+    transform: OptionValue.time)
+  var until: Int64?
 
   @Option(name: [.short, .customLong("out")], help: "Output directory for the shards (created if missing).")
   var out: String
@@ -130,6 +146,10 @@ struct Index: ParsableCommand {
     options.shards.rowGroupRows = rowGroupRows
     options.lineReader.maxLineLength = maxLineBytes
     options.lineReader.maxWholeBytes = maxJsonMib << 20
+    options.s3 = s3.settings
+    options.s3BufferBytes = Int64(s3.s3BufferMib) << 20
+    options.listSinceMicros = since
+    options.listUntilMicros = until
     let observer = ConsoleObserver(
       showRejections: showRejections, showProgress: !quiet && !json && isatty(STDERR_FILENO) == 1)
     var locks: [OutputLock] = []
@@ -201,6 +221,12 @@ struct Index: ParsableCommand {
       lines.append(
         "cloudtrail records: \(ct.recordsRead) read = \(ct.recordsIndexed) indexed + \(ct.recordsRejected) rejected"
           + " + \(skipped) skipped (Insights events), from \(ct.files) files"
+      )
+    }
+    if let r = s.s3 {
+      lines.append(
+        "s3: \(r.objectsListed) objects listed\(r.prefixesPruned > 0 ? " (\(r.prefixesPruned) date prefixes outside --since/--until not listed)" : ""), "
+          + "\(r.getRequests) GETs, \(String(format: "%.2f", Double(r.bytesReceived) / 1_048_576)) MB received, \(r.retries) retries"
       )
     }
     if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }
