@@ -117,6 +117,14 @@ public final class HTTPTransport: Sendable {
   }
 
   static func describe(_ error: any Error) -> String {
+    let text = "\(error)"
+    for (needle, plain) in [
+      ("Connection refused", "connection refused"), ("Connection reset", "connection reset"),
+      ("Broken pipe", "connection broken"), ("No address associated", "host name not found"),
+      ("Name or service not known", "host name not found"),
+    ] where text.contains(needle) {
+      return plain
+    }
     if let e = error as? HTTPClientError {
       switch e {
       case .readTimeout, .deadlineExceeded: return "timed out"

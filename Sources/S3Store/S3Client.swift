@@ -24,7 +24,7 @@ public final class S3Client: Sendable {
 
   public init(
     transport: HTTPTransport, credentials: CredentialProvider, addressing: S3Addressing, region: String,
-    maxAttempts: Int = 8, backoffBase: Double = 0.1, backoffCap: Double = 20,
+    maxAttempts: Int = 6, backoffBase: Double = 0.1, backoffCap: Double = 8,
     onRetry: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.transport = transport

@@ -45,7 +45,7 @@ public struct S3Lister: Sendable {
             continue
           }
         } catch {
-          problems.append(Problem(url: input.description, reason: "\(error)"))
+          problems.append(Problem(url: input.description, reason: Self.reason(error)))
           continue
         }
       }
@@ -84,12 +84,16 @@ public struct S3Lister: Sendable {
               }
             }
           case .failure(let error):
-            problems.append(Problem(url: "s3://\(bucket)/\(p)", reason: "\(error)"))
+            problems.append(Problem(url: "s3://\(bucket)/\(p)", reason: Self.reason(error)))
           }
         }
       }
     }
     return (objects, problems, pruned)
+  }
+
+  static func reason(_ error: any Error) -> String {
+    (error as? S3Error)?.reasonWithoutURL ?? "\(error)"
   }
 
   /// Every page of one level: its objects and its sub-prefixes.

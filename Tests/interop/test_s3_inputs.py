@@ -1,0 +1,232 @@
+"""`sigtrail index s3://...` against a real HTTP S3 server (moto) behind a proxy that checks every
+signature with botocore's signer and injects S3's faults: the rows must be those of the same
+corpus indexed from disk, and every fault retried or reported."""
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import http.server
+
+import duckdb
+import pytest
+from conftest import ROOT, sigtrail_binary
+
+s3_server = pytest.importorskip("s3_server")
+
+TABLES = ("s3_access", "cloudtrail", "rejects")
+# Keys with the bytes SigV4 encodes: `=`, `+`, spaces, `%`, `~` and non-ASCII.
+ODD_NAMES = ["dt=2026-12-04/a+b c/é~x%41.log", "日本/emoji😀;semi,comma.log"]
+
+
+def run(args, env, ok=(0, 2)):
+    proc = subprocess.run([sigtrail_binary(), *map(str, args)], capture_output=True, env=env, timeout=600)
+    assert proc.returncode in ok, f"exit {proc.returncode}: {proc.stderr.decode(errors='replace')[-3000:]}"
+    return proc
+
+
+def rows(out, table, source_map):
+    """Every row as a tuple, with source_file mapped to a common name, as a multiset."""
+    if not list((out / table).glob("dt=*/part-*.parquet")):
+        return collections.Counter()
+    con = duckdb.connect()
+    cur = con.execute(f"SELECT * FROM read_parquet('{out}/{table}/*/part-*.parquet')")
+    names = [d[0] for d in cur.description]
+    result = collections.Counter()
+    drop = {"run_id", "rejected_at", "dt"} if table == "rejects" else set()
+    for row in cur.fetchall():
+        record = dict(zip(names, row))
+        record["source_file"] = source_map(record["source_file"])
+        result[tuple(sorted((k, repr(v)) for k, v in record.items() if k not in drop))] += 1
+    return result
+
+
+@pytest.fixture(scope="module")
+def servers():
+    moto = s3_server.Moto()
+    proxy = s3_server.VerifyingProxy(moto)
+    yield moto, proxy
+    proxy.stop()
+    moto.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    base = tmp_path_factory.mktemp("s3corpus")
+    corpus = base / "corpus"
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_corpus.py"), "--out", str(corpus / "s3"),
+                    "--mb", "3", "--seed", "11", "--file-kb", "48"], check=True, capture_output=True)
+    # One large plain object: fetched as parallel ranged GETs (past 16 MB).
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_corpus.py"), "--out", str(corpus / "big"),
+                    "--mb", "20", "--seed", "12", "--file-kb", "20000", "--no-compress"], check=True,
+                   capture_output=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_cloudtrail.py"), "--out", str(corpus / "ct"),
+                    "--records", "500", "--seed", "11"], check=True, capture_output=True)
+    first = sorted(p for p in (corpus / "s3").rglob("*") if p.is_file())[:2]
+    for src, name in zip(first, ODD_NAMES):
+        (corpus / "odd" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, corpus / "odd" / name)
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def bucket(servers, corpus):
+    moto, _ = servers
+    moto.client.create_bucket(Bucket="trail-logs")
+    n = s3_server.upload_tree(moto.client, "trail-logs", corpus, "AWSLogs/")
+    assert n > 10
+    return "trail-logs"
+
+
+@pytest.fixture(scope="module")
+def local_rows(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("local") / "out"
+    proc = run(["index", corpus, "--out", out, "-q", "--json", "--show-rejections", "0"], env=dict(os.environ))
+    prefix = str(corpus) + "/"
+    strip = lambda s: s[len(prefix):] if s.startswith(prefix) else s
+    result = {t: rows(out, t, strip) for t in TABLES}
+    # The generated corpus holds damaged archives on purpose: the same problems are expected.
+    result["problems"] = problems(summary(proc), strip)
+    return result
+
+
+def problems(s, source_map):
+    return sorted((source_map(p["path"]), p.get("offset"), p["reason"]) for p in s["fileProblems"])
+
+
+def s3_map(bucket):
+    prefix = f"s3://{bucket}/AWSLogs/"
+    return lambda s: s[len(prefix):] if s.startswith(prefix) else s
+
+
+def summary(proc):
+    return json.loads(proc.stdout)
+
+
+def test_same_rows_from_s3_as_from_disk_every_signature_checked(servers, bucket, local_rows, tmp_path):
+    _, proxy = servers
+    proxy.faults.reset_counters()
+    out = tmp_path / "out"
+    proc = run(["index", f"s3://{bucket}/AWSLogs/", "--out", out, "--json", "--show-rejections", "0"],
+               env=s3_server.sigtrail_env(proxy))
+    assert not proxy.faults.signature_failures
+    assert proxy.faults.signatures_checked >= len(proxy.faults.gets) > 10
+    for table in TABLES:
+        got = rows(out, table, s3_map(bucket))
+        assert got == local_rows[table], table
+        assert got
+    s = summary(proc)
+    assert problems(s, s3_map(bucket)) == local_rows["problems"]
+    assert s["s3"]["objectsListed"] == s["filesFound"] and s["s3"]["retries"] == 0
+    # The large object came as several ranged GETs.
+    assert s["s3"]["getRequests"] > s["filesFound"]
+    con = duckdb.connect()
+    files = {r[0] for r in con.execute(f"SELECT DISTINCT source_file FROM '{out}/s3_access/*/*.parquet'").fetchall()}
+    assert f"s3://{bucket}/AWSLogs/odd/{ODD_NAMES[0]}" in files and all(f.startswith("s3://") for f in files)
+    # A rerun lists, finds everything unchanged, and GETs nothing.
+    proxy.faults.reset_counters()
+    again = summary(run(["index", f"s3://{bucket}/AWSLogs/", "--out", out, "--json", "-q"],
+                        env=s3_server.sigtrail_env(proxy)))
+    assert again["filesUnchanged"] + len(again["filesSkipped"]) == s["filesFound"] and again["filesRead"] == 0
+    assert not proxy.faults.gets and again["s3"]["getRequests"] == 0
+
+
+def test_slowdowns_resets_and_slow_bodies_give_the_same_rows(servers, bucket, local_rows, corpus, tmp_path):
+    _, proxy = servers
+    faults = proxy.faults
+    faults.reset_counters()
+    keys = sorted("AWSLogs/" + str(p.relative_to(corpus)) for p in corpus.rglob("*") if p.is_file())
+    faults.slowdown_first = 2
+    faults.reset_mid_body = faults_reset = set(keys[::3])
+    faults.slow_body_keys = set(keys[1::7])
+    try:
+        out = tmp_path / "out"
+        proc = run(["index", f"s3://{bucket}/AWSLogs/", "--out", out, "--json", "--show-rejections", "0"],
+                   env=s3_server.sigtrail_env(proxy))
+    finally:
+        faults.slowdown_first = 0
+        faults.reset_mid_body = set()
+        faults.slow_body_keys = set()
+    s = summary(proc)
+    assert problems(s, s3_map(bucket)) == local_rows["problems"]
+    fetched = set(faults.gets)
+    assert len(fetched) > 10 and all(faults.gets[k] >= 3 for k in fetched)
+    cut = faults_reset & fetched
+    assert cut and all(faults.gets[k] >= 4 for k in cut)
+    assert s["s3"]["retries"] >= 2 * len(fetched) + len(cut)
+    for table in TABLES:
+        assert rows(out, table, s3_map(bucket)) == local_rows[table], table
+    assert not faults.signature_failures
+
+
+def test_object_rewritten_while_read_is_reported_then_reindexed(servers, bucket, corpus, tmp_path):
+    moto, proxy = servers
+    key = "AWSLogs/odd/" + ODD_NAMES[1]
+    original = moto.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    out = tmp_path / "out"
+    proxy.faults.rewrite_before_get[key] = original + original[:200]
+    try:
+        proc = run(["index", f"s3://{bucket}/AWSLogs/odd/", "--out", out, "--json", "--show-rejections", "0"],
+                   env=s3_server.sigtrail_env(proxy))
+        s = summary(proc)
+        assert proc.returncode == 2
+        problems = {p["path"]: p["reason"] for p in s["fileProblems"]}
+        assert "changed" in problems[f"s3://{bucket}/{key}"], problems
+        assert s["filesRead"] == 1
+        # Nothing of it was indexed; the next run reads it (and only it).
+        con = duckdb.connect()
+        assert con.execute(
+            f"SELECT count(*) FROM '{out}/s3_access/*/*.parquet' WHERE source_file = 's3://{bucket}/{key}'"
+        ).fetchone()[0] == 0
+        again = summary(run(["index", f"s3://{bucket}/AWSLogs/odd/", "--out", out, "--json", "-q"],
+                            env=s3_server.sigtrail_env(proxy)))
+        assert again["filesRead"] == 1 and again["filesUnchanged"] == 1 and not again["fileProblems"]
+    finally:
+        moto.client.put_object(Bucket=bucket, Key=key, Body=original)
+
+
+def test_access_denied_prefix_is_reported_and_the_run_goes_on(servers, bucket, tmp_path):
+    _, proxy = servers
+    proxy.faults.deny_prefixes = {"AWSLogs/ct/"}
+    try:
+        proc = run(["index", f"s3://{bucket}/AWSLogs/", "--out", tmp_path / "out", "--json", "-q"],
+                   env=s3_server.sigtrail_env(proxy))
+    finally:
+        proxy.faults.deny_prefixes = set()
+    s = summary(proc)
+    assert proc.returncode == 2
+    denied = [p for p in s["fileProblems"] if p["path"].startswith(f"s3://{bucket}/AWSLogs/ct")]
+    assert denied and "AccessDenied" in denied[0]["reason"]
+    assert s["filesRead"] > 10 and s["cloudTrail"]["files"] == 0
+
+
+def test_bucket_in_another_region_is_followed(servers, corpus, tmp_path):
+    moto, proxy = servers
+    moto.client.create_bucket(Bucket="eu-logs")
+    s3_server.upload_tree(moto.client, "eu-logs", corpus / "odd", "")
+    proxy.faults.bucket_regions["eu-logs"] = "eu-west-1"
+    proxy.faults.reset_counters()
+    s = summary(run(["index", "s3://eu-logs/", "--out", tmp_path / "out", "--json", "-q"],
+                    env=s3_server.sigtrail_env(proxy)))
+    assert s["filesRead"] == 2 and not s["fileProblems"]
+    assert not proxy.faults.signature_failures
+
+
+def test_wrong_secret_is_refused_and_named_without_the_secret(servers, bucket, tmp_path):
+    _, proxy = servers
+    env = s3_server.sigtrail_env(proxy, {"AWS_SECRET_ACCESS_KEY": "not-the-secret"})
+    proc = run(["index", f"s3://{bucket}/AWSLogs/", "--out", tmp_path / "out"], env=env, ok=(1,))
+    err = proc.stderr.decode()
+    assert "SignatureDoesNotMatch" in err and f"s3://{bucket}/AWSLogs/" in err
+    assert "not-the-secret" not in err and s3_server.SECRET_KEY not in err
+
+
+def test_mixed_local_and_s3_inputs_in_one_run(servers, bucket, corpus, tmp_path):
+    _, proxy = servers
+    s = summary(run(["index", corpus / "ct", f"s3://{bucket}/AWSLogs/odd/", "--out", tmp_path / "out", "--json",
+                     "-q"], env=s3_server.sigtrail_env(proxy)))
+    local = sum(1 for p in (corpus / "ct").rglob("*") if p.is_file())
+    assert s["filesFound"] == local + 2 and s["s3"]["objectsListed"] == 2
