@@ -56,7 +56,7 @@ let package = Package(
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
     .testTarget(name: "QueryTests", dependencies: ["Query"]),
-    .testTarget(name: "S3StoreTests", dependencies: ["S3Store"]),
+    .testTarget(name: "S3StoreTests", dependencies: ["S3Store", "LogBytes"]),
   ]
 )
 

@@ -31,11 +31,15 @@ def free_port():
 
 
 class Moto:
-    """moto_server on a free loopback port (open: the proxy checks signatures)."""
+    """moto_server on a free loopback port: open (the proxy checks signatures), or checking
+    signatures itself after `auth_after` unauthenticated calls (right only for simple paths)."""
 
-    def __init__(self):
+    def __init__(self, auth_after=None):
         self.port = free_port()
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+        env = dict(os.environ)
+        if auth_after is not None:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(auth_after)
+        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}"
         for _ in range(200):

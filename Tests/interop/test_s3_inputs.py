@@ -230,3 +230,31 @@ def test_mixed_local_and_s3_inputs_in_one_run(servers, bucket, corpus, tmp_path)
                      "-q"], env=s3_server.sigtrail_env(proxy)))
     local = sum(1 for p in (corpus / "ct").rglob("*") if p.is_file())
     assert s["filesFound"] == local + 2 and s["s3"]["objectsListed"] == 2
+
+
+def test_moto_own_signature_check_accepts_ours_and_refuses_a_wrong_secret(tmp_path):
+    """moto's auth mode (its check is right for simple keys): a user with a key, then only signed calls."""
+    moto = s3_server.Moto(auth_after=5)
+    try:
+        import boto3
+        iam = boto3.client("iam", endpoint_url=moto.url, region_name="us-east-1", aws_access_key_id="x",
+                           aws_secret_access_key="x")
+        iam.create_user(UserName="indexer")
+        key = iam.create_access_key(UserName="indexer")["AccessKey"]
+        iam.put_user_policy(UserName="indexer", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        moto.client.create_bucket(Bucket="simple")
+        body = open(os.path.join(ROOT, "Samples", "s3-access", "logs", "acme-data-0",
+                                 "2023-11-15-08-08-13-6C07B5A5950B17F4"), "rb").read()
+        boto3.client("s3", endpoint_url=moto.url, region_name="us-east-1", aws_access_key_id=key["AccessKeyId"],
+                     aws_secret_access_key=key["SecretAccessKey"]).put_object(Bucket="simple", Key="one.log", Body=body)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_EC2_METADATA_DISABLED": "true",
+                    "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"], "AWS_ENDPOINT_URL": moto.url})
+        s = summary(run(["index", "s3://simple/one.log", "--out", tmp_path / "ok", "--json", "-q"], env=env))
+        assert s["filesRead"] == 1 and s["rowsIndexed"] > 0
+        env["AWS_SECRET_ACCESS_KEY"] = "wrong" + key["SecretAccessKey"][5:]
+        proc = run(["index", "s3://simple/one.log", "--out", tmp_path / "bad"], env=env, ok=(1,))
+        assert "SignatureDoesNotMatch" in proc.stderr.decode()
+    finally:
+        moto.stop()
