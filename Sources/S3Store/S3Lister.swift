@@ -96,18 +96,60 @@ public struct S3Lister: Sendable {
     (error as? S3Error)?.reasonWithoutURL ?? "\(error)"
   }
 
-  /// Every page of one level: its objects and its sub-prefixes.
+  /// Every page of one level: its objects and its sub-prefixes. A level of access-log deliveries
+  /// in the simple form (`prefixYYYY-MM-DD-hh-mm-ss-ID`, keys sorted by time) is read from the
+  /// first day of the window on, and no further than its last day, once its first page shows
+  /// that every key there has that form.
   func level(bucket: String, prefix: String) async throws -> ([S3Object], [String]) {
     var objects: [S3Object] = []
     var prefixes: [String] = []
     var token: String?
+    var startAfter: String?
+    var first = true
     repeat {
-      let page = try await client.listPage(bucket: bucket, prefix: prefix, delimiter: "/", continuationToken: token)
-      objects += page.objects
+      let page = try await client.listPage(
+        bucket: bucket, prefix: prefix, delimiter: "/", continuationToken: token, startAfter: startAfter)
+      startAfter = nil
+      let dated =
+        days != nil && page.prefixes.isEmpty && prefixes.isEmpty
+        && page.objects.allSatisfy { Self.deliveryDay($0.key.dropFirst(prefix.count)) != nil }
+      if dated, let days {
+        objects += page.objects.filter { days.contains(Self.deliveryDay($0.key.dropFirst(prefix.count))!) }
+        if let last = page.objects.last, Self.deliveryDay(last.key.dropFirst(prefix.count))! > days.upperBound {
+          break
+        }
+      } else {
+        objects += page.objects
+      }
       prefixes += page.prefixes
       token = page.nextToken
-    } while token != nil
+      if first, dated, token != nil, let days, let last = page.objects.last?.key {
+        // Jump to the window: keys sort by delivery time.
+        let (y, m, d) = TimeParser.civilFromDays(days.lowerBound)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let from = "\(prefix)\(y)-\(two(m))-\(two(d))"
+        if from > last {
+          token = nil
+          startAfter = from
+        }
+      }
+      first = false
+    } while token != nil || startAfter != nil
     return (objects, prefixes)
+  }
+
+  /// The day of a simple-form access-log key (`YYYY-MM-DD-hh-mm-ss-` then an ID), or nil.
+  static func deliveryDay(_ name: Substring) -> Int64? {
+    let b = Array(name.utf8.prefix(20))
+    guard b.count == 20 else { return nil }
+    for (i, c) in b.enumerated() {
+      let dash = [4, 7, 10, 13, 16, 19].contains(i)
+      if dash ? c != UInt8(ascii: "-") : !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { return nil }
+    }
+    func n(_ r: Range<Int>) -> Int { b[r].reduce(0) { $0 * 10 + Int($1 - 48) } }
+    let (y, m, d) = (n(0..<4), n(5..<7), n(8..<10))
+    guard (1...12).contains(m), (1...31).contains(d) else { return nil }
+    return TimeParser.daysFromCivil(year: y, month: m, day: d)
   }
 
   /// The days a prefix ending `YYYY/`, `YYYY/MM/` or `YYYY/MM/DD/` covers; nil for any other.

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import http.server
 
 import duckdb
@@ -162,6 +163,34 @@ def test_slowdowns_resets_and_slow_bodies_give_the_same_rows(servers, bucket, lo
     assert not faults.signature_failures
 
 
+def test_killed_run_resumes_with_exactly_the_rows(servers, bucket, local_rows, corpus, tmp_path):
+    _, proxy = servers
+    keys = sorted("AWSLogs/" + str(p.relative_to(corpus)) for p in corpus.rglob("*") if p.is_file())
+    proxy.faults.slow_body_keys = set(keys)
+    out = tmp_path / "out"
+    env = s3_server.sigtrail_env(proxy)
+    try:
+        proc = subprocess.Popen([sigtrail_binary(), "index", f"s3://{bucket}/AWSLogs/", "--out", str(out), "-q",
+                                 "--show-rejections", "0", "--checkpoint-mib", "1", "--threads", "1",
+                                 "--s3-concurrency", "2"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        # Killed once some inputs are committed and others are not.
+        while time.time() < deadline and len(list((out / "_manifest").glob("*-w0-*"))) < 2:
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+    finally:
+        proxy.faults.slow_body_keys = set()
+    committed = len(list((out / "_manifest").glob("*-w0-*")))
+    assert committed >= 2
+    s = summary(run(["index", f"s3://{bucket}/AWSLogs/", "--out", out, "--json", "-q", "--show-rejections", "0"],
+                    env=env))
+    assert s["filesUnchanged"] > 0 and s["filesRead"] > 0
+    for table in ("s3_access", "cloudtrail"):
+        assert rows(out, table, s3_map(bucket)) == local_rows[table], table
+
+
 def test_object_rewritten_while_read_is_reported_then_reindexed(servers, bucket, corpus, tmp_path):
     moto, proxy = servers
     key = "AWSLogs/odd/" + ODD_NAMES[1]
@@ -258,3 +287,36 @@ def test_moto_own_signature_check_accepts_ours_and_refuses_a_wrong_secret(tmp_pa
         assert "SignatureDoesNotMatch" in proc.stderr.decode()
     finally:
         moto.stop()
+
+
+def test_since_until_prune_date_prefixes_and_simple_form_keys(servers, bucket, tmp_path):
+    moto, proxy = servers
+    # CloudTrail's YYYY/MM/DD/ levels of 2024 lie wholly before --since: not listed at all.
+    proxy.faults.reset_counters()
+    s = summary(run(["index", f"s3://{bucket}/AWSLogs/ct/", "--out", tmp_path / "ct", "--json", "-q", "--since",
+                     "2025-01-01T00:00:00Z"], env=s3_server.sigtrail_env(proxy), ok=(0, 1, 2)))
+    assert s["s3"]["prefixesPruned"] >= 1
+    # 2024/ is listed (its last day is within the margin), 2024/03/ is not; only what lies outside
+    # date levels (exports/, the year 9999) is read.
+    assert not any("/2024/03/" in urllib.parse.unquote(path) for _, path in proxy.faults.requests)
+    assert not any("/2024/" in note["path"] for note in s["fileProblems"] + s["filesSkipped"])
+    assert s["cloudTrail"]["files"] == 4
+    # Simple-form deliveries (prefixYYYY-MM-DD-hh-mm-ss-ID), 1,200 keys over 12 days: a window of half a
+    # day (with a day of margin each side) past the first page of 1,000 keys reads the last two days,
+    # jumping there with start-after.
+    moto.client.create_bucket(Bucket="simple-form")
+    line = open(os.path.join(ROOT, "Samples", "s3-access", "logs", "acme-data-0",
+                             "2023-11-15-08-08-13-6C07B5A5950B17F4")).readline()
+    for day in range(1, 13):
+        for n in range(100):
+            key = "logs/2026-11-%02d-%02d-%02d-00-%016X" % (day, n // 60, n % 60, day * 1000 + n)
+            moto.client.put_object(Bucket="simple-form", Key=key, Body=line.encode())
+    proxy.faults.reset_counters()
+    s = summary(run(["index", "s3://simple-form/logs/", "--out", tmp_path / "sf", "--json", "-q", "--since",
+                     "2026-11-12T00:00:00Z", "--until", "2026-11-12T12:00:00Z"], env=s3_server.sigtrail_env(proxy)))
+    assert s["filesRead"] == 200 and s["s3"]["objectsListed"] == 200
+    assert any("start-after=" in path for _, path in proxy.faults.requests)
+    con = duckdb.connect()
+    days = con.execute(f"SELECT DISTINCT substr(source_file, 23, 10) FROM '{tmp_path}/sf/s3_access/*/*.parquet' "
+                       "ORDER BY 1").fetchall()
+    assert [d[0] for d in days] == ["2026-11-11", "2026-11-12"]
