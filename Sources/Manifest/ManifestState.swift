@@ -22,10 +22,10 @@ public struct ManifestState: Sendable {
       return missing
     }
 
-    /// The hash of the whole file, when one piece covered it.
     /// The S3 ETag of an object read whole.
     public var etag: String? { pieces.count == 1 ? pieces[0].etag : nil }
 
+    /// The hash of the whole file, when one piece covered it.
     public var contentHash: String? {
       pieces.count == 1 && pieces[0].range == 0..<size ? pieces[0].contentHash : nil
     }

@@ -47,7 +47,8 @@ public struct ManifestStore: Sendable {
     return (state, names.count, damaged)
   }
 
-  func segmentNames() throws -> [String] {
+  /// Names of the committed segments, in commit order.
+  public func segmentNames() throws -> [String] {
     guard let dir = opendir(directory) else {
       if errno == ENOENT { return [] }
       throw ManifestError("cannot open \(directory): \(errnoText())")

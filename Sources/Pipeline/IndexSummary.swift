@@ -60,6 +60,9 @@ public struct IndexSummary: Sendable, Codable {
   public var seconds = 0.0
   /// What reading `s3://` inputs took, when there were any.
   public var s3: S3Counts?
+  /// With `--out s3://`: what was brought from S3 before the run and published after it.
+  public var pulled: S3Output.Transfer?
+  public var published: S3Output.Transfer?
 
   public struct S3Counts: Sendable, Codable {
     /// Objects the listings returned (before `--worker` slicing).

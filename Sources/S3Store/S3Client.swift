@@ -47,7 +47,8 @@ public final class S3Client: Sendable {
 
   /// A signed request for `bucket`/`key` (key nil: the bucket itself) in the bucket's region.
   func prepare(
-    _ method: String, bucket: String, key: String?, query: [(String, String)], headers: [(String, String)]
+    _ method: String, bucket: String, key: String?, query: [(String, String)], headers: [(String, String)],
+    payloadHash: String = SigV4Signer.emptyPayloadHash
   ) async throws -> (url: String, headers: [(String, String)], region: String) {
     let region = region(of: bucket)
     let (endpoint, prefix) = addressing.locate(bucket: bucket, region: region)
@@ -55,7 +56,7 @@ public final class S3Client: Sendable {
     if let key { path += "/" + URIEncoding.encode(key, keepSlash: true) }
     if path.isEmpty { path = "/" }
     let request = SigV4Signer.Request(
-      method: method, host: endpoint.hostHeader, path: path, query: query, headers: headers)
+      method: method, host: endpoint.hostHeader, path: path, query: query, headers: headers, payloadHash: payloadHash)
     let creds = try await credentials.current(now: Self.now())
     let signed = SigV4Signer(credentials: creds, region: region, service: "s3").sign(request, now: Self.now())
     let q = request.encodedQuery

@@ -62,6 +62,17 @@ public enum Blocking {
     done.wait()
     return result.withLock { $0! }
   }
+
+  /// `run` for work that throws: its error is rethrown here.
+  public static func run<T: Sendable>(throwing body: @escaping @Sendable () async throws -> T) throws -> T {
+    try run { () -> Result<T, any Error> in
+      do {
+        return .success(try await body())
+      } catch {
+        return .failure(error)
+      }
+    }.get()
+  }
 }
 
 /// A count shared between tasks and threads.

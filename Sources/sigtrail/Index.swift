@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import S3Store
 import Shards
 
 struct Index: ParsableCommand {
@@ -55,8 +56,16 @@ struct Index: ParsableCommand {
     transform: OptionValue.time)
   var until: Int64?
 
-  @Option(name: [.short, .customLong("out")], help: "Output directory for the shards (created if missing).")
+  @Option(
+    name: [.short, .customLong("out")],
+    help: "Output directory for the shards (created if missing), or s3://bucket/prefix/ to publish them there.")
   var out: String
+
+  @Option(
+    help: ArgumentHelp(
+      "With --out s3://: the local copy the run works in (kept between runs, so a rerun downloads nothing; default ~/.cache/sigtrail/s3/BUCKET/PREFIX).",
+      valueName: "dir"))
+  var staging: String?
 
   @Option(
     help:
@@ -134,6 +143,46 @@ struct Index: ParsableCommand {
     MallocTuning.applyForIndexing()
     let started = Date()
     let runID = Self.makeRunID(started) + (workers > 1 ? "-s\(worker)of\(workers)" : "")
+    // An S3 output is worked on through a local copy, under a lease no other run can take.
+    var remoteOut: (output: S3Output, lease: S3Lease, session: S3Session)?
+    if let url = S3URL(out) {
+      var opened: S3Session?
+      do {
+        guard workers == 1 else {
+          throw ValidationError("--out s3:// does not take --workers yet: one writer at a time")
+        }
+        let session = try S3Session(settings: s3.settings)
+        opened = session
+        var output = S3Output(url: url, staging: staging ?? S3Cache.directory(for: url), client: session.client)
+        output.partBytes = s3.s3UploadPartMib << 20
+        let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(runID)"
+        let leaseKey = output.leaseKey
+        let lease = try Blocking.run {
+          try await S3Lease.acquire(client: session.client, bucket: url.bucket, key: leaseKey, holder: holder)
+        }
+        remoteOut = (output, lease, session)
+      } catch {
+        opened?.shutdown()
+        Self.printError("sigtrail: \(error)")
+        throw ExitCode.failure
+      }
+    }
+    defer {
+      if let (_, lease, session) = remoteOut {
+        Blocking.run { await lease.release() }
+        session.shutdown()
+      }
+    }
+    var pulled: S3Output.Transfer?
+    if let output = remoteOut?.output {
+      do {
+        pulled = try output.pull()
+      } catch {
+        Self.printError("sigtrail: cannot bring \(out) to \(output.staging): \(error)")
+        throw ExitCode.failure
+      }
+    }
+    let out = remoteOut?.output.staging ?? self.out
     var options = IndexOptions(inputs: paths, outputDirectory: out, runID: runID)
     options.slice = (worker, workers)
     options.runStartMicros = Int64(started.timeIntervalSince1970 * 1_000_000)
@@ -173,6 +222,16 @@ struct Index: ParsableCommand {
       throw ExitCode.failure
     }
     observer.endProgress()
+    summary.pulled = pulled
+    if let output = remoteOut?.output {
+      do {
+        summary.published = try output.publish()
+      } catch {
+        Self.printError(
+          "sigtrail: indexed into \(out), but publishing to \(self.out) failed (the next run publishes it): \(error)")
+        throw ExitCode.failure
+      }
+    }
     summary.seconds = Date().timeIntervalSince(started)
     if json {
       try printJSONSummary(summary)
@@ -228,6 +287,12 @@ struct Index: ParsableCommand {
         "s3: \(r.objectsListed) objects listed\(r.prefixesPruned > 0 ? " (\(r.prefixesPruned) date prefixes outside --since/--until not listed)" : ""), "
           + "\(r.getRequests) GETs, \(String(format: "%.2f", Double(r.bytesReceived) / 1_048_576)) MB received, \(r.retries) retries"
       )
+    }
+    if let p = s.published {
+      let pulled = s.pulled.map { "; brought \($0.segments) manifest segments and \($0.parts) parts first" } ?? ""
+      lines.append(
+        "published: \(p.parts) parts (\(String(format: "%.2f", Double(p.bytes) / 1_048_576)) MB) and \(p.segments) "
+          + "manifest segments uploaded, \(p.removed) replaced parts removed\(pulled)")
     }
     if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }
     if !s.filesSkipped.isEmpty {

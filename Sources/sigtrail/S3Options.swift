@@ -29,7 +29,16 @@ struct S3Options: ParsableArguments {
   @Option(help: ArgumentHelp("Most MiB of fetched objects held in memory, waiting to be indexed.", valueName: "MiB"))
   var s3BufferMib = 256
 
+  @Option(
+    help: ArgumentHelp(
+      "With --out s3://: parts larger than this many MiB are uploaded as multipart uploads of this part size (5 or more).",
+      valueName: "MiB"))
+  var s3UploadPartMib = 64
+
   func validate() throws {
+    guard s3UploadPartMib >= 5 else {
+      throw ValidationError("--s3-upload-part-mib must be at least 5 (S3's smallest part)")
+    }
     guard (1...1024).contains(s3Concurrency) else { throw ValidationError("--s3-concurrency must be 1...1024") }
     guard s3BufferMib >= 16 else { throw ValidationError("--s3-buffer-mib must be at least 16") }
   }

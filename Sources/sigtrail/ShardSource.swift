@@ -1,6 +1,8 @@
 import Foundation
 import Hunts
+import Pipeline
 import Query
+import S3Store
 import Shards
 
 /// Where a query reads: an output directory's table, or Parquet files and directories.
@@ -8,9 +10,26 @@ struct ShardSource {
   var files: [String]
   var timeColumn: String?
 
+  /// An output in S3 (`s3://bucket/prefix/`) is read through its local copy, brought up to date
+  /// first (only what the copy lacks is downloaded); credentials and endpoint come from the
+  /// environment and the default profile, as for the AWS CLI.
+  static func localCopy(_ path: String) throws -> String {
+    guard let url = S3URL(path) else { return path }
+    let session = try S3Session(settings: S3Settings(environment: ProcessInfo.processInfo.environment))
+    defer { session.shutdown() }
+    let output = S3Output(url: url, staging: S3Cache.directory(for: url), client: session.client)
+    do {
+      _ = try output.pull()
+    } catch {
+      throw SourceError("\(path): cannot bring it to \(output.staging): \(error)")
+    }
+    return output.staging
+  }
+
   /// What the hunts and the report read: both tables of an output directory (either may be
   /// missing, not both), within `--since/--until`.
   static func huntData(_ out: String, since: Int64?, until: Int64?, threads: Int) throws -> HuntData {
+    let out = try localCopy(out)
     let access = try resolve([out], table: .s3Access, required: false)
     let trail = try resolve([out], table: .cloudtrail, required: false)
     guard access.timeColumn != nil || trail.timeColumn != nil else {
@@ -28,6 +47,7 @@ struct ShardSource {
   /// output directory without the table is an error, or, when the table is not `required`, no
   /// files.
   static func resolve(_ paths: [String], table: TableName, required: Bool = true) throws -> ShardSource {
+    let paths = try paths.map(localCopy)
     var files: [String] = []
     var sawTable = false
     let fm = FileManager.default

@@ -4,6 +4,7 @@ queries holding `=`, `%`, `+` or non-ASCII) and can inject the faults real S3 ha
 connections reset in the middle of a body, slow bodies, objects rewritten between listing and
 reading, access denied on a prefix, and buckets in another region."""
 import collections
+import hashlib
 import http.client
 import http.server
 import os
@@ -71,6 +72,7 @@ class Faults:
         self.signatures_checked = 0
         self.signature_failures = []
         self.requests = []
+        self.writes = []
 
     def reset_counters(self):
         with self.lock:
@@ -78,6 +80,7 @@ class Faults:
             self.signatures_checked = 0
             self.signature_failures = []
             self.requests = []
+            self.writes = []
 
 
 def error_xml(code, message, extra=""):
@@ -150,6 +153,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         expected = signer.signature(signer.string_to_sign(request, canonical), request)
         if expected != fields["Signature"]:
             return f"SignatureDoesNotMatch for {self.command} {self.path}"
+        declared = self.headers.get("x-amz-content-sha256")
+        if service == "s3" and declared != "UNSIGNED-PAYLOAD" and declared != hashlib.sha256(body).hexdigest():
+            return f"XAmzContentSHA256Mismatch for {self.command} {self.path}"
         if service == "s3" and region != proxy.faults.bucket_regions.get(self.bucket(), "us-east-1"):
             return ("region", region)
         return None
@@ -170,6 +176,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with faults.lock:
             faults.signatures_checked += 1
             faults.requests.append((self.command, self.path))
+            if self.command in ("PUT", "POST", "DELETE"):
+                faults.writes.append((self.command, self.path))
         if isinstance(problem, tuple):
             right = faults.bucket_regions.get(self.bucket(), "us-east-1")
             return self.reply(301, error_xml("PermanentRedirect", "wrong region", f"<Region>{right}</Region>"),

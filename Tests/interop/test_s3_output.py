@@ -1,0 +1,130 @@
+"""`sigtrail index --out s3://...` publishes the shards to a bucket (parts first, then the
+manifest, then replaced parts removed) under a lease; `query` and `hunt` read them back from
+there. Against moto behind the signature-checking proxy; pyarrow reads the published parts
+straight from the server."""
+import collections
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, sigtrail_binary
+
+s3_server = pytest.importorskip("s3_server")
+pafs = pytest.importorskip("pyarrow.fs")
+import pyarrow.dataset as ds  # noqa: E402
+
+
+def run(args, env, ok=(0, 2)):
+    proc = subprocess.run([sigtrail_binary(), *map(str, args)], capture_output=True, env=env, timeout=600)
+    assert proc.returncode in ok, f"exit {proc.returncode}: {proc.stderr.decode(errors='replace')[-3000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def servers():
+    moto = s3_server.Moto()
+    proxy = s3_server.VerifyingProxy(moto)
+    moto.client.create_bucket(Bucket="lake")
+    yield moto, proxy
+    proxy.stop()
+    moto.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("outcorpus") / "corpus"
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_corpus.py"), "--out", str(corpus / "s3"),
+                    "--mb", "40", "--days", "0.5", "--seed", "31", "--file-kb", "4000", "--no-compress"], check=True, capture_output=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_cloudtrail.py"), "--out", str(corpus / "ct"),
+                    "--records", "400", "--seed", "31"], check=True, capture_output=True)
+    return corpus
+
+
+def env_for(proxy, home):
+    return s3_server.sigtrail_env(proxy, {"HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")})
+
+
+def counted(table):
+    """Rows as a multiset, source_file left out (it names the input, which is the same)."""
+    rows = table.drop_columns(["source_file"]).to_pylist()
+    return collections.Counter(tuple(sorted((k, repr(v)) for k, v in r.items())) for r in rows)
+
+
+def s3_rows(moto, prefix, table):
+    fs = pafs.S3FileSystem(endpoint_override=f"127.0.0.1:{moto.port}", scheme="http", access_key="x",
+                           secret_key="x", region="us-east-1")
+    files = [f.path for f in fs.get_file_info(pafs.FileSelector(f"lake/{prefix}{table}", recursive=True))
+             if f.path.endswith(".parquet")]
+    return counted(ds.dataset(files, filesystem=fs, format="parquet").to_table())
+
+
+def local_rows(out, table):
+    files = sorted(str(p) for p in (out / table).rglob("*.parquet"))
+    return counted(ds.dataset(files, format="parquet").to_table())
+
+
+def test_publish_read_back_rerun_and_heal(servers, corpus, tmp_path):
+    moto, proxy = servers
+    env = env_for(proxy, tmp_path)
+    proxy.faults.reset_counters()
+    # Parts over 5 MiB go up as multipart uploads.
+    s = json.loads(run(["index", corpus, "--out", "s3://lake/shards/", "--json", "-q", "--show-rejections", "0",
+                        "--s3-upload-part-mib", "5", "--part-rows", "400000", "--threads", "1"], env=env).stdout)
+    assert s["published"]["parts"] == len(s["parts"]) and s["published"]["segments"] >= 2
+    assert not proxy.faults.signature_failures
+    uploads = [p for m, p in proxy.faults.writes if m == "POST" and "uploads" in p]
+    assert uploads, "no part was large enough for a multipart upload"
+    # Parts are uploaded before the manifest segments that name them.
+    writes = [p for m, p in proxy.faults.writes if m == "PUT"]
+    first_manifest = min(i for i, p in enumerate(writes) if "/_manifest/" in p)
+    assert all("/_manifest/" in p or "_sigtrail.lease" in p for p in writes[first_manifest:])
+    # What a reader of the bucket sees equals what a local run writes.
+    local = tmp_path / "local"
+    run(["index", corpus, "--out", local, "-q", "--show-rejections", "0"], env=dict(os.environ))
+    for table in ("s3_access", "cloudtrail"):
+        assert s3_rows(moto, "shards/", table) == local_rows(local, table), table
+    # The lease is gone once the run ends.
+    keys = {o["Key"] for o in moto.client.list_objects_v2(Bucket="lake", Prefix="shards/")["Contents"]}
+    assert "shards/_sigtrail.lease" not in keys
+    # A rerun from the same machine uploads nothing; one from a fresh machine downloads the copy
+    # first, reads nothing again and uploads nothing.
+    proxy.faults.reset_counters()
+    again = json.loads(run(["index", corpus, "--out", "s3://lake/shards/", "--json", "-q"], env=env).stdout)
+    assert again["published"] == {"segments": 0, "parts": 0, "bytes": 0, "removed": 0} or (
+        again["published"]["parts"] == 0 and again["published"]["removed"] == 0)
+    fresh = env_for(proxy, tmp_path / "other-machine")
+    elsewhere = json.loads(run(["index", corpus, "--out", "s3://lake/shards/", "--json", "-q"], env=fresh).stdout)
+    assert elsewhere["pulled"]["parts"] == len(s["parts"]) and elsewhere["filesRead"] == 0
+    assert elsewhere["published"]["parts"] == 0
+    # A changed input: its old rows are retracted, rewritten parts uploaded, replaced ones removed.
+    victim = sorted((corpus / "s3").rglob("*"))[-1]
+    victim.write_bytes(victim.read_bytes()[: len(victim.read_bytes()) // 2].rsplit(b"\n", 1)[0] + b"\n")
+    changed = json.loads(run(["index", corpus, "--out", "s3://lake/shards/", "--json", "-q"], env=fresh).stdout)
+    assert changed["filesChanged"] == 1 and changed["published"]["removed"] >= 1
+    local2 = tmp_path / "local2"
+    run(["index", corpus, "--out", local2, "-q", "--show-rejections", "0"], env=dict(os.environ))
+    assert s3_rows(moto, "shards/", "s3_access") == local_rows(local2, "s3_access")
+    # query and hunt read the published shards (through their own local copy).
+    reader = env_for(proxy, tmp_path / "reader")
+    count = json.loads(run(["query", "s3://lake/shards/", "--select", "count()"], env=reader).stdout)["count"]
+    assert count == sum(local_rows(local2, "s3_access").values())
+    hunt_s3 = run(["hunt", "presigned", "s3://lake/shards/"], env=reader).stdout
+    hunt_local = run(["hunt", "presigned", local2], env=dict(os.environ)).stdout
+    assert hunt_s3 == hunt_local and hunt_s3
+
+
+def test_a_live_lease_refuses_a_second_writer_and_a_lapsed_one_is_taken_over(servers, corpus, tmp_path):
+    moto, proxy = servers
+    env = env_for(proxy, tmp_path)
+    key = "leased/_sigtrail.lease"
+    moto.client.put_object(Bucket="lake", Key=key,
+                           Body=f"sigtrail-lease 1\nholder other-host pid 7\nexpires {int(time.time()) + 600}\n".encode())
+    proc = run(["index", corpus / "ct", "--out", "s3://lake/leased/", "-q"], env=env, ok=(1,))
+    assert "held by other-host pid 7" in proc.stderr.decode()
+    moto.client.put_object(Bucket="lake", Key=key,
+                           Body=f"sigtrail-lease 1\nholder other-host pid 7\nexpires {int(time.time()) - 5}\n".encode())
+    s = json.loads(run(["index", corpus / "ct", "--out", "s3://lake/leased/", "--json", "-q"], env=env).stdout)
+    assert s["published"]["parts"] > 0
