@@ -35,6 +35,9 @@ public struct ManifestState: Sendable {
   public private(set) var parts: [String: PartRecord] = [:]
   private var inputsOfPart: [String: Set<String>] = [:]
   public private(set) var segments = 0
+  /// Parts a commit replaced (rewritten by a retraction or compaction, or dropped): no reader
+  /// should see them any more.
+  public private(set) var replaced: Set<String> = []
   /// Runs that announced themselves before writing parts.
   public private(set) var runs: Set<String> = []
 
@@ -62,6 +65,7 @@ public struct ManifestState: Sendable {
         newParts.append(part.path)
       case .replace(let old, let new):
         parts.removeValue(forKey: old)
+        replaced.insert(old)
         let owners = inputsOfPart.removeValue(forKey: old) ?? []
         for path in owners {
           inputs[path]?.parts.remove(old)

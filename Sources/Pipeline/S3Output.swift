@@ -1,6 +1,5 @@
 import Manifest
 import S3Store
-import Shards
 
 #if canImport(Glibc)
   import Glibc
@@ -12,7 +11,8 @@ import Shards
 /// parts S3 lacks, then the manifest segments, then removes from S3 the parts no commit names any
 /// more (replaced by a retraction or compaction). A reader of S3 therefore never sees a
 /// half-written part (a PUT or a completed multipart upload is atomic), and a part appears
-/// before the manifest segment that names it.
+/// before the manifest segment that names it. Only parts a commit replaced are removed: a part
+/// no commit this copy has read names may be another writer's, published since.
 public struct S3Output: Sendable {
   public let url: S3URL
   public let staging: String
@@ -100,13 +100,9 @@ public struct S3Output: Sendable {
       _ = try await client.put(bucket: url.bucket, key: manifestPrefix + name, body: try readAll(path))
       transfer.segments += 1
     }
-    let tables = Set(PartitionLayout.tables)
     let stale = remote.filter { object in
-      let relative = object.key.dropFirst(url.key.count)
-      guard object.key.hasPrefix(url.key), relative.hasSuffix(".parquet"),
-        let table = relative.split(separator: "/").first, tables.contains(String(table))
-      else { return false }
-      return state.parts[String(relative)] == nil
+      let relative = String(object.key.dropFirst(url.key.count))
+      return object.key.hasPrefix(url.key) && state.replaced.contains(relative) && state.parts[relative] == nil
     }
     try await forEach(stale) { try await self.client.delete(bucket: $0.bucket, key: $0.key) }
     transfer.removed = stale.count

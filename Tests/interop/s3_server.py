@@ -63,12 +63,14 @@ class Faults:
     def __init__(self):
         self.lock = threading.Lock()
         self.slowdown_first = 0          # 503 SlowDown for the first N GETs of each object
+        self.put_slowdown_first = 0      # and for the first N PUTs of each key
         self.reset_mid_body = set()      # keys whose first GET is cut off half-way
         self.slow_body_keys = set()      # keys whose body trickles (within timeouts)
         self.rewrite_before_get = {}     # key -> new bytes, written just before its first GET
         self.deny_prefixes = set()       # listing prefixes answered with AccessDenied
         self.bucket_regions = {}         # bucket -> region; others are us-east-1
         self.gets = collections.Counter()
+        self.puts = collections.Counter()
         self.signatures_checked = 0
         self.signature_failures = []
         self.requests = []
@@ -77,6 +79,7 @@ class Faults:
     def reset_counters(self):
         with self.lock:
             self.gets.clear()
+            self.puts.clear()
             self.signatures_checked = 0
             self.signature_failures = []
             self.requests = []
@@ -192,6 +195,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             prefix = query.get("prefix", [""])[0]
             if any(prefix.startswith(p) for p in faults.deny_prefixes):
                 return self.reply(403, error_xml("AccessDenied", "Access Denied"))
+        if self.command == "PUT" and key:
+            with faults.lock:
+                faults.puts[key] += 1
+                n = faults.puts[key]
+            if n <= faults.put_slowdown_first:
+                return self.reply(503, error_xml("SlowDown", "Please reduce your request rate."))
         cut = slow = False
         if self.command == "GET" and key:
             with faults.lock:

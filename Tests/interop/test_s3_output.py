@@ -128,3 +128,17 @@ def test_a_live_lease_refuses_a_second_writer_and_a_lapsed_one_is_taken_over(ser
                            Body=f"sigtrail-lease 1\nholder other-host pid 7\nexpires {int(time.time()) - 5}\n".encode())
     s = json.loads(run(["index", corpus / "ct", "--out", "s3://lake/leased/", "--json", "-q"], env=env).stdout)
     assert s["published"]["parts"] > 0
+
+
+def test_throttled_uploads_are_retried(servers, corpus, tmp_path):
+    _, proxy = servers
+    proxy.faults.reset_counters()
+    proxy.faults.put_slowdown_first = 1
+    try:
+        s = json.loads(run(["index", corpus / "ct", "--out", "s3://lake/throttled/", "--json", "-q"],
+                           env=env_for(proxy, tmp_path)).stdout)
+    finally:
+        proxy.faults.put_slowdown_first = 0
+    assert s["published"]["parts"] == len(s["parts"]) > 0
+    assert all(n >= 2 for n in proxy.faults.puts.values())
+    assert not proxy.faults.signature_failures
