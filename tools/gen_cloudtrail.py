@@ -47,7 +47,7 @@ COLUMNS = [
     "expires_at", "url_age_seconds", "used_after_expiry", "signed_headers", "issued_access_key_id",
     "issued_expiration", "issued_session_token_sha256", "role_arn", "role_session_name", "assumed_role_arn",
     "instance_id", "target_instance_ids", "request_parameters", "response_elements", "additional_event_data",
-    "resources", "source_file", "source_offset",
+    "resources", "source_file", "source_offset", "envelope_fields",
 ]
 JSON_COLUMNS = ("request_parameters", "response_elements", "additional_event_data", "resources")
 
@@ -429,17 +429,34 @@ def main():
         elif shape == "eventbridge":
             rel = "exports/eventbridge-%d.jsonl" % n
             lines, offsets, pos = [], [], 0
-            for rec, _ in chunk:
+            enveloped = []
+            for k, (rec, updates) in enumerate(chunk):
+                account, region = rec.get("recipientAccountId", g.account), rec.get("awsRegion", "us-east-1")
                 prefix = '{"version":"0","id":"%s","detail-type":"AWS API Call via CloudTrail","source":"aws.%s",' \
-                         '"account":"%s","time":"%s","region":"us-east-1","resources":[],"detail":' % (
-                             uuid.UUID(int=g.r.getrandbits(128)), rec["eventSource"].split(".")[0], g.account,
-                             rec["eventTime"])
-                text = dump(rec, ascii_only)
+                         '"account":"%s","time":"%s","region":"%s","resources":[],"detail":' % (
+                             uuid.UUID(int=g.r.getrandbits(128)), rec["eventSource"].split(".")[0], account,
+                             rec["eventTime"], region)
+                # Every third detail lacks its time, region and account: the envelope's stand in (as
+                # they do for any detail that lacks one of them).
+                detail = rec
+                if k % 3 == 1:
+                    detail = {f: v for f, v in rec.items() if f not in ("eventTime", "awsRegion", "recipientAccountId")}
+                taken = [n for n, f in (("time", "eventTime"), ("region", "awsRegion"),
+                                        ("account", "recipientAccountId")) if f not in detail]
+                if taken:
+                    updates = dict(updates, envelope_fields=",".join(taken))
+                    if "region" in taken:
+                        updates["aws_region"] = region
+                    if "account" in taken:
+                        updates["recipient_account_id"] = account
+                enveloped.append((rec, updates))
+                text = dump(detail, ascii_only)
                 offsets.append(pos + len(prefix.encode()))
                 line = prefix + text + "}"
                 lines.append(line)
                 pos += len(line.encode()) + 1
             data = ("\n".join(lines) + "\n").encode()
+            chunk = enveloped
         elif shape == "logstash":
             rel = "exports/logstash-%d.ndjson" % n
             lines, offsets, pos = [], [], 0

@@ -23,6 +23,14 @@ public struct CloudTrailDocument {
   public func scan(
     onRecord: (JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
   ) -> Outcome {
+    scan(onRecord: { record, _ in onRecord(record) }, onReject: onReject)
+  }
+
+  /// `scan`, with each record's EventBridge envelope (`.missing` when it came in none), whose
+  /// `time`, `region` and `account` stand in for what its `detail` lacks.
+  public func scan(
+    onRecord: (_ record: JSONValue, _ envelope: JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
+  ) -> Outcome {
     var p = scanner.skipWhitespace(0)
     var sawRecordOrError = false
     var digest = false
@@ -76,7 +84,7 @@ public struct CloudTrailDocument {
   /// is validated member by member onto the scanner's tape, so a record (a JSON Lines one, or
   /// an EventBridge `detail`) is then walked by the tape like an element of `Records`.
   private func walkTopObject(
-    at p: Int, onRecord: (JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
+    at p: Int, onRecord: (JSONValue, JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
   ) throws(JSONError) -> (Int, TopKind) {
     let b = buffer
     var i = scanner.skipWhitespace(p + 1)
@@ -127,9 +135,9 @@ public struct CloudTrailDocument {
     if streamedRecords { return (i, .records) }
     let object = scanner.endMembers(slot, JSONValue(kind: .object, start: p, end: i))
     if detailType && detail.isObject {
-      onRecord(detail)
+      onRecord(detail, object)
     } else if recordKeys {
-      onRecord(object)
+      onRecord(object, .missing)
     } else if digestKeys {
       return (i, .digest)
     } else {
@@ -141,7 +149,7 @@ public struct CloudTrailDocument {
 
   /// Streams the elements of the `Records` array starting at `p` (`[`); returns the offset after `]`.
   private func streamArray(
-    at p: Int, onRecord: (JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
+    at p: Int, onRecord: (JSONValue, JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
   ) throws(JSONError) -> Int {
     let b = buffer
     var i = scanner.skipWhitespace(p + 1)
@@ -150,7 +158,7 @@ public struct CloudTrailDocument {
       let start = i
       let (v, after) = try located(at: start) { () throws(JSONError) in try scanner.value(at: start) }
       if v.isObject {
-        onRecord(v)
+        onRecord(v, .missing)
       } else {
         onReject(i, .notARecord("element of Records is not a JSON object"))
       }
@@ -177,16 +185,18 @@ public struct CloudTrailDocument {
   }
 
   /// An element of a bare array: a record, or an EventBridge envelope around one.
-  private func candidate(_ v: JSONValue, onRecord: (JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void) {
+  private func candidate(
+    _ v: JSONValue, onRecord: (JSONValue, JSONValue) -> Void, onReject: (Int, RecordRejection) -> Void
+  ) {
     guard v.isObject else {
       onReject(Int(v.start), .notARecord("array element is not a JSON object"))
       return
     }
     let detail = scanner.member("detail", of: v)
     if detail.isObject && !scanner.member("detail-type", of: v).isMissing {
-      onRecord(detail)
+      onRecord(detail, v)
     } else {
-      onRecord(v)
+      onRecord(v, .missing)
     }
   }
 

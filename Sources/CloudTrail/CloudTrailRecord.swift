@@ -6,6 +6,9 @@
 public struct CloudTrailRecord: Sendable, Equatable {
   /// The record object itself.
   public var source = JSONValue.missing
+  /// Fields taken from an EventBridge envelope because its `detail` lacked them (see
+  /// `EnvelopeField`); 0 for every record not delivered in an envelope, or complete.
+  public var envelopeFields: UInt8 = 0
   public var eventTime = JSONValue.missing
   public var eventTimeMicros: Int64?
   public var eventID = JSONValue.missing
@@ -82,5 +85,27 @@ public struct CloudTrailRecord: Sendable, Equatable {
     if !ids.isEmpty { ids.removeAll(keepingCapacity: true) }
     self = CloudTrailRecord()
     swap(&ids, &targetInstanceIDs)
+  }
+}
+
+/// The fields an EventBridge envelope can supply when its `detail` lacks them: `time`, `region`
+/// and `account` stand for `eventTime`, `awsRegion` and `recipientAccountId`.
+public enum EnvelopeField: UInt8, CaseIterable, Sendable {
+  case time = 1
+  case region = 2
+  case account = 4
+
+  public var name: String {
+    switch self {
+    case .time: return "time"
+    case .region: return "region"
+    case .account: return "account"
+    }
+  }
+
+  /// `time,region,account` for the bits set in `mask`, in that order; nil for none.
+  public static func names(_ mask: UInt8) -> String? {
+    let names = allCases.filter { mask & $0.rawValue != 0 }.map(\.name)
+    return names.isEmpty ? nil : names.joined(separator: ",")
   }
 }

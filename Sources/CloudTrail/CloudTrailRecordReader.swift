@@ -98,6 +98,35 @@ public enum CloudTrailRecordReader {
     }
   }
 
+  /// Fills what `detail` lacked from its EventBridge envelope — `time` for `eventTime`,
+  /// `region` for `awsRegion`, `account` for `recipientAccountId` — and notes each one taken.
+  public static func applyEnvelope(_ envelope: JSONValue, scanner s: JSONScanner, to r: inout CloudTrailRecord) {
+    guard envelope.isObject else { return }
+    let b = s.buffer
+    if r.eventTimeMicros == nil {
+      let time = s.member("time", of: envelope)
+      if time.isString, let micros = Self.time(time, b) {
+        r.eventTime = time
+        r.eventTimeMicros = micros
+        r.envelopeFields |= EnvelopeField.time.rawValue
+      }
+    }
+    if !r.awsRegion.isString {
+      let region = s.member("region", of: envelope)
+      if region.isString {
+        r.awsRegion = region
+        r.envelopeFields |= EnvelopeField.region.rawValue
+      }
+    }
+    if !r.recipientAccountID.isString {
+      let account = s.member("account", of: envelope)
+      if account.isString {
+        r.recipientAccountID = account
+        r.envelopeFields |= EnvelopeField.account.rawValue
+      }
+    }
+  }
+
   static func readUserIdentity(_ v: JSONValue, _ s: JSONScanner, _ r: inout CloudTrailRecord) throws(JSONError) {
     let b = s.buffer
     try s.forEachMember(of: v) { k, v throws(JSONError) in

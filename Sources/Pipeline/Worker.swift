@@ -248,13 +248,16 @@ final class Worker {
       }
     }
     let outcome = document.scan(
-      onRecord: { value in
+      onRecord: { value, envelope in
         guard writeError == nil else { return }
         read += 1
         let offset = Int64(value.start)
         let recordBytes = value.sourceBytes(in: content)
         do throws(JSONError) {
           try CloudTrailRecordReader.read(value, scanner: scanner, into: &trailRecord)
+          if !envelope.isMissing {
+            CloudTrailRecordReader.applyEnvelope(envelope, scanner: scanner, to: &trailRecord)
+          }
         } catch {
           rejected += 1
           rejectRecord(Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))", recordBytes)
@@ -266,7 +269,9 @@ final class Worker {
         }
         guard let time = trailRecord.eventTimeMicros else {
           rejected += 1
-          rejectRecord(offset, "no_event_time", "record has no eventTime (or @timestamp) in a known form", recordBytes)
+          rejectRecord(
+            offset, "no_event_time",
+            "record has no eventTime (or @timestamp, or an EventBridge envelope's time) in a known form", recordBytes)
           return
         }
         do {

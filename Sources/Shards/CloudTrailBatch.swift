@@ -178,6 +178,12 @@ struct CloudTrailBatch: ShardBatch {
     putJSON(.resources, r.resources, scanner)
     columns.appendText(columns.slot(Column.sourceFile.rawValue), sourceFile)
     put(.sourceOffset, offset)
+    if let names = EnvelopeField.names(r.envelopeFields) {
+      var text = names
+      text.withUTF8 { columns.appendText(columns.slot(Column.envelopeFields.rawValue), UnsafeRawBufferPointer($0)) }
+    } else {
+      putNull(.envelopeFields)
+    }
   }
 
   private static let presignText: [Column] = [
@@ -225,5 +231,5 @@ enum CloudTrailColumn: Int {
   case issuedAccessKeyID, issuedExpiration, issuedSessionTokenSHA256, roleARN, roleSessionName
   case assumedRoleARN, instanceID, targetInstanceIDs
   case requestParameters, responseElements, additionalEventData, resources
-  case sourceFile, sourceOffset
+  case sourceFile, sourceOffset, envelopeFields
 }

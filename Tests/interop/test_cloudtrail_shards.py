@@ -192,3 +192,21 @@ def test_public_samples_index_with_their_lineage(tmp_path):
     for path in (tmp_path / "cloudtrail").rglob("*.parquet"):
         raw = open(path, "rb").read()
         assert b"IQoJb3JpZ2luX2VjEKn" not in decompress_every_zstd_frame(raw)
+
+
+def test_eventbridge_envelope_stands_in_and_no_time_anywhere_is_rejected(tmp_path):
+    events = tmp_path / "in" / "bridge.jsonl"
+    events.parent.mkdir()
+    base = '{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.s3",'
+    events.write_text(
+        base + '"account":"111122223333","time":"2024-03-01T05:23:00Z","region":"eu-west-1",'
+        '"detail":{"eventName":"GetObject","eventSource":"s3.amazonaws.com"}}\n'
+        + base + '"account":"111122223333","region":"eu-west-1","detail":{"eventName":"PutObject"}}\n')
+    out = tmp_path / "out"
+    sigtrail("index", tmp_path / "in", "--out", out, "-q", "--show-rejections", "0")
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT event_name, epoch_us(event_time), aws_region, recipient_account_id, envelope_fields "
+                       f"FROM '{out}/cloudtrail/*/*.parquet'").fetchall()
+    assert rows == [("GetObject", 1709270580000000, "eu-west-1", "111122223333", "time,region,account")]
+    rejects = con.execute(f"SELECT reason FROM '{out}/rejects/*/*.parquet'").fetchall()
+    assert rejects == [("no_event_time",)]
