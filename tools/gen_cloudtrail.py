@@ -47,7 +47,7 @@ COLUMNS = [
     "expires_at", "url_age_seconds", "used_after_expiry", "signed_headers", "issued_access_key_id",
     "issued_expiration", "issued_session_token_sha256", "role_arn", "role_session_name", "assumed_role_arn",
     "instance_id", "target_instance_ids", "request_parameters", "response_elements", "additional_event_data",
-    "resources", "source_file", "source_offset", "envelope_fields",
+    "resources", "source_file", "source_offset", "envelope_fields", "revoked_principal", "revoke_before",
 ]
 JSON_COLUMNS = ("request_parameters", "response_elements", "additional_event_data", "resources")
 

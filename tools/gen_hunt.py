@@ -31,6 +31,7 @@ import json
 import os
 import random
 import shutil
+import urllib.parse
 import uuid
 
 ACCOUNT = "111122223333"
@@ -154,6 +155,19 @@ class Scenario:
                               object="%s/%s" % (bucket, key), method=method, status=200))
         return rec["eventID"]
 
+    def put_policy(self, t, role_name, policy_name, document, error=None):
+        """A PutRolePolicy by the ops user, its document URL-encoded as IAM events log it."""
+        rec = self.base(t, "PutRolePolicy", "iam.amazonaws.com")
+        text = json.dumps(document, separators=(",", ":"))
+        rec.update(userIdentity={"type": "IAMUser", "arn": "arn:aws:iam::%s:user/ops" % ACCOUNT,
+                                 "accountId": ACCOUNT, "accessKeyId": self.key("AKIA"), "userName": "ops"},
+                   sourceIPAddress="203.0.113.5", userAgent="AWS Internal", responseElements=None,
+                   requestParameters={"roleName": role_name, "policyName": policy_name,
+                                      "policyDocument": urllib.parse.quote(text, safe="")})
+        if error:
+            rec.update(errorCode=error, errorMessage="User: ops is not authorized to perform: iam:PutRolePolicy")
+        self.ct.append((t, rec))
+
     # -- the story -----------------------------------------------------------------------
 
     def build(self, noise):
@@ -212,6 +226,15 @@ class Scenario:
         self.uses.append(dict(id=v2_id, source="s3_access", ip="10.0.5.8", time=iso(at(2, 40)), akid=v2,
                               object="data-bkt/legacy/archive.tar", method="GET", status=200))
         self.noise(noise)
+        # The revocation itself, as the console's "Revoke active sessions" writes it a few seconds
+        # after the time it puts in the policy; beside it, an ordinary inline policy and a revocation
+        # that failed, neither of which revokes anything.
+        revoke = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["*"], "Resource": ["*"],
+                  "Condition": {"DateLessThan": {"aws:TokenIssueTime": REVOKED_AT.strftime("%Y-%m-%dT%H:%M:%S.000Z")}}}]}
+        self.put_policy(REVOKED_AT + datetime.timedelta(seconds=12), "web-server", "AWSRevokeOlderSessions", revoke)
+        self.put_policy(at(1), "web-server", "read-config", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data-bkt/app/*"}]})
+        self.put_policy(at(4, 30), "batch", "AWSRevokeOlderSessions", revoke, error="AccessDenied")
 
         allowed = [ipaddress.ip_network(a) for a in ALLOW]
         inside = lambda ip: any(ipaddress.ip_address(ip) in n for n in allowed)
@@ -221,6 +244,8 @@ class Scenario:
         t["after_termination"] = sorted([after1, after2, u2_use])
         t["after_termination_manual"] = {"instance": inst["a"], "at": iso(at(2)), "ids": sorted([after1, after2])}
         t["after_revocation"] = {"succeeded": sorted([after1, after2]), "denied": sorted(burst)}
+        t["revocations"] = [{"principal": ROLE, "revoked_at": iso(REVOKED_AT + datetime.timedelta(seconds=12)),
+                             "revoke_before": iso(REVOKED_AT), "denied": len(burst), "succeeded": 2}]
         t["long_lived"] = {"over": "12h", "urls": sorted([(user_key, "data-bkt/shared/report.zip"),
                                                           (v2, "data-bkt/legacy/archive.tar")])}
         t["writes"] = sorted([put, delete])

@@ -86,6 +86,18 @@ public struct InstanceEnd: Sendable {
   public var eventName: String
 }
 
+/// A revocation CloudTrail recorded (see `RevocationPolicy` in the CloudTrail module).
+public struct Revocation: Sendable {
+  /// When the policy was put: from then on it denies.
+  public var time: Int64
+  /// `arn:aws:iam::ACCOUNT:role/NAME` or `…:user/NAME`.
+  public var principal: String
+  /// The policy's `aws:TokenIssueTime`: sessions issued before it are denied.
+  public var before: Int64
+  public var by: String
+  public var eventID: String
+}
+
 /// Reads what the hunts need from an output directory's tables.
 public struct HuntData: Sendable {
   public var accessLogFiles: [String]
@@ -354,6 +366,27 @@ public struct HuntData: Sendable {
         found.withLock { $0 += ends }
       })
     return found.withLock { $0.sorted { ($0.time, $0.instanceID) < ($1.time, $1.instanceID) } }
+  }
+
+  /// Every revocation the `cloudtrail` table holds, once each (a second delivery of the same
+  /// event is the same revocation), in time order.
+  public mutating func revocations() throws -> [Revocation] {
+    guard !cloudTrailFiles.isEmpty else { return [] }
+    let request = request(
+      cloudTrailFiles, ["event_time", "revoked_principal", "revoke_before", "identity_arn", "event_id"],
+      .not(.isNull("revoke_before")), time: nil)
+    let found = Mutex<[String: Revocation]>([:])
+    statistics.add(
+      try Scanner.scan(request) { rows in
+        var batch: [Revocation] = []
+        for r in rows {
+          guard let time = Self.micros(r[0]), let before = Self.micros(r[2]) else { continue }
+          batch.append(
+            Revocation(time: time, principal: r[1].text, before: before, by: r[3].text, eventID: r[4].text))
+        }
+        found.withLock { all in for v in batch { all[v.eventID] = v } }
+      })
+    return found.withLock { $0.values.sorted { ($0.time, $0.principal) < ($1.time, $1.principal) } }
   }
 
   static func micros(_ v: Value) -> Int64? {

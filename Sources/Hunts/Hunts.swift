@@ -96,30 +96,94 @@ public enum Hunts {
 
   // MARK: 4. after-revocation
 
+  /// For every revocation CloudTrail recorded, the uses after it by sessions issued before it
+  /// (as `afterRevocation`), each row led by the revocation it belongs to.
+  public static func afterRevocations(_ data: inout HuntData) throws -> HuntResult {
+    let found = try data.revocations()
+    var rows: [[Value]] = []
+    var notes: [String] = []
+    var header = ["revoked_principal", "revoke_before"]
+    for revocation in found {
+      let result = try afterRevocation(
+        &data, role: revocation.principal, at: revocation.time, issuedBefore: revocation.before)
+      rows += result.rows.map { [.string(revocation.principal), .timestamp(revocation.before)] + $0 }
+      notes += result.notes
+      header = ["revoked_principal", "revoke_before"] + result.header
+    }
+    if found.isEmpty {
+      notes.append(
+        "no revocation in the CloudTrail shards (a PutRolePolicy or PutUserPolicy denying on aws:TokenIssueTime); "
+          + "give --role and --at instead")
+      header += ["outcome"] + HuntResult.useHeader + ["session_issued_at"]
+    }
+    return HuntResult(header: header, rows: rows, notes: notes)
+  }
+
+  /// Each revocation CloudTrail recorded, and whether it worked: the uses after it by sessions
+  /// issued before it, denied (it worked) or succeeded (it did not: another principal, a long-term
+  /// key, a URL signed before it with credentials it does not cover, eventual consistency).
+  public static func revocations(_ data: inout HuntData) throws -> HuntResult {
+    var rows: [[Value]] = []
+    for revocation in try data.revocations() {
+      let uses = try afterRevocation(
+        &data, role: revocation.principal, at: revocation.time, issuedBefore: revocation.before
+      ).rows
+      let succeeded = uses.filter { $0[0] == .string("succeeded") }
+      let denied = uses.count - succeeded.count
+      let signers = Set(uses.map { $0[HuntResult.useHeader.firstIndex(of: "signer_akid")! + 1] }).count
+      rows.append([
+        .timestamp(revocation.time), .string(revocation.principal), .timestamp(revocation.before),
+        HuntResult.text(revocation.by), .int(Int64(denied)), .int(Int64(succeeded.count)), .int(Int64(signers)),
+        succeeded.map { $0[1] }.max() ?? .null,
+        .string(
+          uses.isEmpty
+            ? "no use after it" : succeeded.isEmpty ? "worked: every later use denied" : "did not stop every use"),
+      ])
+    }
+    return HuntResult(
+      header: [
+        "revoked_at", "revoked_principal", "revoke_before", "revoked_by", "denied", "succeeded", "signers",
+        "last_succeeded", "verdict",
+      ], rows: rows,
+      notes: rows.isEmpty
+        ? ["no revocation in the CloudTrail shards (a PutRolePolicy or PutUserPolicy denying on aws:TokenIssueTime)"]
+        : [])
+  }
+
   /// Uses at or after a revocation time by sessions of `role` issued before it (the
   /// `aws:TokenIssueTime` test a revocation policy applies), split into succeeded and denied.
-  public static func afterRevocation(_ data: inout HuntData, role: String, at: Int64) throws -> HuntResult {
+  /// `issuedBefore` is the policy's time when it differs from when the policy was put.
+  public static func afterRevocation(_ data: inout HuntData, role: String, at: Int64, issuedBefore: Int64? = nil)
+    throws -> HuntResult
+  {
+    let cutoff = issuedBefore ?? at
     let issued = try data.issuedKeys()
     var issueTime: [String: IssuedKey] = [:]
     for k in issued where k.roleARN == role { issueTime[k.akid] = k }
     let roleName = role.split(separator: "/").last.map(String.init) ?? role
     let account = role.split(separator: ":").dropFirst(4).first.map(String.init) ?? ""
-    let sessionPrefix = "arn:aws:sts::\(account):assumed-role/\(roleName)/"
+    // A role's sessions are `…:assumed-role/NAME/SESSION`; a user signs as its own ARN.
+    let isUser = role.contains(":user/")
+    let sessionPrefix = isUser ? role : "arn:aws:sts::\(account):assumed-role/\(roleName)/"
+    func byPrincipal(_ column: String) -> Predicate {
+      isUser ? .compare(column, .eq, role) : .startsWith(column, sessionPrefix)
+    }
     let keys = issueTime.keys.sorted()
     let uses = try data.presignedUses(
       accessFilter: .and([
         .compare("request_time", .ge, Value.iso8601(at)),
-        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), .startsWith("requester", sessionPrefix)]),
+        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), byPrincipal("requester")]),
       ]),
       trailFilter: .and([
         .compare("event_time", .ge, Value.iso8601(at)),
-        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), .startsWith("identity_arn", sessionPrefix)]),
+        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), byPrincipal("identity_arn")]),
       ]), only: HuntData.useRowColumns)
     var rows: [[Value]] = []
     var unknown = 0
-    for u in uses where issueTime[u.akid] != nil || u.principal.hasPrefix(sessionPrefix) {
+    for u in uses
+    where issueTime[u.akid] != nil || (isUser ? u.principal == role : u.principal.hasPrefix(sessionPrefix)) {
       let key = issueTime[u.akid]
-      if let key, key.issuedAt >= at { continue }
+      if let key, key.issuedAt >= cutoff { continue }
       if key == nil { unknown += 1 }
       rows.append(
         [.string(u.succeeded ? "succeeded" : "denied")] + HuntResult.useRow(u) + [

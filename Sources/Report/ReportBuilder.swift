@@ -24,7 +24,13 @@ public enum ReportBuilder {
     if let role = options.role, let at = options.revokedAt {
       flagged.append((.afterRevocation, try Hunts.afterRevocation(&data, role: role, at: at)))
     } else {
-      report.notes.append("after-revocation: not run (give --role and --at to test a revocation)")
+      let found = try Hunts.afterRevocations(&data)
+      if try data.revocations().isEmpty {
+        report.notes.append(
+          "after-revocation: no revocation in the CloudTrail shards (give --role and --at to test one)")
+      } else {
+        flagged.append((.afterRevocation, found))
+      }
     }
     if !options.allow.isEmpty {
       flagged.append((.outside, try Hunts.outside(&data, allow: options.allow)))
@@ -210,7 +216,9 @@ struct StoryContext {
         let by = c["ended_by"].map { first[$0].text } ?? "ended"
         story.events.append(Event(kind: .ended, time: endedAt, label: "\(story.instanceID) \(by)"))
       }
-      if kind == .afterRevocation, let at = options.revokedAt {
+      if kind == .afterRevocation,
+        let at = options.revokedAt ?? c["revoke_before"].flatMap({ first[$0].micros })
+      {
         story.events.append(Event(kind: .revoked, time: at, label: "revocation"))
       }
       story.events.sort { $0.time < $1.time }

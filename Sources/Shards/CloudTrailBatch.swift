@@ -184,6 +184,16 @@ struct CloudTrailBatch: ShardBatch {
     } else {
       putNull(.envelopeFields)
     }
+    if let revocation = RevocationPolicy.revocation(r, scanner: scanner) {
+      var principal = revocation.principal
+      principal.withUTF8 {
+        columns.appendText(columns.slot(Column.revokedPrincipal.rawValue), UnsafeRawBufferPointer($0))
+      }
+      put(.revokeBefore, revocation.before)
+    } else {
+      putNull(.revokedPrincipal)
+      put(.revokeBefore, nil as Int64?)
+    }
   }
 
   private static let presignText: [Column] = [
@@ -231,5 +241,5 @@ enum CloudTrailColumn: Int {
   case issuedAccessKeyID, issuedExpiration, issuedSessionTokenSHA256, roleARN, roleSessionName
   case assumedRoleARN, instanceID, targetInstanceIDs
   case requestParameters, responseElements, additionalEventData, resources
-  case sourceFile, sourceOffset, envelopeFields
+  case sourceFile, sourceOffset, envelopeFields, revokedPrincipal, revokeBefore
 }

@@ -53,7 +53,8 @@ struct HuntCommand: ParsableCommand {
       Example: sigtrail hunt after-termination out
       """,
     subcommands: [
-      Presigned.self, Outside.self, AfterTermination.self, AfterRevocation.self, LongLived.self, Writes.self,
+      Presigned.self, Outside.self, AfterTermination.self, AfterRevocation.self, Revocations.self, LongLived.self,
+      Writes.self,
       Spread.self, Denied.self, RevokePolicy.self,
     ])
 
@@ -112,18 +113,46 @@ struct HuntCommand: ParsableCommand {
       commandName: "after-revocation",
       abstract: "Uses at or after a revocation by a role's sessions issued before it, succeeded vs denied.",
       discussion: """
-        A session is issued before the revocation when CloudTrail shows its AssumeRole earlier \
-        (aws:TokenIssueTime); sessions of the role whose issue is not in the shards are listed too, \
-        with an empty session_issued_at.
+        Without --role and --at, every revocation CloudTrail recorded is taken (see `hunt \
+        revocations`), each with its policy's aws:TokenIssueTime. A session is issued before the \
+        revocation when CloudTrail shows its AssumeRole earlier; sessions of the role whose issue is \
+        not in the shards are listed too, with an empty session_issued_at.
 
-        Example: sigtrail hunt after-revocation out --role arn:aws:iam::123456789012:role/web --at 2024-03-01T12:00:00Z
+        Examples:
+          sigtrail hunt after-revocation out
+          sigtrail hunt after-revocation out --role arn:aws:iam::123456789012:role/web --at 2024-03-01T12:00:00Z
         """)
     @OptionGroup var options: HuntOptions
-    @Option(help: "Role ARN (arn:aws:iam::ACCOUNT:role/NAME).")
-    var role: String
+    @Option(help: "Role ARN (arn:aws:iam::ACCOUNT:role/NAME); with --at, instead of the revocations found.")
+    var role: String?
     @Option(help: ArgumentHelp("Revocation time.", valueName: "time"), transform: OptionValue.time)
-    var at: Int64
-    func run() throws { try options.run { try Hunts.afterRevocation(&$0, role: role, at: at) } }
+    var at: Int64?
+    func validate() throws {
+      guard (role == nil) == (at == nil) else { throw ValidationError("give --role and --at together, or neither") }
+    }
+    func run() throws {
+      if let role, let at {
+        try options.run { try Hunts.afterRevocation(&$0, role: role, at: at) }
+      } else {
+        try options.run { try Hunts.afterRevocations(&$0) }
+      }
+    }
+  }
+
+  struct Revocations: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Every revocation CloudTrail recorded, and whether it stopped the uses after it.",
+      discussion: """
+        A revocation is a PutRolePolicy or PutUserPolicy that succeeded with a policy denying on \
+        aws:TokenIssueTime (DateLessThan): the console's "Revoke active sessions" \
+        (AWSRevokeOlderSessions) or one written by hand. For each, the presigned uses after it by \
+        sessions issued before its time: denied (it worked) or succeeded (it did not: another \
+        principal, a long-term key, eventual consistency). `hunt after-revocation` lists those uses.
+
+        Example: sigtrail hunt revocations out
+        """)
+    @OptionGroup var options: HuntOptions
+    func run() throws { try options.run { try Hunts.revocations(&$0) } }
   }
 
   struct LongLived: ParsableCommand {

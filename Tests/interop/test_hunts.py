@@ -88,6 +88,26 @@ def test_after_revocation_splits_succeeded_and_denied(planted):
     assert all(r["session_issued_at"] < t["revoked_at"] for r in rows)
 
 
+def test_revocations_are_found_unaided_and_split(planted):
+    t = planted["truth"]
+    rows, _ = hunt("revocations", planted["out"])
+    assert [(r["revoked_principal"], r["revoked_at"], r["revoke_before"], r["denied"], r["succeeded"])
+            for r in rows] == [(v["principal"], v["revoked_at"], v["revoke_before"], v["denied"], v["succeeded"])
+                               for v in t["revocations"]]
+    assert rows[0]["revoked_by"] == "arn:aws:iam::111122223333:user/ops"
+    assert rows[0]["verdict"] == "did not stop every use"
+    # after-revocation without --role/--at takes the revocation found, with the policy's time.
+    found, _ = hunt("after-revocation", planted["out"])
+    assert ids([r for r in found if r["outcome"] == "succeeded"]) == t["after_revocation"]["succeeded"]
+    assert ids([r for r in found if r["outcome"] == "denied"]) == t["after_revocation"]["denied"]
+    assert {r["revoke_before"] for r in found} == {t["revoked_at"]}
+    # The shards hold the revocation as typed columns.
+    con = duckdb.connect()
+    typed = con.execute(f"SELECT revoked_principal, revoke_before FROM '{planted['out']}/cloudtrail/*/*.parquet' "
+                        "WHERE revoke_before IS NOT NULL").fetchall()
+    assert [(p, b.strftime("%Y-%m-%dT%H:%M:%SZ")) for p, b in typed] == [(t["role"], t["revoked_at"])]
+
+
 def test_long_lived(planted):
     t = planted["truth"]["long_lived"]
     rows, _ = hunt("long-lived", planted["out"], "--over", t["over"])
