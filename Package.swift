@@ -40,7 +40,10 @@ let package = Package(
       ]),
     .target(
       name: "Pipeline",
-      dependencies: ["S3Store", "LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest", "Parquet"]),
+      dependencies: [
+        "S3Store", "CLinux", "LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest", "Parquet",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [

@@ -48,6 +48,7 @@ COLUMNS = [
     "issued_expiration", "issued_session_token_sha256", "role_arn", "role_session_name", "assumed_role_arn",
     "instance_id", "target_instance_ids", "request_parameters", "response_elements", "additional_event_data",
     "resources", "source_file", "source_offset", "envelope_fields", "revoked_principal", "revoke_before",
+    "log_validation",
 ]
 JSON_COLUMNS = ("request_parameters", "response_elements", "additional_event_data", "resources")
 
@@ -409,6 +410,7 @@ def main():
         with open(path, "wb") as f:
             f.write(gzip.compress(data, mtime=0) if compress else data)
 
+    delivered = []  # (key, SHA-256 of the uncompressed content) of each delivered archive
     chunks = [records[i:i + args.per_file] for i in range(0, len(records), args.per_file)]
     shapes = ["records"] * len(chunks)
     if len(chunks) >= 4 and not args.archives_only:
@@ -482,10 +484,31 @@ def main():
                 offsets.append(pos)
             chunk = [(json.loads(json.dumps(rec, sort_keys=True)), u) for rec, u in chunk]
         write(rel, data, compress=shape == "records")
+        if shape == "records":
+            delivered.append((rel, hashlib.sha256(data).hexdigest()))
         for (rec, updates), offset in zip(chunk, offsets):
             add_truth(rel, offset, rec, updates)
 
+    # A digest naming every delivered archive with the SHA-256 of its uncompressed content, as
+    # CloudTrail writes them: their rows read 'hash verified'; every other file 'no digest'.
+    digest_key = "AWSLogs/%s/CloudTrail-Digest/us-east-1/2024/03/01/digest.json.gz" % g.account
+    digest = {"awsAccountId": g.account, "digestStartTime": "2024-03-01T00:00:00Z",
+              "digestEndTime": "2024-03-01T01:00:00Z", "digestS3Bucket": "trail-bucket", "digestS3Object": digest_key,
+              "digestSignatureAlgorithm": "SHA256withRSA", "previousDigestS3Bucket": None,
+              "previousDigestS3Object": None, "previousDigestHashValue": None, "previousDigestSignature": None,
+              "logFiles": [{"s3Bucket": "trail-bucket", "s3Object": key, "hashValue": sha, "hashAlgorithm": "SHA-256"}
+                           for key, sha in delivered]}
+    write(digest_key, json.dumps(digest).encode(), compress=True)
+    verified = {key for key, _ in delivered}
+
+    def label_truth():
+        for entry in truth:
+            if "row" in entry:
+                entry["row"]["log_validation"] = ("hash verified (digest signature not checked)"
+                                                  if entry["file"] in verified else "no digest")
+
     if args.no_damage:
+        label_truth()
         finish(args, truth, g)
         return
     # A second delivery of an event: kept as its own row (readers count DISTINCT event_id).
@@ -507,11 +530,7 @@ def main():
     if args.truth:
         truth.append({"file": rel, "offset": len('{"Records":[') + len(a) + 1, "reject": "malformed_json"})
 
-    # Not events: a digest under CloudTrail-Digest, a digest with a misleading path, Insights.
-    digest = {"awsAccountId": g.account, "digestStartTime": "2024-03-01T00:00:00Z",
-              "digestEndTime": "2024-03-01T01:00:00Z", "logFiles": []}
-    write("AWSLogs/%s/CloudTrail-Digest/us-east-1/2024/03/01/digest.json.gz" % g.account,
-          json.dumps(digest).encode(), compress=True)
+    # Not events: a digest with a misleading path (the real one is written above), Insights.
     write("%s/2024/03/01/misplaced-digest.json.gz" % trail, json.dumps(digest).encode(), compress=True)
     insight = {"Records": [{"eventVersion": "1.07", "eventTime": "2024-03-01T00:00:00Z", "eventType":
                             "AwsCloudTrailInsight", "eventID": "x", "insightDetails": {"state": "Start"}}]}
@@ -522,6 +541,7 @@ def main():
     for i in range(len(bad) // 2, len(bad) // 2 + 32):
         bad[i] ^= 0x5A
     write("%s/2024/03/01/corrupt.json.gz" % trail, bytes(bad), compress=False)
+    label_truth()
     finish(args, truth, g)
 
 

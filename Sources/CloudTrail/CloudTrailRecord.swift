@@ -9,6 +9,8 @@ public struct CloudTrailRecord: Sendable, Equatable {
   /// Fields taken from an EventBridge envelope because its `detail` lacked them (see
   /// `EnvelopeField`); 0 for every record not delivered in an envelope, or complete.
   public var envelopeFields: UInt8 = 0
+  /// What the run's digests say of the record's file (set by the indexing run, not read).
+  public var validation = LogValidation.notChecked
   public var eventTime = JSONValue.missing
   public var eventTimeMicros: Int64?
   public var eventID = JSONValue.missing
@@ -107,5 +109,28 @@ public enum EnvelopeField: UInt8, CaseIterable, Sendable {
   public static func names(_ mask: UInt8) -> String? {
     let names = allCases.filter { mask & $0.rawValue != 0 }.map(\.name)
     return names.isEmpty ? nil : names.joined(separator: ",")
+  }
+}
+
+/// What CloudTrail's own integrity proofs say of the file a record came from (see the digest
+/// catalog in Pipeline). Digest signatures are not checked, and the text says so.
+public enum LogValidation: UInt8, Sendable {
+  /// No digest was read in the run: nothing was checked.
+  case notChecked = 0
+  /// A digest names the file and its SHA-256 (of the uncompressed content) matches.
+  case verified = 1
+  /// A digest names the file with another hash: the file was altered after delivery.
+  case mismatch = 2
+  /// Digests were read, none names the file.
+  case noDigest = 3
+
+  /// The column text; nil for `notChecked`.
+  public var text: String? {
+    switch self {
+    case .notChecked: return nil
+    case .verified: return "hash verified (digest signature not checked)"
+    case .mismatch: return "hash mismatch"
+    case .noDigest: return "no digest"
+    }
   }
 }

@@ -232,10 +232,24 @@ public struct IndexJob: Sendable {
     let workers = max(1, min(options.threads, units.count))
     let job = self
     let plan = units
+    // Digests first, so that each log file is checked as it is indexed.
+    // (None when there is nothing to read: a rerun that finds nothing new fetches nothing.)
+    let digests =
+      plan.isEmpty
+      ? DigestCatalog()
+      : DigestCatalog.load(found, reader: LineReader(options: options.lineReader)) { file in
+        remote?.openObject(file.path)
+      }
+    for p in digests.problems {
+      let note = IndexSummary.FileNote(path: p.path, offset: nil, reason: p.reason)
+      summary.fileProblems.append(note)
+      observer.fileNote(note, skipped: false)
+    }
     let fetcher = remote?.prefetcher(files: files, plan: plan, options: options)
     let fetching = fetcher?.start()
     DispatchQueue.concurrentPerform(iterations: workers) { k in
-      let worker = Worker(job: job, index: k, files: files, observer: observer, shared: shared, fetcher: fetcher)
+      let worker = Worker(
+        job: job, index: k, files: files, observer: observer, shared: shared, fetcher: fetcher, digests: digests)
       do {
         while let next = shared.nextUnit(), next < plan.count, !shared.failed {
           for item in plan[next] {
@@ -259,6 +273,17 @@ public struct IndexJob: Sendable {
     }
     if let error = shared.error { throw error }
     for part in shared.summaries() { summary.merge(part) }
+    if !digests.isEmpty {
+      var v = summary.cloudTrail.validation ?? IndexSummary.Validation()
+      v.digests = digests.digests.count
+      for p in digests.chainAndMissing(found: Set(found.map(\.path))) {
+        if p.reason.hasSuffix(": missing") { v.missing += 1 } else { v.chainBreaks += 1 }
+        let note = IndexSummary.FileNote(path: p.path, offset: nil, reason: p.reason)
+        summary.fileProblems.append(note)
+        observer.fileNote(note, skipped: false)
+      }
+      summary.cloudTrail.validation = v
+    }
     summary.parts.sort { $0.path < $1.path }
     summary.filesSkipped.sort { $0.path < $1.path }
     summary.fileProblems.sort { $0.path < $1.path }
@@ -367,6 +392,13 @@ extension IndexSummary {
     cloudTrail.recordsRead += o.cloudTrail.recordsRead
     cloudTrail.recordsIndexed += o.cloudTrail.recordsIndexed
     cloudTrail.recordsRejected += o.cloudTrail.recordsRejected
+    if let v = o.cloudTrail.validation {
+      var mine = cloudTrail.validation ?? IndexSummary.Validation()
+      mine.verified += v.verified
+      mine.mismatched += v.mismatched
+      mine.noDigest += v.noDigest
+      cloudTrail.validation = mine
+    }
     for (k, v) in o.cloudTrail.recordsSkipped { cloudTrail.recordsSkipped[k, default: 0] += v }
     parts += o.parts
     outputBytes += o.outputBytes

@@ -24,10 +24,25 @@ public struct IndexSummary: Sendable, Codable {
     public var recordsRejected: Int64 = 0
     /// Records deliberately not indexed, by reason (Insights events).
     public var recordsSkipped: [String: Int64] = [:]
+    /// Log file integrity validation against the run's digest files (nil when it read none).
+    public var validation: Validation?
 
     public var reconciles: Bool {
       recordsRead == recordsIndexed + recordsRejected + recordsSkipped.values.reduce(0, +)
     }
+  }
+
+  /// What the run's CloudTrail digests said of its log files.
+  public struct Validation: Sendable, Codable {
+    public var digests = 0
+    public var verified = 0
+    public var mismatched = 0
+    public var noDigest = 0
+    /// Files a digest names that were not among the inputs.
+    public var missing = 0
+    /// Digests whose successor expects another hash, or whose predecessor is not among the inputs.
+    public var chainBreaks = 0
+    public var signaturesChecked = false
   }
 
   public var filesFound = 0

@@ -1,3 +1,4 @@
+import CLinux
 import LogInput
 import S3Store
 
@@ -54,6 +55,29 @@ struct RemoteInputs {
     fetch.budgetBytes = options.s3BufferBytes
     fetch.spoolDirectory = Self.environment()["TMPDIR"] ?? "/tmp"
     return ObjectPrefetcher(client: session.client, order: order, options: fetch)
+  }
+
+  /// An object fetched whole into an in-memory file, for reading before the run (digests).
+  func openObject(_ path: String) -> Int32? {
+    guard let object = objects[path] else { return nil }
+    let fd = sigtrail_memfd("sigtrail-digest")
+    guard fd >= 0 else { return nil }
+    let client = session.client
+    let ok = Blocking.run {
+      do {
+        try await client.read(object) { offset, buffer in
+          _ = buffer.withUnsafeReadableBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        }
+        return true
+      } catch {
+        return false
+      }
+    }
+    if !ok {
+      close(fd)
+      return nil
+    }
+    return fd
   }
 
   static func environment() -> [String: String] {

@@ -14,6 +14,8 @@ final class Worker {
   let shared: SharedRun
   /// Fetches the run's `s3://` objects; nil when every input is local.
   let fetcher: ObjectPrefetcher?
+  /// The run's CloudTrail digests: each log file is checked against them as it is read.
+  let digests: DigestCatalog
   private let reader: LineReader
   private let accessLogs: S3AccessShardWriter
   private let cloudTrail: CloudTrailShardWriter
@@ -43,10 +45,11 @@ final class Worker {
 
   init(
     job: IndexJob, index: Int, files: [InputFile], observer: any IndexObserver, shared: SharedRun,
-    fetcher: ObjectPrefetcher? = nil
+    fetcher: ObjectPrefetcher? = nil, digests: DigestCatalog = DigestCatalog()
   ) {
     self.job = job
     self.fetcher = fetcher
+    self.digests = digests
     self.files = files
     self.observer = observer
     self.shared = shared
@@ -180,7 +183,10 @@ final class Worker {
         },
         onWhole: { content in
           isCloudTrail = true
-          documentSkip = indexCloudTrail(content, path: file.path, pathBytes: path, writeError: &writeError)
+          let validation = digests.validate(path: file.path, content: content)
+          documentSkip = indexCloudTrail(
+            content, path: file.path, pathBytes: path, validation: validation, writeError: &writeError)
+          if documentSkip == nil { noteValidation(validation, path: file.path) }
         },
         onStored: { hasher.update($0) })
     }
@@ -221,9 +227,30 @@ final class Worker {
     observer.progress(progress)
   }
 
+  /// Counts what the digests said of a CloudTrail file; an altered one is a problem of its own.
+  private func noteValidation(_ validation: LogValidation, path: String) {
+    guard validation != .notChecked else { return }
+    var v = summary.cloudTrail.validation ?? IndexSummary.Validation()
+    switch validation {
+    case .verified: v.verified += 1
+    case .noDigest: v.noDigest += 1
+    case .mismatch:
+      v.mismatched += 1
+      let note = IndexSummary.FileNote(
+        path: path, offset: nil,
+        reason: "SHA-256 differs from the digest's: altered since CloudTrail delivered it (its rows are kept, "
+          + "marked 'hash mismatch' in log_validation)")
+      summary.fileProblems.append(note)
+      observer.fileNote(note, skipped: false)
+    case .notChecked: break
+    }
+    summary.cloudTrail.validation = v
+  }
+
   /// Indexes the records of one CloudTrail document; returns why the whole file is not a log.
   private func indexCloudTrail(
-    _ content: UnsafeRawBufferPointer, path: String, pathBytes: UnsafeRawBufferPointer, writeError: inout Error?
+    _ content: UnsafeRawBufferPointer, path: String, pathBytes: UnsafeRawBufferPointer, validation: LogValidation,
+    writeError: inout Error?
   ) -> String? {
     let document = CloudTrailDocument(content)
     let scanner = document.scanner
@@ -258,6 +285,7 @@ final class Worker {
           if !envelope.isMissing {
             CloudTrailRecordReader.applyEnvelope(envelope, scanner: scanner, to: &trailRecord)
           }
+          trailRecord.validation = validation
         } catch {
           rejected += 1
           rejectRecord(Int64(error.offset), "malformed_json", "malformed JSON (\(error.reason))", recordBytes)

@@ -194,6 +194,11 @@ struct CloudTrailBatch: ShardBatch {
       putNull(.revokedPrincipal)
       put(.revokeBefore, nil as Int64?)
     }
+    if var text = r.validation.text {
+      text.withUTF8 { columns.appendText(columns.slot(Column.logValidation.rawValue), UnsafeRawBufferPointer($0)) }
+    } else {
+      putNull(.logValidation)
+    }
   }
 
   private static let presignText: [Column] = [
@@ -241,5 +246,5 @@ enum CloudTrailColumn: Int {
   case issuedAccessKeyID, issuedExpiration, issuedSessionTokenSHA256, roleARN, roleSessionName
   case assumedRoleARN, instanceID, targetInstanceIDs
   case requestParameters, responseElements, additionalEventData, resources
-  case sourceFile, sourceOffset, envelopeFields, revokedPrincipal, revokeBefore
+  case sourceFile, sourceOffset, envelopeFields, revokedPrincipal, revokeBefore, logValidation
 }

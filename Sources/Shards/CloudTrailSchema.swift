@@ -32,7 +32,7 @@ public enum CloudTrailSchema {
       s("role_session_name"), s("assumed_role_arn"), s("instance_id"), s("target_instance_ids"),
       s("request_parameters"), s("response_elements"), s("additional_event_data"), s("resources"),
       ("source_file", .byteArray, .string, false), ("source_offset", .int64, .none, false),
-      s("envelope_fields"), s("revoked_principal"), ts("revoke_before"),
+      s("envelope_fields"), s("revoked_principal"), ts("revoke_before"), s("log_validation"),
     ]
   }()
 

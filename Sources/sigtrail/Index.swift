@@ -294,6 +294,12 @@ struct Index: ParsableCommand {
         "published: \(p.parts) parts (\(String(format: "%.2f", Double(p.bytes) / 1_048_576)) MB) and \(p.segments) "
           + "manifest segments uploaded, \(p.removed) replaced parts removed\(pulled)")
     }
+    if let v = s.cloudTrail.validation {
+      lines.append(
+        "cloudtrail validation: \(v.verified) files hash verified, \(v.mismatched) hash mismatch, \(v.missing) missing, "
+          + "\(v.noDigest) not covered by the \(v.digests) digests read; \(v.chainBreaks) digest chain breaks; "
+          + "digest signatures not checked")
+    }
     if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }
     if !s.filesSkipped.isEmpty {
       var reasons: [String: Int] = [:]

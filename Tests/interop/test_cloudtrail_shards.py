@@ -210,3 +210,46 @@ def test_eventbridge_envelope_stands_in_and_no_time_anywhere_is_rejected(tmp_pat
     assert rows == [("GetObject", 1709270580000000, "eu-west-1", "111122223333", "time,region,account")]
     rejects = con.execute(f"SELECT reason FROM '{out}/rejects/*/*.parquet'").fetchall()
     assert rejects == [("no_event_time",)]
+
+
+def test_digests_catch_a_tampered_archive_a_deleted_one_and_a_broken_chain(tmp_path):
+    import gzip
+    import hashlib
+    corpus = tmp_path / "ct"
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_cloudtrail.py"), "--out", str(corpus),
+                    "--records", "900", "--seed", "17"], check=True, capture_output=True)
+    digest_path = next(corpus.rglob("CloudTrail-Digest/**/digest.json.gz"))
+    first = gzip.decompress(digest_path.read_bytes())
+    digest = json.loads(first)
+    keys = [entry["s3Object"] for entry in digest["logFiles"]]
+    assert len(keys) >= 3
+    # A second digest, chained to the first by its hash, as CloudTrail chains them.
+    second_key = digest["digestS3Object"].replace("digest.json.gz", "digest-2.json.gz")
+    second = dict(digest, digestS3Object=second_key, previousDigestS3Object=digest["digestS3Object"],
+                  previousDigestHashValue=hashlib.sha256(first).hexdigest(), logFiles=[])
+    (corpus / second_key).write_bytes(gzip.compress(json.dumps(second).encode()))
+    out = tmp_path / "intact"
+    s = json.loads(sigtrail("index", corpus, "--out", out, "--json", "-q").stdout)
+    v = s["cloudTrail"]["validation"]
+    assert (v["digests"], v["verified"], v["mismatched"], v["missing"], v["chainBreaks"]) == (2, len(keys), 0, 0, 0)
+    # One byte of one archive's content changed (still valid JSON), another archive deleted, and the
+    # first digest rewritten (its successor holds the old hash).
+    tampered = corpus / keys[0]
+    text = gzip.decompress(tampered.read_bytes())
+    i = text.index(b'"eventName":"') + len(b'"eventName":"')
+    tampered.write_bytes(gzip.compress(text[:i] + bytes([text[i] ^ 0x20]) + text[i + 1:]))
+    (corpus / keys[1]).unlink()
+    digest_path.write_bytes(gzip.compress(first + b" "))
+    out = tmp_path / "tampered"
+    s = json.loads(sigtrail("index", corpus, "--out", out, "--json", "-q").stdout)
+    v = s["cloudTrail"]["validation"]
+    assert (v["verified"], v["mismatched"], v["missing"], v["chainBreaks"]) == (len(keys) - 2, 1, 1, 1)
+    problems = {p["path"]: p["reason"] for p in s["fileProblems"]}
+    assert "altered since CloudTrail delivered it" in problems[str(tampered)]
+    assert "missing" in problems[keys[1]]
+    assert "digest chain broken" in problems[str(digest_path)]
+    con = duckdb.connect()
+    states = dict(con.execute(f"SELECT source_file, any_value(log_validation) FROM '{out}/cloudtrail/*/*.parquet' "
+                              "GROUP BY 1").fetchall())
+    assert states[str(tampered)] == "hash mismatch"
+    assert states[str(corpus / keys[2])] == "hash verified (digest signature not checked)"
