@@ -135,8 +135,11 @@ class Scenario:
                    responseElements={"instancesSet": {"items": [{"instanceId": instance}]}})
         self.ct.append((t, rec))
 
-    def presigned_ct(self, t, name, akid, principal, signed, expires, bucket, key, ip, duplicate=False):
+    def presigned_ct(self, t, name, akid, principal, signed, expires, bucket, key, ip, duplicate=False,
+                     request_id=None):
         rec = self.base(t, name, "s3.amazonaws.com", "Data")
+        if request_id:
+            rec["requestID"] = request_id  # S3's own request id, as CloudTrail logs data events
         ident = {"type": "AssumedRole" if akid.startswith("ASIA") else "IAMUser", "arn": principal,
                  "accountId": ACCOUNT, "accessKeyId": akid}
         rec.update(userIdentity=ident, sourceIPAddress=ip, userAgent="python-requests/2.31.0",
@@ -195,8 +198,12 @@ class Scenario:
                                     "198.51.100.66", curl)
         # u2: i-0bbb2 stopped at 02:10, its URL used at 02:20 (a data event, delivered twice).
         self.instance_end(at(2, 10), "StopInstances", inst["b"])
+        # The same request is in the access logs too (same request id): one use, both sources.
+        u2_rid = self.presigned_sal(at(2, 20), k2, session(inst["b"]), at(1, 30), 3600, "data-bkt",
+                                    "exports/customers.csv", "198.51.100.77", "python-requests/2.31.0")
+        self.uses.pop()
         u2_use = self.presigned_ct(at(2, 20), "GetObject", k2, session(inst["b"]), at(1, 30), 3600, "data-bkt",
-                                   "exports/customers.csv", "198.51.100.77", duplicate=True)
+                                   "exports/customers.csv", "198.51.100.77", duplicate=True, request_id=u2_rid)
         # u3: i-0ccc3 runs on; a normal use, then a burst of denied requests after the revocation.
         self.presigned_sal(at(0, 40), k3, session(inst["c"]), at(0, 30), 43200, "data-bkt", "app/config.json",
                            "10.0.5.5", "Boto3/1.34.69")
@@ -242,6 +249,7 @@ class Scenario:
         t["presigned_urls"] = sorted({(u["akid"], u["object"]) for u in planted})
         t["outside"] = sorted(u["id"] for u in self.uses if not inside(u["ip"]))
         t["after_termination"] = sorted([after1, after2, u2_use])
+        t["both_sources"] = {"event_id": u2_use, "request_id": u2_rid, "akid": k2, "object": "data-bkt/exports/customers.csv"}
         t["after_termination_manual"] = {"instance": inst["a"], "at": iso(at(2)), "ids": sorted([after1, after2])}
         t["after_revocation"] = {"succeeded": sorted([after1, after2]), "denied": sorted(burst)}
         t["revocations"] = [{"principal": ROLE, "revoked_at": iso(REVOKED_AT + datetime.timedelta(seconds=12)),

@@ -122,8 +122,20 @@ public struct HuntData: Sendable {
   static let trailColumns = [
     "event_id", "event_time", "source_ip", "identity_arn", "user_agent", "event_name", "bucket", "object_key",
     "error_code", "bytes_out", "bytes_in", "credential_akid", "key_kind", "presign_version", "signed_at",
-    "expires_seconds", "expires_at",
+    "expires_seconds", "expires_at", "request_id",
   ]
+
+  /// Where each table's request id and bucket are (in `accessColumns`, `trailColumns`): an S3
+  /// request logged by both sources has the same pair, and is one use.
+  static let requestKeyColumns: [(id: Int, bucket: Int)] = [(0, 7), (17, 6)]
+
+  /// The pair `requestKeyColumns` names, hashed; 0 when the scan did not read them.
+  static func requestKey(_ b: RowBatch, _ i: Int, _ positions: [Int?], table: Int) -> UInt64 {
+    let k = requestKeyColumns[table]
+    guard let id = positions[k.id], let bucket = positions[k.bucket] else { return 0 }
+    let h = b.hash(i, id)
+    return h == 0 ? 0 : h ^ (b.hash(i, bucket) &* 0x9E37_79B9_7F4A_7C15)
+  }
 
   /// The columns (of either table) behind `HuntResult.useRow` and the URL id.
   static let useRowColumns: Set<String> = [
@@ -167,6 +179,9 @@ public struct HuntData: Sendable {
     _ transform: @escaping @Sendable (PresignedUse) -> T?
   ) throws -> [T] {
     let found = PerWorker<[OrderedUse<T>]>(threads: threads) { [] }
+    // CloudTrail's uses are kept whole until the access logs are read: an S3 request both logged
+    // (same request id and bucket) is one use, CloudTrail's, with both sources named.
+    let trailFound = PerWorker<[(key: UInt64, use: PresignedUse)]>(threads: threads) { [] }
     let seen = SeenUses()
     let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
     let tables: [([String], [String], Predicate, String, @Sendable (RowBatch, Int, [Int?]) -> PresignedUse)] = [
@@ -179,28 +194,60 @@ public struct HuntData: Sendable {
         "event_time", Self.trailUse
       ),
     ]
-    for (table, (files, all, predicate, time, use)) in tables.enumerated() where !files.isEmpty {
-      // The id and time are always read: they order and de-duplicate the uses.
-      let columns = all.enumerated().filter { k, name in k < 2 || only?.contains(name) ?? true }.map(\.element)
+    var trailKeys = Set<UInt64>()
+    var trailUses: [(key: UInt64, use: PresignedUse)] = []
+    let merged = PerWorker<Set<UInt64>>(threads: threads) { [] }
+    for table in [1, 0] where !tables[table].0.isEmpty {
+      let (files, all, predicate, time, use) = tables[table]
+      // The id and time are always read: they order and de-duplicate the uses; the request id
+      // and bucket too, to tell one request logged by both sources.
+      let always = Set([Self.requestKeyColumns[table].id, Self.requestKeyColumns[table].bucket])
+      let columns = all.enumerated().filter { k, name in k < 2 || always.contains(k) || only?.contains(name) ?? true }
+        .map(\.element)
       let positions = all.map { columns.firstIndex(of: $0) }
       let akid = columns.firstIndex(of: "credential_akid")
+      let knownTrail = trailKeys
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
           let wanted = keep.map { k in (0..<batch.count).filter { k(UseProbe(batch: batch, row: $0, akid: akid)) } }
           if wanted?.isEmpty == true { return }
           let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table), among: wanted)
           guard !fresh.isEmpty else { return }
+          if table == 1 {
+            trailFound.update(batch.worker) { out in
+              for i in fresh { out.append((Self.requestKey(batch, i, positions, table: 1), use(batch, i, positions))) }
+            }
+            return
+          }
+          var also: [UInt64] = []
           found.update(batch.worker) { out in
             for i in fresh {
+              let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions, table: 0)
+              if key != 0 && knownTrail.contains(key) {
+                also.append(key)
+                continue
+              }
               let u = use(batch, i, positions)
               if let v = transform(u) {
-                out.append(OrderedUse(time: u.time, cloudTrail: table == 1, id: u.id, value: v))
+                out.append(OrderedUse(time: u.time, cloudTrail: false, id: u.id, value: v))
               }
             }
           }
+          if !also.isEmpty { merged.update(batch.worker) { $0.formUnion(also) } }
         })
+      if table == 1 {
+        trailUses = trailFound.joined()
+        trailKeys = Set(trailUses.lazy.map(\.key).filter { $0 != 0 })
+      }
     }
+    let both = merged.all.reduce(into: Set<UInt64>()) { $0.formUnion($1) }
     var keyed = found.joined()
+    for var entry in trailUses {
+      if both.contains(entry.key) { entry.use.source = "cloudtrail s3_access" }
+      if let v = transform(entry.use) {
+        keyed.append(OrderedUse(time: entry.use.time, cloudTrail: true, id: entry.use.id, value: v))
+      }
+    }
     // "cloudtrail" sorts before "s3_access", as the source column reads.
     keyed.sort { a, b in
       if a.time != b.time { return a.time < b.time }
@@ -220,16 +267,33 @@ public struct HuntData: Sendable {
       (accessLogFiles, Self.accessColumns, accessFilter, "request_time", false),
       (cloudTrailFiles, Self.trailColumns, trailFilter, "event_time", true),
     ]
-    for (table, (files, columns, filter, time, cloudTrail)) in tables.enumerated() where !files.isEmpty {
+    // CloudTrail first: an access-log row of a request it logged too is not a second use.
+    var trailKeys = Set<UInt64>()
+    for table in [1, 0] where !tables[table].0.isEmpty {
+      let (files, columns, filter, time, cloudTrail) = tables[table]
       let predicate = Predicate.all([.not(.isNull("presign_version")), filter])
+      let positions = columns.indices.map { Optional($0) }
+      let keys = PerWorker<[UInt64]>(threads: threads) { [] }
+      let knownTrail = trailKeys
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
           let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table))
           guard !fresh.isEmpty else { return }
+          var found: [UInt64] = []
           partial.update(batch.worker) { summary in
-            for i in fresh { summary.add(batch, i, cloudTrail: cloudTrail) }
+            for i in fresh {
+              if cloudTrail {
+                summary.add(batch, i, cloudTrail: true)
+                found.append(Self.requestKey(batch, i, positions, table: 1))
+              } else {
+                let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions, table: 0)
+                summary.add(batch, i, cloudTrail: false, counted: key == 0 || !knownTrail.contains(key))
+              }
+            }
           }
+          if cloudTrail { keys.update(batch.worker) { $0 += found } }
         })
+      if cloudTrail { trailKeys = Set(keys.joined().filter { $0 != 0 }) }
     }
     var summaries = partial.all
     var merged = summaries.removeFirst()

@@ -95,7 +95,9 @@ struct URLSummary {
   }
 
   /// Adds row `i` of a scan whose columns are `HuntData.accessColumns` (or `trailColumns`).
-  mutating func add(_ b: RowBatch, _ i: Int, cloudTrail: Bool) {
+  /// A row not `counted` is a request the other source already counted: it names its source
+  /// (and gives its signature) without being a second use.
+  mutating func add(_ b: RowBatch, _ i: Int, cloudTrail: Bool, counted: Bool = true) {
     // Column positions in the two scans (see HuntData): id, time, ip, principal, agent,
     // operation, bucket, key, bytes, akid, key kind, signed_at, expires_seconds, expires_at.
     let c =
@@ -112,10 +114,10 @@ struct URLSummary {
       b, i, akid: c.akid, signedAt: c.signed, expires: c.expires, expiresAt: c.expiresAt, bucket: c.bucket, key: c.key,
       encoded: !cloudTrail)
     let time = b.integer(i, c.time) ?? 0
-    let bytes = (b.integer(i, c.bytes) ?? 0) + (cloudTrail ? (b.integer(i, 10) ?? 0) : 0)
+    let bytes = counted ? (b.integer(i, c.bytes) ?? 0) + (cloudTrail ? (b.integer(i, 10) ?? 0) : 0) : 0
     let op = b.hash(i, c.op)
     if let k = index.position(of: hash, orInsert: states.count) {
-      states[k].uses += 1
+      if counted { states[k].uses += 1 }
       if time <= states[k].first {
         // The first use's principal; between uses of the same instant, the least, so that the
         // answer does not depend on which thread read which use.
@@ -145,7 +147,8 @@ struct URLSummary {
     let key = b.value(i, c.key).text
     states.append(
       State(
-        hash: hash, uses: 1, first: time, last: time, akid: b.value(i, c.akid), keyKind: b.value(i, c.kind),
+        hash: hash, uses: counted ? 1 : 0, first: time, last: time, akid: b.value(i, c.akid),
+        keyKind: b.value(i, c.kind),
         principal: b.value(i, c.principal), signedAt: b.value(i, c.signed), expiresAt: b.value(i, c.expiresAt),
         object: bucket + "/" + (cloudTrail ? key : HuntData.percentDecoded(key)),
         signature: cloudTrail ? "" : b.value(i, 18).text, signatureTime: cloudTrail ? .max : time,

@@ -47,9 +47,9 @@ def test_presigned_lists_every_planted_url_with_its_usage(planted):
     assert (row["first_use"], row["last_use"]) == (u1["first"], u1["last"])
     assert row["principal"].endswith("/i-0aaa1aaaa1aaaa1a1") and row["expires_at"] == "2024-03-08T01:00:00Z"
     assert len(row["signature_sha256"]) == 64
-    # The CloudTrail event delivered twice is one use.
+    # The CloudTrail event delivered twice, and logged in the access logs too, is one use.
     u2 = next(r for r in rows if r["objects"] == "data-bkt/exports/customers.csv")
-    assert u2["uses"] == 1 and u2["sources"] == "cloudtrail"
+    assert u2["uses"] == 1 and u2["sources"] == "cloudtrail s3_access"
 
 
 def test_outside_the_allowed_networks(planted):
@@ -106,6 +106,18 @@ def test_revocations_are_found_unaided_and_split(planted):
     typed = con.execute(f"SELECT revoked_principal, revoke_before FROM '{planted['out']}/cloudtrail/*/*.parquet' "
                         "WHERE revoke_before IS NOT NULL").fetchall()
     assert [(p, b.strftime("%Y-%m-%dT%H:%M:%SZ")) for p, b in typed] == [(t["role"], t["revoked_at"])]
+
+
+def test_a_request_in_both_sources_is_one_use_naming_both(planted):
+    both = planted["truth"]["both_sources"]
+    rows, _ = hunt("after-termination", planted["out"])
+    mine = [r for r in rows if r["id"] in (both["event_id"], both["request_id"])]
+    assert [(r["id"], r["source"]) for r in mine] == [(both["event_id"], "cloudtrail s3_access")]
+    outside, _ = hunt("outside", planted["out"], *sum((["--allow", a] for a in planted["truth"]["allow"]), []))
+    assert both["request_id"] not in ids(outside) and both["event_id"] in ids(outside)
+    urls, _ = hunt("presigned", planted["out"])
+    url = next(r for r in urls if r["signer_akid"] == both["akid"] and r["objects"] == both["object"])
+    assert url["uses"] == 1 and url["sources"] == "cloudtrail s3_access"
 
 
 def test_long_lived(planted):
