@@ -43,6 +43,7 @@ let package = Package(
       dependencies: [
         "S3Store", "CLinux", "LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest", "Parquet",
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
       ]),
     .executableTarget(
       name: "sigtrail",

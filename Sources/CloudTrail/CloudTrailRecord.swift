@@ -123,6 +123,8 @@ public enum LogValidation: UInt8, Sendable {
   case mismatch = 2
   /// Digests were read, none names the file.
   case noDigest = 3
+  /// As `verified`, and the digest's own RSA signature checked against CloudTrail's public key.
+  case signed = 4
 
   /// The column text; nil for `notChecked`.
   public var text: String? {
@@ -131,6 +133,7 @@ public enum LogValidation: UInt8, Sendable {
     case .verified: return "hash verified (digest signature not checked)"
     case .mismatch: return "hash mismatch"
     case .noDigest: return "no digest"
+    case .signed: return "hash and digest signature verified"
     }
   }
 }

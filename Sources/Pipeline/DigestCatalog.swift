@@ -1,7 +1,10 @@
 import CloudTrail
 import Crypto
+import FoundationEssentials
 import LogBytes
 import LogInput
+import S3Store
+import _CryptoExtras
 
 #if canImport(Glibc)
   import Glibc
@@ -12,8 +15,9 @@ import LogInput
 /// digest names is checked against its `hashValue` (SHA-256 of the uncompressed content) while it
 /// is indexed, and digests are chained through `previousDigestHashValue` (SHA-256 of the previous
 /// digest's uncompressed content). Files are matched by their key from `AWSLogs/` on, so a local
-/// copy of a bucket validates like the bucket. Digest signatures (S3 object metadata) are not
-/// checked.
+/// copy of a bucket validates like the bucket. A digest's own RSA signature lives in its S3
+/// object's metadata: it is verified when the digest was read from `s3://` and the public keys
+/// (`aws cloudtrail list-public-keys`) are given, and said to be unchecked otherwise.
 struct DigestCatalog: Sendable {
   struct Digest: Sendable {
     var path: String
@@ -22,6 +26,15 @@ struct DigestCatalog: Sendable {
     var sha256: String
     var previousKey: String?
     var previousHash: String?
+    var previousSignature: String?
+    var signature: String?
+    var signatureState: SignatureState
+  }
+
+  enum SignatureState: Sendable {
+    case verified
+    case invalid(String)
+    case notChecked(String)
   }
 
   var digests: [Digest] = []
@@ -40,13 +53,17 @@ struct DigestCatalog: Sendable {
 
   static func isDigest(_ path: String) -> Bool { path.contains("/CloudTrail-Digest/") }
 
-  /// Reads every digest among `files` (`open` gives an S3 object's buffer; local files are opened
-  /// by path).
-  static func load(_ files: [InputFile], reader: LineReader, open: (InputFile) -> Int32?) -> DigestCatalog {
+  /// Reads every digest among `files` (`open` gives an S3 object's buffer and metadata; local
+  /// files are opened by path), checking signatures with `publicKeys` (fingerprint → DER).
+  static func load(
+    _ files: [InputFile], reader: LineReader, publicKeys: [String: [UInt8]]?,
+    open: (InputFile) -> (fd: Int32, metadata: [String: String])?
+  ) -> DigestCatalog {
     var catalog = DigestCatalog()
     for file in files where isDigest(file.path) {
       guard let key = key(file.path) else { continue }
-      let fd = open(file)
+      let opened = open(file)
+      let fd = opened?.fd
       defer { if let fd { close(fd) } }
       var content: [UInt8] = []
       let result = reader.read(
@@ -61,18 +78,98 @@ struct DigestCatalog: Sendable {
         continue
       }
       let sha = hex(SHA256.hash(data: content))
+      let signature = opened?.metadata["signature"]
+      let state: SignatureState
+      if let signature, let publicKeys {
+        state = verify(parsed, digestSHA256: sha, signature: signature, keys: publicKeys)
+      } else if signature == nil {
+        state = .notChecked(
+          S3URL.isS3(file.path) ? "the object has no signature metadata" : "a local copy has no S3 metadata")
+      } else {
+        state = .notChecked("no --cloudtrail-public-keys given")
+      }
       catalog.digests.append(
         Digest(
-          path: file.path, key: key, sha256: sha, previousKey: parsed.previousKey, previousHash: parsed.previousHash))
+          path: file.path, key: key, sha256: sha, previousKey: parsed.previousKey, previousHash: parsed.previousHash,
+          previousSignature: parsed.previousSignature, signature: signature, signatureState: state))
+      if case .invalid(let reason) = state {
+        catalog.problems.append(InputProblem(path: file.path, reason: "digest signature invalid: \(reason)"))
+      }
       for (logKey, hash) in parsed.logFiles { catalog.expected[logKey] = (hash.lowercased(), key) }
     }
+    catalog.signedDigests = Set(
+      catalog.digests.compactMap { d in
+        if case .verified = d.signatureState { return d.key }
+        return nil
+      })
     return catalog
   }
 
   struct Parsed {
     var previousKey: String?
     var previousHash: String?
+    var previousSignature: String?
+    var endTime = ""
+    var bucket = ""
+    var object = ""
+    var fingerprint = ""
     var logFiles: [(String, String)] = []
+  }
+
+  /// RSA PKCS#1 v1.5 with SHA-256 over the string AWS signs: the digest's end time, its
+  /// `bucket/key`, the SHA-256 of its uncompressed content and the previous digest's signature
+  /// (`null` for the first), one per line.
+  static func verify(_ p: Parsed, digestSHA256: String, signature: String, keys: [String: [UInt8]])
+    -> SignatureState
+  {
+    guard let der = keys[p.fingerprint] else {
+      return .invalid("no public key with fingerprint \(p.fingerprint) in --cloudtrail-public-keys")
+    }
+    guard let bytes = Self.bytes(hex: signature) else { return .invalid("signature metadata is not hex") }
+    let toSign = "\(p.endTime)\n\(p.bucket)/\(p.object)\n\(digestSHA256)\n\(p.previousSignature ?? "null")"
+    do {
+      let key = try _RSA.Signing.PublicKey(unsafeDERRepresentation: der)
+      let valid = key.isValidSignature(
+        _RSA.Signing.RSASignature(rawRepresentation: bytes), for: Array(toSign.utf8), padding: .insecurePKCS1v1_5)
+      return valid ? .verified : .invalid("RSA signature does not match (altered, moved or re-signed)")
+    } catch {
+      return .invalid("public key \(p.fingerprint) unusable: \(error)")
+    }
+  }
+
+  static func bytes(hex: String) -> [UInt8]? {
+    let digits = Array(hex.utf8)
+    guard digits.count % 2 == 0 else { return nil }
+    var out: [UInt8] = []
+    out.reserveCapacity(digits.count / 2)
+    var i = 0
+    while i < digits.count {
+      guard let hi = PercentDecoding.hexValue(digits[i]), let lo = PercentDecoding.hexValue(digits[i + 1]) else {
+        return nil
+      }
+      out.append(hi << 4 | lo)
+      i += 2
+    }
+    return out
+  }
+
+  /// `aws cloudtrail list-public-keys` output: `{"PublicKeyList":[{"Value":<base64 DER>,
+  /// "Fingerprint":<hex>, …}]}`; fingerprint → DER.
+  static func publicKeys(json: [UInt8]) -> [String: [UInt8]]? {
+    json.withUnsafeBytes { b -> [String: [UInt8]]? in
+      let s = JSONScanner(b)
+      guard let (root, _) = try? s.value(at: s.skipWhitespace(0)), root.isObject else { return nil }
+      var keys: [String: [UInt8]] = [:]
+      try? s.forEachElement(of: s.member("PublicKeyList", of: root)) { entry throws(JSONError) in
+        if let fingerprint = JSONStrings.string(s.member("Fingerprint", of: entry), in: b),
+          let value = JSONStrings.string(s.member("Value", of: entry), in: b),
+          let der = Data(base64Encoded: value)
+        {
+          keys[fingerprint.lowercased()] = Array(der)
+        }
+      }
+      return keys
+    }
   }
 
   static func parse(_ content: [UInt8]) -> Parsed? {
@@ -84,6 +181,11 @@ struct DigestCatalog: Sendable {
       var p = Parsed()
       p.previousKey = JSONStrings.string(s.member("previousDigestS3Object", of: root), in: b)
       p.previousHash = JSONStrings.string(s.member("previousDigestHashValue", of: root), in: b)?.lowercased()
+      p.previousSignature = JSONStrings.string(s.member("previousDigestSignature", of: root), in: b)
+      p.endTime = JSONStrings.string(s.member("digestEndTime", of: root), in: b) ?? ""
+      p.bucket = JSONStrings.string(s.member("digestS3Bucket", of: root), in: b) ?? ""
+      p.object = JSONStrings.string(s.member("digestS3Object", of: root), in: b) ?? ""
+      p.fingerprint = JSONStrings.string(s.member("digestPublicKeyFingerprint", of: root), in: b)?.lowercased() ?? ""
       try? s.forEachElement(of: s.member("logFiles", of: root)) { entry throws(JSONError) in
         if let object = JSONStrings.string(s.member("s3Object", of: entry), in: b),
           let hash = JSONStrings.string(s.member("hashValue", of: entry), in: b), let key = key(object)
@@ -99,8 +201,12 @@ struct DigestCatalog: Sendable {
   func validate(path: String, content: UnsafeRawBufferPointer) -> LogValidation {
     guard !isEmpty else { return .notChecked }
     guard let key = Self.key(path), let want = expected[key] else { return .noDigest }
-    return Self.hex(SHA256.hash(data: content)) == want.hash ? .verified : .mismatch
+    guard Self.hex(SHA256.hash(data: content)) == want.hash else { return .mismatch }
+    return signedDigests.contains(want.digest) ? .signed : .verified
   }
+
+  /// Keys of the digests whose signature was verified (computed once, at load).
+  var signedDigests: Set<String> = []
 
   func needsHash(_ path: String) -> Bool {
     guard !isEmpty, let key = Self.key(path) else { return false }
@@ -120,7 +226,11 @@ struct DigestCatalog: Sendable {
         continue
       }
       if let earlier = byKey[key] {
-        if earlier.sha256 != previousHash {
+        if let signature = earlier.signature, let expected = d.previousSignature, signature != expected {
+          out.append(
+            InputProblem(
+              path: earlier.path, reason: "digest chain broken: \(d.key) names another signature for this digest"))
+        } else if earlier.sha256 != previousHash {
           out.append(
             InputProblem(
               path: earlier.path,

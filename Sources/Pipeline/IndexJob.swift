@@ -37,6 +37,8 @@ public struct IndexOptions: Sendable {
   public var s3: S3Settings?
   /// Fetched-but-unread bytes of `s3://` objects, at most (see `ObjectPrefetcher`).
   public var s3BufferBytes: Int64 = 256 << 20
+  /// CloudTrail's public keys (fingerprint → DER), to verify digest signatures.
+  public var cloudTrailPublicKeys: [String: [UInt8]]?
   /// Date prefixes of `s3://` listings outside this window (microseconds) are not listed.
   public var listSinceMicros: Int64?
   public var listUntilMicros: Int64?
@@ -237,7 +239,9 @@ public struct IndexJob: Sendable {
     let digests =
       plan.isEmpty
       ? DigestCatalog()
-      : DigestCatalog.load(found, reader: LineReader(options: options.lineReader)) { file in
+      : DigestCatalog.load(
+        found, reader: LineReader(options: options.lineReader), publicKeys: options.cloudTrailPublicKeys
+      ) { file in
         remote?.openObject(file.path)
       }
     for p in digests.problems {
@@ -276,6 +280,13 @@ public struct IndexJob: Sendable {
     if !digests.isEmpty {
       var v = summary.cloudTrail.validation ?? IndexSummary.Validation()
       v.digests = digests.digests.count
+      for d in digests.digests {
+        switch d.signatureState {
+        case .verified: v.signaturesVerified += 1
+        case .invalid: v.signaturesInvalid += 1
+        case .notChecked: v.signaturesUnchecked += 1
+        }
+      }
       for p in digests.chainAndMissing(found: Set(found.map(\.path))) {
         if p.reason.hasSuffix(": missing") { v.missing += 1 } else { v.chainBreaks += 1 }
         let note = IndexSummary.FileNote(path: p.path, offset: nil, reason: p.reason)
@@ -306,6 +317,9 @@ public struct IndexJob: Sendable {
     }
     return lost
   }
+
+  /// CloudTrail's public keys from `aws cloudtrail list-public-keys` output (fingerprint → DER).
+  public static func publicKeys(json: [UInt8]) -> [String: [UInt8]]? { DigestCatalog.publicKeys(json: json) }
 
   /// The slice a path belongs to: FNV-1a of its bytes, so every worker of a fleet agrees
   /// without talking to the others, whatever machine it runs on.

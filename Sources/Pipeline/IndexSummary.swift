@@ -42,7 +42,10 @@ public struct IndexSummary: Sendable, Codable {
     public var missing = 0
     /// Digests whose successor expects another hash, or whose predecessor is not among the inputs.
     public var chainBreaks = 0
-    public var signaturesChecked = false
+    /// Digests whose RSA signature was verified, was wrong, or could not be checked.
+    public var signaturesVerified = 0
+    public var signaturesInvalid = 0
+    public var signaturesUnchecked = 0
   }
 
   public var filesFound = 0

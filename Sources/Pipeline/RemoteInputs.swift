@@ -57,27 +57,36 @@ struct RemoteInputs {
     return ObjectPrefetcher(client: session.client, order: order, options: fetch)
   }
 
-  /// An object fetched whole into an in-memory file, for reading before the run (digests).
-  func openObject(_ path: String) -> Int32? {
+  /// An object fetched whole into an in-memory file, for reading before the run (digests), and
+  /// its user metadata (`x-amz-meta-*`, names without the prefix: a digest's signature).
+  func openObject(_ path: String) -> (fd: Int32, metadata: [String: String])? {
     guard let object = objects[path] else { return nil }
     let fd = sigtrail_memfd("sigtrail-digest")
     guard fd >= 0 else { return nil }
     let client = session.client
-    let ok = Blocking.run {
+    let result = Blocking.run { () -> [String: String]? in
+      var metadata: [String: String] = [:]
       do {
-        try await client.read(object) { offset, buffer in
-          _ = buffer.withUnsafeReadableBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        }
-        return true
+        try await client.read(
+          object,
+          onHeaders: { headers in
+            for (name, value) in headers where name.lowercased().hasPrefix("x-amz-meta-") {
+              metadata[String(name.lowercased().dropFirst(11))] = value
+            }
+          },
+          write: { offset, buffer in
+            _ = buffer.withUnsafeReadableBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+          })
+        return metadata
       } catch {
-        return false
+        return nil
       }
     }
-    if !ok {
+    guard let metadata = result else {
       close(fd)
       return nil
     }
-    return fd
+    return (fd, metadata)
   }
 
   static func environment() -> [String: String] {

@@ -232,7 +232,7 @@ final class Worker {
     guard validation != .notChecked else { return }
     var v = summary.cloudTrail.validation ?? IndexSummary.Validation()
     switch validation {
-    case .verified: v.verified += 1
+    case .verified, .signed: v.verified += 1
     case .noDigest: v.noDigest += 1
     case .mismatch:
       v.mismatched += 1

@@ -195,7 +195,8 @@ public final class S3Client: Sendable {
   /// request carries `If-Match` with the listed ETag, so an object rewritten meanwhile fails
   /// with `.changed` instead of mixing two versions.
   public func read(
-    _ object: S3Object, range: Range<Int64>? = nil, write: (Int64, ByteBuffer) throws -> Void
+    _ object: S3Object, range: Range<Int64>? = nil, onHeaders: ([(String, String)]) -> Void = { _ in },
+    write: (Int64, ByteBuffer) throws -> Void
   ) async throws {
     let whole = range ?? 0..<object.size
     var next = whole.lowerBound
@@ -215,6 +216,7 @@ public final class S3Client: Sendable {
           "GET", address, headers: signed,
           accept: { status, replyHeaders in
             guard status == 200 || status == 206 else { return false }
+            onHeaders(replyHeaders)
             if !wantsRange && status == 200 {
               // A GET without a range must deliver the object listed, and nothing else.
               let length = replyHeaders.first { $0.0.lowercased() == "content-length" }.flatMap { Int64($0.1) }

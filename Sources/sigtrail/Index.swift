@@ -46,6 +46,12 @@ struct Index: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "The JSON `aws cloudtrail list-public-keys` prints: verify the RSA signatures of CloudTrail digests read from s3:// (kept in their object metadata).",
+      valueName: "file"))
+  var cloudtrailPublicKeys: String?
+
+  @Option(
+    help: ArgumentHelp(
       "For s3:// inputs: do not list YYYY/, YYYY/MM/ or YYYY/MM/DD/ prefixes wholly before this time (a day of margin is kept; rows are not filtered).",
       valueName: "time"),
     transform: OptionValue.time)
@@ -197,6 +203,15 @@ struct Index: ParsableCommand {
     options.lineReader.maxWholeBytes = maxJsonMib << 20
     options.s3 = s3.settings
     options.s3BufferBytes = Int64(s3.s3BufferMib) << 20
+    if let path = cloudtrailPublicKeys {
+      guard let data = FileManager.default.contents(atPath: path),
+        let keys = IndexJob.publicKeys(json: Array(data)), !keys.isEmpty
+      else {
+        Self.printError("sigtrail: \(path): not the output of `aws cloudtrail list-public-keys` (no PublicKeyList)")
+        throw ExitCode(64)
+      }
+      options.cloudTrailPublicKeys = keys
+    }
     options.listSinceMicros = since
     options.listUntilMicros = until
     let observer = ConsoleObserver(
@@ -298,7 +313,8 @@ struct Index: ParsableCommand {
       lines.append(
         "cloudtrail validation: \(v.verified) files hash verified, \(v.mismatched) hash mismatch, \(v.missing) missing, "
           + "\(v.noDigest) not covered by the \(v.digests) digests read; \(v.chainBreaks) digest chain breaks; "
-          + "digest signatures not checked")
+          + "digest signatures: \(v.signaturesVerified) verified, \(v.signaturesInvalid) invalid, "
+          + "\(v.signaturesUnchecked) not checked")
     }
     if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }
     if !s.filesSkipped.isEmpty {

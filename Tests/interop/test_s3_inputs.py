@@ -320,3 +320,70 @@ def test_since_until_prune_date_prefixes_and_simple_form_keys(servers, bucket, t
     days = con.execute(f"SELECT DISTINCT substr(source_file, 23, 10) FROM '{tmp_path}/sf/s3_access/*/*.parquet' "
                        "ORDER BY 1").fetchall()
     assert [d[0] for d in days] == ["2026-11-11", "2026-11-12"]
+
+
+def test_digest_signatures_are_verified_from_object_metadata(servers, tmp_path):
+    """Digests signed the way CloudTrail signs them (an RSA key made here), their signatures in the
+    objects' metadata; checked with the public keys as `aws cloudtrail list-public-keys` prints them."""
+    import base64
+    import gzip
+    import hashlib
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    moto, proxy = servers
+    moto.client.create_bucket(Bucket="signed-trail")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    fingerprint = hashlib.md5(der).hexdigest()
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"PublicKeyList": [{"Value": base64.b64encode(der).decode(), "Fingerprint": fingerprint,
+                                                   "ValidityStartTime": "2024-01-01T00:00:00Z"}]}))
+    root = "AWSLogs/111122223333/"
+    logs = []
+    for n in range(2):
+        record = {"eventVersion": "1.09", "eventTime": "2024-03-01T0%d:10:00Z" % n, "eventName": "GetObject",
+                  "eventSource": "s3.amazonaws.com", "eventID": "e%d" % n, "awsRegion": "us-east-1"}
+        content = json.dumps({"Records": [record]}).encode()
+        log_key = root + "CloudTrail/us-east-1/2024/03/01/111122223333_CloudTrail_us-east-1_%d.json.gz" % n
+        moto.client.put_object(Bucket="signed-trail", Key=log_key, Body=gzip.compress(content))
+        logs.append((log_key, hashlib.sha256(content).hexdigest()))
+    previous = None
+    digests = []
+    for n, (log_key, sha) in enumerate(logs):
+        digest_key = root + "CloudTrail-Digest/us-east-1/2024/03/01/111122223333_CloudTrail-Digest_%d.json.gz" % n
+        digest = {"awsAccountId": "111122223333", "digestStartTime": "2024-03-01T0%d:00:00Z" % n,
+                  "digestEndTime": "2024-03-01T0%d:59:59Z" % n, "digestS3Bucket": "signed-trail",
+                  "digestS3Object": digest_key, "digestPublicKeyFingerprint": fingerprint,
+                  "digestSignatureAlgorithm": "SHA256withRSA",
+                  "previousDigestS3Bucket": previous and "signed-trail", "previousDigestS3Object": previous and previous[0],
+                  "previousDigestHashValue": previous and previous[1], "previousDigestHashAlgorithm": "SHA-256",
+                  "previousDigestSignature": previous and previous[2],
+                  "logFiles": [{"s3Bucket": "signed-trail", "s3Object": log_key, "hashValue": sha,
+                                "hashAlgorithm": "SHA-256"}]}
+        content = json.dumps(digest).encode()
+        to_sign = "%s\n%s/%s\n%s\n%s" % (digest["digestEndTime"], "signed-trail", digest_key,
+                                         hashlib.sha256(content).hexdigest(), previous[2] if previous else "null")
+        signature = key.sign(to_sign.encode(), padding.PKCS1v15(), hashes.SHA256()).hex()
+        moto.client.put_object(Bucket="signed-trail", Key=digest_key, Body=gzip.compress(content),
+                               Metadata={"signature": signature, "signature-algorithm": "SHA256withRSA"})
+        digests.append((digest_key, content, signature))
+        previous = (digest_key, hashlib.sha256(content).hexdigest(), signature)
+    env = s3_server.sigtrail_env(proxy)
+    s = summary(run(["index", "s3://signed-trail/AWSLogs/", "--out", tmp_path / "ok", "--json", "-q",
+                     "--cloudtrail-public-keys", keys], env=env))
+    v = s["cloudTrail"]["validation"]
+    assert (v["signaturesVerified"], v["signaturesInvalid"], v["verified"], v["chainBreaks"]) == (2, 0, 2, 0)
+    con = duckdb.connect()
+    assert con.execute(f"SELECT DISTINCT log_validation FROM '{tmp_path}/ok/cloudtrail/*/*.parquet'").fetchall() == \
+        [("hash and digest signature verified",)]
+    # Without the keys the signatures are said unchecked; a re-signed digest is refused.
+    s = summary(run(["index", "s3://signed-trail/AWSLogs/", "--out", tmp_path / "nokeys", "--json", "-q"], env=env))
+    assert s["cloudTrail"]["validation"]["signaturesUnchecked"] == 2
+    forged = key.sign(b"something else", padding.PKCS1v15(), hashes.SHA256()).hex()
+    moto.client.put_object(Bucket="signed-trail", Key=digests[1][0], Body=gzip.compress(digests[1][1]),
+                           Metadata={"signature": forged, "signature-algorithm": "SHA256withRSA"})
+    s = summary(run(["index", "s3://signed-trail/AWSLogs/", "--out", tmp_path / "forged", "--json", "-q",
+                     "--cloudtrail-public-keys", keys], env=env))
+    v = s["cloudTrail"]["validation"]
+    assert (v["signaturesVerified"], v["signaturesInvalid"]) == (1, 1)
+    assert any("digest signature invalid" in p["reason"] for p in s["fileProblems"])
