@@ -15,4 +15,11 @@ public enum Hex {
       out.append(contentsOf: UnsafeBufferPointer(o))
     }
   }
+
+  /// Lower-case hex text of `bytes` (a digest, a signature).
+  public static func string(_ bytes: some Sequence<UInt8>) -> String {
+    var out: [UInt8] = []
+    Array(bytes).withUnsafeBytes { append($0, to: &out) }
+    return String(decoding: out, as: UTF8.self)
+  }
 }

@@ -77,7 +77,7 @@ struct DigestCatalog: Sendable {
         catalog.problems.append(InputProblem(path: file.path, reason: "digest file is not a CloudTrail digest"))
         continue
       }
-      let sha = hex(SHA256.hash(data: content))
+      let sha = Hex.string(SHA256.hash(data: content))
       let signature = opened?.metadata["signature"]
       let state: SignatureState
       if let signature, let publicKeys {
@@ -201,7 +201,7 @@ struct DigestCatalog: Sendable {
   func validate(path: String, content: UnsafeRawBufferPointer) -> LogValidation {
     guard !isEmpty else { return .notChecked }
     guard let key = Self.key(path), let want = expected[key] else { return .noDigest }
-    guard Self.hex(SHA256.hash(data: content)) == want.hash else { return .mismatch }
+    guard Hex.string(SHA256.hash(data: content)) == want.hash else { return .mismatch }
     return signedDigests.contains(want.digest) ? .signed : .verified
   }
 
@@ -242,11 +242,5 @@ struct DigestCatalog: Sendable {
       }
     }
     return out
-  }
-
-  static func hex(_ digest: some Sequence<UInt8>) -> String {
-    var out: [UInt8] = []
-    Array(digest).withUnsafeBytes { Hex.append($0, to: &out) }
-    return String(decoding: out, as: UTF8.self)
   }
 }

@@ -1,3 +1,4 @@
+import LogBytes
 import Manifest
 import S3Store
 
@@ -126,18 +127,12 @@ public struct S3Output: Sendable {
   }
 
   func readAll(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw S3Error.config("cannot open \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = read(fd, &chunk, chunk.count)
-      if n <= 0 { break }
-      bytes += chunk[0..<n]
+    guard let bytes = FileBytes.read(path) else {
+      throw S3Error.config("cannot read \(path): \(String(cString: strerror(errno)))")
     }
     return bytes
   }
+
 }
 
 /// `mkdir -p`.

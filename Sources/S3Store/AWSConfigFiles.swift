@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import LogBytes
 
 /// The shared `~/.aws/config` and `~/.aws/credentials` files, as the AWS CLI reads them:
 /// `[profile NAME]` sections in config (`[default]` for the default), `[NAME]` in credentials,
@@ -60,17 +58,7 @@ public struct AWSConfigFiles: Sendable {
   }
 
   static func readText(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = read(fd, &chunk, chunk.count)
-      if n <= 0 { break }
-      bytes += chunk[0..<n]
-      if bytes.count > 16 << 20 { return nil }
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    FileBytes.read(path, limit: 16 << 20).map { String(decoding: $0, as: UTF8.self) }
   }
+
 }

@@ -144,7 +144,7 @@ public struct CredentialChain: Sendable {
     let request = SigV4Signer.Request(
       method: "POST", host: endpoint.hostHeader, path: "/",
       headers: [("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
-      payloadHash: SigV4Signer.hex(SHA256Digest.of(body)))
+      payloadHash: Hex.string(SHA256.hash(data: body)))
     let headers = signer.sign(request, now: now)
     let reply = try await transport.send("POST", endpoint.base + "/", headers: headers, body: body)
     return try Self.stsCredentials(reply, action: "AssumeRole \(role) (profile \(profile))", source: "role \(role)")
@@ -301,8 +301,4 @@ extension String {
     while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
     return s
   }
-}
-
-enum SHA256Digest {
-  static func of(_ bytes: [UInt8]) -> [UInt8] { Array(Crypto.SHA256.hash(data: bytes)) }
 }

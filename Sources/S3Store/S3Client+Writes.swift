@@ -1,4 +1,5 @@
 import Crypto
+import LogBytes
 import NIOCore
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ extension S3Client {
     body: [UInt8] = []
   ) async throws -> HTTPReply {
     let url = "s3://\(bucket)/\(key)"
-    let hash = SigV4Signer.hex(SHA256.hash(data: body))
+    let hash = Hex.string(SHA256.hash(data: body))
     return try await withRetries(url: url) { _ in
       let (address, signed, region) = try await prepare(
         method, bucket: bucket, key: key, query: query, headers: headers, payloadHash: hash)

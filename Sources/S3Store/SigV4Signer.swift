@@ -55,7 +55,8 @@ public struct SigV4Signer: Sendable {
     let (canonical, signedHeaders) = canonicalRequest(request, headers: headers)
     let scope = "\(amzDate.prefix(8))/\(region)/\(service)/aws4_request"
     let stringToSign = Self.stringToSign(canonical, amzDate: amzDate, scope: scope)
-    let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(amzDate)))
+    let signature = Hex.string(
+      HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(amzDate)))
     headers.append(
       (
         "Authorization",
@@ -80,7 +81,7 @@ public struct SigV4Signer: Sendable {
   }
 
   static func stringToSign(_ canonical: String, amzDate: String, scope: String) -> String {
-    "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(hex(SHA256.hash(data: Array(canonical.utf8))))"
+    "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Hex.string(SHA256.hash(data: Array(canonical.utf8))))"
   }
 
   private func signingKey(_ amzDate: String) -> SymmetricKey {
@@ -111,12 +112,6 @@ public struct SigV4Signer: Sendable {
     let (y, m, d) = TimeParser.civilFromDays(days)
     func two(_ v: some BinaryInteger) -> String { v < 10 ? "0\(v)" : "\(v)" }
     return "\(y)\(two(m))\(two(d))T\(two(secs / 3600))\(two(secs / 60 % 60))\(two(secs % 60))Z"
-  }
-
-  static func hex(_ bytes: some Sequence<UInt8>) -> String {
-    var out: [UInt8] = []
-    Array(bytes).withUnsafeBytes { Hex.append($0, to: &out) }
-    return String(decoding: out, as: UTF8.self)
   }
 }
 
