@@ -158,15 +158,15 @@ class Scenario:
                               object="%s/%s" % (bucket, key), method=method, status=200))
         return rec["eventID"]
 
-    def put_policy(self, t, role_name, policy_name, document, error=None):
-        """A PutRolePolicy by the ops user, its document URL-encoded as IAM events log it."""
-        rec = self.base(t, "PutRolePolicy", "iam.amazonaws.com")
-        text = json.dumps(document, separators=(",", ":"))
+    def put_policy(self, t, role_name, policy_name, document, error=None, name="PutRolePolicy", parameters=None):
+        """An IAM policy event by the ops user, its document URL-encoded as IAM events log it."""
+        rec = self.base(t, name, "iam.amazonaws.com")
+        text = json.dumps(document, separators=(",", ":")) if document else None
         rec.update(userIdentity={"type": "IAMUser", "arn": "arn:aws:iam::%s:user/ops" % ACCOUNT,
                                  "accountId": ACCOUNT, "accessKeyId": self.key("AKIA"), "userName": "ops"},
                    sourceIPAddress="203.0.113.5", userAgent="AWS Internal", responseElements=None,
-                   requestParameters={"roleName": role_name, "policyName": policy_name,
-                                      "policyDocument": urllib.parse.quote(text, safe="")})
+                   requestParameters=parameters or {"roleName": role_name, "policyName": policy_name,
+                                                    "policyDocument": urllib.parse.quote(text, safe="")})
         if error:
             rec.update(errorCode=error, errorMessage="User: ops is not authorized to perform: iam:PutRolePolicy")
         self.ct.append((t, rec))
@@ -242,6 +242,15 @@ class Scenario:
         self.put_policy(at(1), "web-server", "read-config", {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data-bkt/app/*"}]})
         self.put_policy(at(4, 30), "batch", "AWSRevokeOlderSessions", revoke, error="AccessDenied")
+        # A managed policy denying on aws:TokenIssueTime, created, then attached to another role: a
+        # revocation from the moment both are in place.
+        managed = json.loads(json.dumps(revoke))
+        managed["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"] = "2024-03-01T04:00:00Z"
+        policy_arn = "arn:aws:iam::%s:policy/revoke-batch" % ACCOUNT
+        self.put_policy(at(3, 50), None, None, None, name="CreatePolicy", parameters={
+            "policyName": "revoke-batch", "policyDocument": json.dumps(managed)})
+        self.put_policy(at(4, 1), None, None, None, name="AttachRolePolicy", parameters={
+            "roleName": "batch", "policyArn": policy_arn})
 
         allowed = [ipaddress.ip_network(a) for a in ALLOW]
         inside = lambda ip: any(ipaddress.ip_address(ip) in n for n in allowed)
@@ -253,7 +262,9 @@ class Scenario:
         t["after_termination_manual"] = {"instance": inst["a"], "at": iso(at(2)), "ids": sorted([after1, after2])}
         t["after_revocation"] = {"succeeded": sorted([after1, after2]), "denied": sorted(burst)}
         t["revocations"] = [{"principal": ROLE, "revoked_at": iso(REVOKED_AT + datetime.timedelta(seconds=12)),
-                             "revoke_before": iso(REVOKED_AT), "denied": len(burst), "succeeded": 2}]
+                             "revoke_before": iso(REVOKED_AT), "denied": len(burst), "succeeded": 2},
+                            {"principal": "arn:aws:iam::%s:role/batch" % ACCOUNT, "revoked_at": iso(at(4, 1)),
+                             "revoke_before": iso(at(4)), "denied": 0, "succeeded": 0}]
         t["long_lived"] = {"over": "12h", "urls": sorted([(user_key, "data-bkt/shared/report.zip"),
                                                           (v2, "data-bkt/legacy/archive.tar")])}
         t["writes"] = sorted([put, delete])

@@ -4,29 +4,49 @@ import LogBytes
 /// "Revoke active sessions" writes `AWSRevokeOlderSessions`) that denies requests by sessions
 /// whose `aws:TokenIssueTime` is before a time. The time comes from the policy, not the event.
 public enum RevocationPolicy {
-  /// For a `PutRolePolicy` or `PutUserPolicy` record that succeeded and whose document denies on
-  /// `aws:TokenIssueTime` (`DateLessThan` or `DateLessThanEquals`): the principal revoked
-  /// (`arn:aws:iam::ACCOUNT:role/NAME` or `…:user/NAME`) and the revoke-before time.
-  public static func revocation(_ r: CloudTrailRecord, scanner s: JSONScanner) -> (principal: String, before: Int64)? {
+  /// What a successful IAM policy event says about revocations:
+  /// - `PutRolePolicy` / `PutUserPolicy` whose document denies on `aws:TokenIssueTime`
+  ///   (`DateLessThan` or `DateLessThanEquals`): the role or user revoked, and the time;
+  /// - `CreatePolicy` / `CreatePolicyVersion` with such a document: the managed policy
+  ///   (`arn:aws:iam::ACCOUNT:policy/…`) and the time, which revokes whoever it is attached to;
+  /// - `AttachRolePolicy` / `AttachUserPolicy`: the role or user, without a time (the hunt joins
+  ///   it to the attached policy's).
+  public static func revocation(_ r: CloudTrailRecord, scanner s: JSONScanner) -> (principal: String, before: Int64?)? {
     let b = s.buffer
     guard r.errorCode.isMissing || r.errorCode.kind == .null, r.requestParameters.isObject else { return nil }
-    let kind: String
-    let nameValue: JSONValue
-    if JSONStrings.equals(r.eventName, "PutRolePolicy", in: b) {
-      kind = "role"
-      nameValue = s.member("roleName", of: r.requestParameters)
-    } else if JSONStrings.equals(r.eventName, "PutUserPolicy", in: b) {
-      kind = "user"
-      nameValue = s.member("userName", of: r.requestParameters)
-    } else {
-      return nil
-    }
-    guard let name = JSONStrings.string(nameValue, in: b),
-      let before = revokeBefore(s.member("policyDocument", of: r.requestParameters), scanner: s)
-    else { return nil }
+    let p = r.requestParameters
     let account =
       JSONStrings.string(r.recipientAccountID, in: b) ?? JSONStrings.string(r.identityAccountID, in: b) ?? ""
-    return ("arn:aws:iam::\(account):\(kind)/\(name)", before)
+    func principal() -> String? {
+      if let role = JSONStrings.string(s.member("roleName", of: p), in: b) {
+        return "arn:aws:iam::\(account):role/\(role)"
+      }
+      if let user = JSONStrings.string(s.member("userName", of: p), in: b) {
+        return "arn:aws:iam::\(account):user/\(user)"
+      }
+      return nil
+    }
+    let name = r.eventName
+    if JSONStrings.equals(name, "PutRolePolicy", in: b) || JSONStrings.equals(name, "PutUserPolicy", in: b) {
+      guard let who = principal(), let before = revokeBefore(s.member("policyDocument", of: p), scanner: s) else {
+        return nil
+      }
+      return (who, before)
+    }
+    if JSONStrings.equals(name, "CreatePolicy", in: b) || JSONStrings.equals(name, "CreatePolicyVersion", in: b) {
+      guard let before = revokeBefore(s.member("policyDocument", of: p), scanner: s) else { return nil }
+      let created = s.member("arn", of: s.member("policy", of: r.responseElements))
+      if let arn = JSONStrings.string(s.member("policyArn", of: p), in: b) ?? JSONStrings.string(created, in: b) {
+        return (arn, before)
+      }
+      guard let policy = JSONStrings.string(s.member("policyName", of: p), in: b) else { return nil }
+      let path = JSONStrings.string(s.member("path", of: p), in: b) ?? "/"
+      return ("arn:aws:iam::\(account):policy\(path)\(policy)", before)
+    }
+    if JSONStrings.equals(name, "AttachRolePolicy", in: b) || JSONStrings.equals(name, "AttachUserPolicy", in: b) {
+      return principal().map { ($0, nil) }
+    }
+    return nil
   }
 
   /// The latest `aws:TokenIssueTime` a `Deny` statement of `document` tests with `DateLessThan`

@@ -433,24 +433,77 @@ public struct HuntData: Sendable {
   }
 
   /// Every revocation the `cloudtrail` table holds, once each (a second delivery of the same
-  /// event is the same revocation), in time order.
+  /// event is the same revocation), in time order: inline policies put on a role or user, and
+  /// managed policies denying on `aws:TokenIssueTime` attached to one (in either order: the
+  /// revocation starts when both are in place).
   public mutating func revocations() throws -> [Revocation] {
     guard !cloudTrailFiles.isEmpty else { return [] }
     let request = request(
-      cloudTrailFiles, ["event_time", "revoked_principal", "revoke_before", "identity_arn", "event_id"],
-      .not(.isNull("revoke_before")), time: nil)
-    let found = Mutex<[String: Revocation]>([:])
+      cloudTrailFiles,
+      ["event_time", "revoked_principal", "revoke_before", "identity_arn", "event_id", "request_parameters"],
+      .not(.isNull("revoked_principal")), time: nil)
+    let found = Mutex<[String: (Revocation, String)]>([:])
     statistics.add(
       try Scanner.scan(request) { rows in
-        var batch: [Revocation] = []
+        var batch: [(Revocation, String)] = []
         for r in rows {
-          guard let time = Self.micros(r[0]), let before = Self.micros(r[2]) else { continue }
+          guard let time = Self.micros(r[0]) else { continue }
           batch.append(
-            Revocation(time: time, principal: r[1].text, before: before, by: r[3].text, eventID: r[4].text))
+            (
+              Revocation(
+                time: time, principal: r[1].text, before: Self.micros(r[2]) ?? Int64.min, by: r[3].text,
+                eventID: r[4].text), r[5].text
+            ))
         }
-        found.withLock { all in for v in batch { all[v.eventID] = v } }
+        found.withLock { all in for v in batch { all[v.0.eventID] = v } }
       })
-    return found.withLock { $0.values.sorted { ($0.time, $0.principal) < ($1.time, $1.principal) } }
+    let events = found.withLock { $0.values.sorted { ($0.0.time, $0.0.eventID) < ($1.0.time, $1.0.eventID) } }
+    var out: [Revocation] = []
+    var policies: [String: [Revocation]] = [:]
+    for (event, _) in events where event.before != .min {
+      if event.principal.contains(":policy/") {
+        policies[event.principal, default: []].append(event)
+      } else {
+        out.append(event)
+      }
+    }
+    for (attach, parameters) in events where attach.before == .min {
+      guard let policy = Self.jsonField("policyArn", in: parameters) else { continue }
+      for version in policies[policy] ?? [] {
+        var r = attach
+        r.time = max(attach.time, version.time)
+        r.before = version.before
+        if version.time > attach.time { r.by = version.by }
+        r.eventID = attach.eventID + "+" + version.eventID
+        out.append(r)
+      }
+    }
+    return out.sorted { ($0.time, $0.principal) < ($1.time, $1.principal) }
+  }
+
+  /// A string member of a JSON object's text (`request_parameters` as stored), blanks allowed
+  /// around the colon; escapes are not decoded (ARNs hold none).
+  static func jsonField(_ name: String, in json: String) -> String? {
+    let key = Array("\"\(name)\"".utf8)
+    let bytes = Array(json.utf8)
+    var i = 0
+    func blanks() { while i < bytes.count && (bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A) { i += 1 } }
+    while i + key.count <= bytes.count {
+      guard bytes[i..<(i + key.count)].elementsEqual(key) else {
+        i += 1
+        continue
+      }
+      i += key.count
+      blanks()
+      guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { continue }
+      i += 1
+      blanks()
+      guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { continue }
+      let from = i + 1
+      guard let end = bytes[from...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+      return String(decoding: bytes[from..<end], as: UTF8.self)
+    }
+    return nil
   }
 
   static func micros(_ v: Value) -> Int64? {

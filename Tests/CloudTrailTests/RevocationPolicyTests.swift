@@ -12,7 +12,7 @@ import Testing
     + #""Condition":{"DateLessThan":{"aws:TokenIssueTime":"2024-03-01T02:30:00.000Z"}}}]}"#
   static let revokedAt: Int64 = 1_709_260_200_000_000
 
-  static func revocation(_ record: String) -> (String, Int64)? {
+  static func revocation(_ record: String) -> (String, Int64?)? {
     Array(record.utf8).withUnsafeBytes { b in
       let s = JSONScanner(b)
       guard let (v, _) = try? s.value(at: 0) else { return nil }
@@ -49,6 +49,20 @@ import Testing
     #expect(user?.0 == "arn:aws:iam::111122223333:user/alice")
   }
 
+  @Test func managedPoliciesAndTheirAttachments() {
+    let created = Self.revocation(
+      Self.event("CreatePolicy", #"{"policyName":"revoke-all","path":"/ir/","policyDocument":\#(Self.document)}"#))
+    #expect(created?.0 == "arn:aws:iam::111122223333:policy/ir/revoke-all" && created?.1 == Self.revokedAt)
+    let version = Self.revocation(
+      Self.event(
+        "CreatePolicyVersion",
+        #"{"policyArn":"arn:aws:iam::111122223333:policy/x","policyDocument":\#(Self.document)}"#))
+    #expect(version?.0 == "arn:aws:iam::111122223333:policy/x")
+    let attach = Self.revocation(
+      Self.event("AttachRolePolicy", #"{"roleName":"web","policyArn":"arn:aws:iam::111122223333:policy/x"}"#))
+    #expect(attach?.0 == "arn:aws:iam::111122223333:role/web" && attach?.1 == nil)
+  }
+
   @Test func notRevocations() {
     let allow = Self.document.replacingOccurrences(of: "Deny", with: "Allow")
     #expect(Self.revocation(Self.event("PutRolePolicy", #"{"roleName":"r","policyDocument":\#(allow)}"#)) == nil)
@@ -58,6 +72,6 @@ import Testing
       Self.revocation(
         Self.event("PutRolePolicy", #"{"roleName":"r","policyDocument":\#(Self.document)}"#, error: "AccessDenied"))
         == nil)
-    #expect(Self.revocation(Self.event("CreatePolicy", #"{"policyDocument":\#(Self.document)}"#)) == nil)
+    #expect(Self.revocation(Self.event("DeleteRolePolicy", #"{"roleName":"r","policyName":"x"}"#)) == nil)
   }
 }
