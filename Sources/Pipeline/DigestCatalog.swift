@@ -53,6 +53,25 @@ struct DigestCatalog: Sendable {
 
   static func isDigest(_ path: String) -> Bool { path.contains("/CloudTrail-Digest/") }
 
+  /// A local copy keeps a digest's S3 metadata beside it, as `aws s3api head-object --bucket B
+  /// --key K > DIGEST.head.json` writes it (`{"Metadata": {"signature": …}}`).
+  static let headSuffix = ".head.json"
+
+  static func savedMetadata(_ path: String) -> [String: String]? {
+    guard !S3URL.isS3(path), let bytes = FileBytes.read(path + headSuffix, limit: 1 << 20) else { return nil }
+    return bytes.withUnsafeBytes { b -> [String: String]? in
+      let s = JSONScanner(b)
+      guard let (root, _) = try? s.value(at: s.skipWhitespace(0)) else { return nil }
+      var out: [String: String] = [:]
+      try? s.forEachMember(of: s.member("Metadata", of: root)) { k, v throws(JSONError) in
+        if let name = JSONStrings.string(k, in: b), let value = JSONStrings.string(v, in: b) {
+          out[name.lowercased()] = value
+        }
+      }
+      return out
+    }
+  }
+
   /// Reads every digest among `files` (`open` gives an S3 object's buffer and metadata; local
   /// files are opened by path), checking signatures with `publicKeys` (fingerprint → DER).
   static func load(
@@ -60,7 +79,7 @@ struct DigestCatalog: Sendable {
     open: (InputFile) -> (fd: Int32, metadata: [String: String])?
   ) -> DigestCatalog {
     var catalog = DigestCatalog()
-    for file in files where isDigest(file.path) {
+    for file in files where isDigest(file.path) && !file.path.hasSuffix(headSuffix) {
       guard let key = key(file.path) else { continue }
       let opened = open(file)
       let fd = opened?.fd
@@ -78,13 +97,14 @@ struct DigestCatalog: Sendable {
         continue
       }
       let sha = Hex.string(SHA256.hash(data: content))
-      let signature = opened?.metadata["signature"]
+      let signature = opened?.metadata["signature"] ?? savedMetadata(file.path)?["signature"]
       let state: SignatureState
       if let signature, let publicKeys {
         state = verify(parsed, digestSHA256: sha, signature: signature, keys: publicKeys)
       } else if signature == nil {
         state = .notChecked(
-          S3URL.isS3(file.path) ? "the object has no signature metadata" : "a local copy has no S3 metadata")
+          S3URL.isS3(file.path)
+            ? "the object has no signature metadata" : "a local copy without \(headSuffix) has no S3 metadata")
       } else {
         state = .notChecked("no --cloudtrail-public-keys given")
       }

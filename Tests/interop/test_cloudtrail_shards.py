@@ -253,3 +253,39 @@ def test_digests_catch_a_tampered_archive_a_deleted_one_and_a_broken_chain(tmp_p
                               "GROUP BY 1").fetchall())
     assert states[str(tampered)] == "hash mismatch"
     assert states[str(corpus / keys[2])] == "hash verified (digest signature not checked)"
+
+
+def test_a_local_copy_that_kept_the_digest_metadata_is_signature_checked(tmp_path):
+    """`aws s3api head-object ... > DIGEST.head.json` keeps a digest's signature beside a local copy."""
+    import base64
+    import gzip
+    import hashlib
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"PublicKeyList": [{"Value": base64.b64encode(der).decode(), "Fingerprint": "ab12"}]}))
+    root = tmp_path / "copy"
+    log_key = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/log.json.gz"
+    content = json.dumps({"Records": [{"eventTime": "2024-03-01T00:10:00Z", "eventName": "GetObject",
+                                       "eventID": "e1", "eventVersion": "1.09"}]}).encode()
+    (root / log_key).parent.mkdir(parents=True)
+    (root / log_key).write_bytes(gzip.compress(content))
+    digest_key = "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/03/01/digest.json.gz"
+    digest = {"digestEndTime": "2024-03-01T01:00:00Z", "digestS3Bucket": "trail", "digestS3Object": digest_key,
+              "digestPublicKeyFingerprint": "ab12", "previousDigestSignature": None,
+              "logFiles": [{"s3Object": log_key, "hashValue": hashlib.sha256(content).hexdigest()}]}
+    text = json.dumps(digest).encode()
+    (root / digest_key).parent.mkdir(parents=True)
+    (root / digest_key).write_bytes(gzip.compress(text))
+    to_sign = "2024-03-01T01:00:00Z\ntrail/%s\n%s\nnull" % (digest_key, hashlib.sha256(text).hexdigest())
+    signature = key.sign(to_sign.encode(), padding.PKCS1v15(), hashes.SHA256()).hex()
+    (root / (digest_key + ".head.json")).write_text(json.dumps({"Metadata": {"signature": signature}}))
+    s = json.loads(sigtrail("index", root, "--out", tmp_path / "out", "--json", "-q", "--cloudtrail-public-keys",
+                            keys, ok=(0,)).stdout)
+    v = s["cloudTrail"]["validation"]
+    assert (v["signaturesVerified"], v["verified"]) == (1, 1)
+    con = duckdb.connect()
+    assert con.execute(f"SELECT log_validation FROM '{tmp_path}/out/cloudtrail/*/*.parquet'").fetchall() == \
+        [("hash and digest signature verified",)]
