@@ -228,9 +228,9 @@ struct DigestCatalog: Sendable {
   /// Keys of the digests whose signature was verified (computed once, at load).
   var signedDigests: Set<String> = []
 
-  func needsHash(_ path: String) -> Bool {
-    guard !isEmpty, let key = Self.key(path) else { return false }
-    return expected[key] != nil
+  /// How many of `paths` a digest names.
+  func named(_ paths: [String]) -> Int {
+    paths.filter { path in Self.key(path).map { expected[$0] != nil } ?? false }.count
   }
 
   /// Files digests name that the run did not find, and breaks in the chain of digests.

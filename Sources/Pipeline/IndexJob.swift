@@ -287,6 +287,9 @@ public struct IndexJob: Sendable {
         case .notChecked: v.signaturesUnchecked += 1
         }
       }
+      // Files a digest names that an earlier run indexed are not read again, so not re-hashed.
+      let unchanged = files.indices.filter { plannedRanges[$0]?.isEmpty == true }.map { files[$0].path }
+      v.indexedEarlier = digests.named(unchanged)
       for p in digests.chainAndMissing(found: Set(found.map(\.path))) {
         if p.reason.hasSuffix(": missing") { v.missing += 1 } else { v.chainBreaks += 1 }
         let note = IndexSummary.FileNote(path: p.path, offset: nil, reason: p.reason)

@@ -42,6 +42,8 @@ public struct IndexSummary: Sendable, Codable {
     public var missing = 0
     /// Digests whose successor expects another hash, or whose predecessor is not among the inputs.
     public var chainBreaks = 0
+    /// Files a digest names that an earlier run had indexed: not read again, so not re-verified.
+    public var indexedEarlier = 0
     /// Digests whose RSA signature was verified, was wrong, or could not be checked.
     public var signaturesVerified = 0
     public var signaturesInvalid = 0

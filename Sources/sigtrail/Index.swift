@@ -312,6 +312,7 @@ struct Index: ParsableCommand {
     if let v = s.cloudTrail.validation {
       lines.append(
         "cloudtrail validation: \(v.verified) files hash verified, \(v.mismatched) hash mismatch, \(v.missing) missing, "
+          + (v.indexedEarlier > 0 ? "\(v.indexedEarlier) indexed by an earlier run (not re-verified), " : "")
           + "\(v.noDigest) not covered by the \(v.digests) digests read; \(v.chainBreaks) digest chain breaks; "
           + "digest signatures: \(v.signaturesVerified) verified, \(v.signaturesInvalid) invalid, "
           + "\(v.signaturesUnchecked) not checked")
