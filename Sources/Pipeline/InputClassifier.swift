@@ -24,6 +24,8 @@ public enum InputClassifier {
       if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { return .json }
       break
     }
+    // CloudWatch Logs exports of access logs: `TIMESTAMP {json}` lines (AccessLogJSON).
+    if AccessLogJSON.matches(head) { return .json }
     if !head.isEmpty && !containsAccessLogTime(head) {
       return .skip("text without an S3 access-log time ([dd/Mon/yyyy:HH:MM:SS +hhmm]) in its first 4 KB")
     }

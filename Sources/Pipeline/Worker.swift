@@ -143,8 +143,29 @@ final class Worker {
     var accessRecord = AccessLogRecord()
     var rowsIndexed: Int64 = 0
     var linesRejected: Int64 = 0
+    var jsonLines: Int64 = 0
     let result = pathBytes.withUnsafeBytes { path in
-      reader.read(
+      // One access-log line: a row, or a rejection.
+      func indexLine(_ line: UnsafeRawBufferPointer, _ offset: Int64) {
+        guard writeError == nil else { return }
+        if let rejection = AccessLogTokenizer.parse(line, into: &accessRecord) {
+          linesRejected += 1
+          do {
+            try reject(
+              "s3_access", file.path, path, offset, rejection.rawValue, rejection.explanation, excerpt: line)
+          } catch {
+            writeError = error
+          }
+          return
+        }
+        do {
+          try accessLogs.append(line: line, record: accessRecord, sourceFile: path, offset: offset)
+          rowsIndexed += 1
+        } catch {
+          writeError = error
+        }
+      }
+      return reader.read(
         fd: fetched, path: file.path, range: item.range,
         decide: { head in
           switch InputClassifier.mode(forHead: head) {
@@ -153,25 +174,7 @@ final class Worker {
           case .skip(let reason): return .skip(reason)
           }
         },
-        onLine: { line, offset in
-          guard writeError == nil else { return }
-          if let rejection = AccessLogTokenizer.parse(line, into: &accessRecord) {
-            linesRejected += 1
-            do {
-              try reject(
-                "s3_access", file.path, path, offset, rejection.rawValue, rejection.explanation, excerpt: line)
-            } catch {
-              writeError = error
-            }
-            return
-          }
-          do {
-            try accessLogs.append(line: line, record: accessRecord, sourceFile: path, offset: offset)
-            rowsIndexed += 1
-          } catch {
-            writeError = error
-          }
-        },
+        onLine: { line, offset in indexLine(line, offset) },
         onOverlong: { offset in
           let r = AccessLogRejection.lineTooLong
           linesRejected += 1
@@ -182,6 +185,24 @@ final class Worker {
           }
         },
         onWhole: { content in
+          if AccessLogJSON.matches(content) {
+            // Access logs as CloudWatch Logs writes them: each record is the line S3 would write.
+            let problems = AccessLogJSON.forEachRecord(content) { line, offset in
+              jsonLines += 1
+              indexLine(line, offset)
+            }
+            for (offset, reason) in problems where writeError == nil {
+              jsonLines += 1
+              linesRejected += 1
+              let excerpt = UnsafeRawBufferPointer(rebasing: content[Int(offset)..<min(content.count, Int(offset) + 512)])
+              do {
+                try reject("s3_access", file.path, path, offset, "not_a_record", reason, excerpt: excerpt)
+              } catch {
+                writeError = error
+              }
+            }
+            return
+          }
           isCloudTrail = true
           let validation = digests.validate(path: file.path, content: content)
           documentSkip = indexCloudTrail(
@@ -194,7 +215,7 @@ final class Worker {
     summary.linesRejected += linesRejected
     if let writeError { throw writeError }
     try pathBytes.withUnsafeBytes { try foldRejectRuns($0) }
-    summary.linesRead += result.lines
+    summary.linesRead += result.lines + jsonLines
     summary.contentBytes += result.contentBytes
     if isCloudTrail { summary.cloudTrail.files += 1 }
     if item.isFirstShare {
@@ -212,6 +233,11 @@ final class Worker {
       observer.fileNote(note, skipped: false)
     }
     var read = result
+    if jsonLines > 0 {
+      // Access-log records read from JSON: lines for the manifest, as a text file's are.
+      read.mode = .lines
+      read.lines = jsonLines
+    }
     if fetched != nil {
       // The buffer's own size and time are the fetch's; the object's are what a rerun compares.
       read.modifiedNanos = file.modifiedNanos
