@@ -70,7 +70,8 @@ enum AccessLogJSON {
           rejected.append((Int64(objectStart), "malformed JSON"))
         }
       } else if end > start
-        && !UnsafeRawBufferPointer(rebasing: content[start..<end]).allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 })
+        && !UnsafeRawBufferPointer(rebasing: content[start..<end]).allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }
+        )
       {
         rejected.append((Int64(start), "line without a JSON record"))
       }

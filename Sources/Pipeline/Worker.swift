@@ -194,7 +194,8 @@ final class Worker {
             for (offset, reason) in problems where writeError == nil {
               jsonLines += 1
               linesRejected += 1
-              let excerpt = UnsafeRawBufferPointer(rebasing: content[Int(offset)..<min(content.count, Int(offset) + 512)])
+              let excerpt = UnsafeRawBufferPointer(
+                rebasing: content[Int(offset)..<min(content.count, Int(offset) + 512)])
               do {
                 try reject("s3_access", file.path, path, offset, "not_a_record", reason, excerpt: excerpt)
               } catch {
