@@ -387,3 +387,23 @@ def test_digest_signatures_are_verified_from_object_metadata(servers, tmp_path):
     v = s["cloudTrail"]["validation"]
     assert (v["signaturesVerified"], v["signaturesInvalid"]) == (1, 1)
     assert any("digest signature invalid" in p["reason"] for p in s["fileProblems"])
+
+
+def test_an_object_rewritten_between_runs_is_retracted_and_indexed_again(servers, bucket, tmp_path):
+    moto, proxy = servers
+    key = "AWSLogs/odd/" + ODD_NAMES[0]
+    original = moto.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    out = tmp_path / "out"
+    env = s3_server.sigtrail_env(proxy)
+    first = summary(run(["index", f"s3://{bucket}/AWSLogs/odd/", "--out", out, "--json", "-q"], env=env))
+    try:
+        shorter = original[: len(original) // 2].rsplit(b"\n", 1)[0] + b"\n"
+        moto.client.put_object(Bucket=bucket, Key=key, Body=shorter)
+        again = summary(run(["index", f"s3://{bucket}/AWSLogs/odd/", "--out", out, "--json", "-q"], env=env))
+        assert again["filesChanged"] == 1 and again["filesUnchanged"] == 1 and again["rowsRetracted"] > 0
+        con = duckdb.connect()
+        count = con.execute(f"SELECT count(*) FROM '{out}/s3_access/*/*.parquet' "
+                            f"WHERE source_file = 's3://{bucket}/{key}'").fetchone()[0]
+        assert 0 < count == again["rowsIndexed"] < first["rowsIndexed"]
+    finally:
+        moto.client.put_object(Bucket=bucket, Key=key, Body=original)
