@@ -296,6 +296,7 @@ public struct IndexJob: Sendable {
         summary.fileProblems.append(note)
         observer.fileNote(note, skipped: false)
       }
+      v.notCovered.sort()
       summary.cloudTrail.validation = v
     }
     summary.parts.sort { $0.path < $1.path }
@@ -414,6 +415,7 @@ extension IndexSummary {
       mine.verified += v.verified
       mine.mismatched += v.mismatched
       mine.noDigest += v.noDigest
+      mine.notCovered += v.notCovered
       cloudTrail.validation = mine
     }
     for (k, v) in o.cloudTrail.recordsSkipped { cloudTrail.recordsSkipped[k, default: 0] += v }

@@ -38,6 +38,8 @@ public struct IndexSummary: Sendable, Codable {
     public var verified = 0
     public var mismatched = 0
     public var noDigest = 0
+    /// The CloudTrail files no digest read names, by path (the newest hour's are always among them).
+    public var notCovered: [String] = []
     /// Files a digest names that were not among the inputs.
     public var missing = 0
     /// Digests whose successor expects another hash, or whose predecessor is not among the inputs.

@@ -260,7 +260,9 @@ final class Worker {
     var v = summary.cloudTrail.validation ?? IndexSummary.Validation()
     switch validation {
     case .verified, .signed: v.verified += 1
-    case .noDigest: v.noDigest += 1
+    case .noDigest:
+      v.noDigest += 1
+      v.notCovered.append(path)
     case .mismatch:
       v.mismatched += 1
       let note = IndexSummary.FileNote(

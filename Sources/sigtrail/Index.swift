@@ -316,6 +316,11 @@ struct Index: ParsableCommand {
           + "\(v.noDigest) not covered by the \(v.digests) digests read; \(v.chainBreaks) digest chain breaks; "
           + "digest signatures: \(v.signaturesVerified) verified, \(v.signaturesInvalid) invalid, "
           + "\(v.signaturesUnchecked) not checked")
+      let shown = v.notCovered.prefix(10)
+      for path in shown { lines.append("  not covered by a digest: \(path)") }
+      if v.notCovered.count > shown.count {
+        lines.append("  (\(v.notCovered.count - shown.count) more not covered; --json lists every one)")
+      }
     }
     if !s.reconciles { lines.append("COUNTS DO NOT RECONCILE: please report this as a bug") }
     if !s.filesSkipped.isEmpty {
