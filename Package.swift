@@ -60,6 +60,7 @@ let package = Package(
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
     .testTarget(name: "QueryTests", dependencies: ["Query"]),
+    .testTarget(name: "HuntsTests", dependencies: ["Hunts", "Shards", "AccessLog", "LogBytes", "Query"]),
     .testTarget(name: "S3StoreTests", dependencies: ["S3Store", "LogBytes"], exclude: ["Fixtures"]),
   ]
 )
