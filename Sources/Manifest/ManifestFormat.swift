@@ -131,6 +131,20 @@ public enum ManifestFormat {
     return entries
   }
 
+  /// What can be read of a damaged segment, line by line: the inputs its `input` lines name and
+  /// the parts its `part` lines name (for repair: those inputs are indexed again, those parts set
+  /// aside). Lines that do not parse are passed over.
+  public static func salvage(_ text: String) -> (inputs: [String], parts: [String]) {
+    var inputs: [String] = []
+    var parts: [String] = []
+    for line in text.split(separator: "\n") {
+      let f = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape(String($0)) }
+      if f.first == "input", f.count >= 2 { inputs.append(f[1]) }
+      if f.first == "part", f.count >= 4, isInsideOutput(f[3]) { parts.append(f[3]) }
+    }
+    return (inputs, parts)
+  }
+
   static func escape(_ s: String) -> String {
     guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) || s == "-" else {
       return s

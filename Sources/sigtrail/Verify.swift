@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import S3Store
 import Shards
 
 struct Verify: ParsableCommand {
@@ -28,6 +29,12 @@ struct Verify: ParsableCommand {
   @Flag(help: "Print the result as JSON.")
   var json = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Repair what is found: damaged parts, parts no commit names and damaged manifest segments are moved to OUT/_damaged/, and every input whose rows they held is indexed again from its source (an input whose source is gone is listed)."
+    ))
+  var repair = false
+
   func run() throws {
     guard FileManager.default.fileExists(atPath: out + "/_manifest") else {
       FileHandle.standardError.write(Data("sigtrail: \(out) has no manifest (not a sigtrail output directory?)\n".utf8))
@@ -37,6 +44,7 @@ struct Verify: ParsableCommand {
       FileHandle.standardError.write(
         Data("note: a run is writing to \(out): parts it has not committed yet show as not named by any commit\n".utf8))
     }
+    if repair { return try runRepair() }
     var job = VerifyJob(outputDirectory: out)
     job.deep = deep
     let summary: VerifyJob.Summary
@@ -56,5 +64,44 @@ struct Verify: ParsableCommand {
           + (summary.damaged ? "\(summary.problems.count) problems" : "no problem"))
     }
     if summary.damaged { throw ExitCode.failure }
+  }
+
+  func runRepair() throws {
+    let lock: OutputLock
+    do {
+      lock = try OutputLock(directory: out, name: OutputLock.mainLockName)
+    } catch {
+      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+    defer { lock.release() }
+    let runID = Index.makeRunID(Date()) + "-repair"
+    var options = IndexOptions(inputs: [], outputDirectory: out, runID: runID)
+    options.s3 = S3Settings(environment: ProcessInfo.processInfo.environment)
+    var job = RepairJob(outputDirectory: out, options: options)
+    job.deep = deep
+    let observer = ConsoleObserver(showRejections: 0, showProgress: false)
+    let outcome: RepairJob.Outcome
+    do {
+      outcome = try job.run(observer: observer)
+    } catch {
+      FileHandle.standardError.write(Data("sigtrail: repair failed: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+    if json {
+      try printJSONSummary(outcome)
+    } else {
+      for p in outcome.verified.problems { print("\(p.path): \(p.problem)") }
+      for moved in outcome.movedAside { print("moved aside: \(moved) -> _damaged/\(moved)") }
+      for path in outcome.reindexed { print("indexed again: \(path)") }
+      for note in outcome.unrecoverable { print("not recovered: \(note.path): \(note.reason)") }
+      if let index = outcome.index { print(Index.describe(index, listed: 0)) }
+      print(
+        outcome.verified.damaged
+          ? "repaired: \(outcome.movedAside.count) files moved aside, \(outcome.reindexed.count) inputs indexed again, "
+            + "\(outcome.unrecoverable.count) not recovered"
+          : "no problem to repair")
+    }
+    if !outcome.unrecoverable.isEmpty { throw ExitCode(Index.completedWithRejections) }
   }
 }

@@ -89,3 +89,49 @@ def test_the_nightly_run_heals_a_deleted_part(tmp_path):
     run = sigtrail("index", tmp_path / "logs", "--out", out, ok=(2,))
     assert (source + ": problem: its rows were in").encode() in run.stderr and b"rows lost" in run.stderr
     assert len(rows()) == 6000
+
+
+def keys(out):
+    import collections
+    import duckdb
+    con = duckdb.connect()
+    return collections.Counter(con.execute(
+        f"SELECT source_file, source_offset FROM read_parquet('{out}/s3_access/*/*.parquet')").fetchall())
+
+
+def test_repair_sets_damage_aside_and_indexes_its_inputs_again(tmp_path):
+    out = tree(tmp_path)
+    whole = keys(out)
+    parts = sorted((out / "s3_access").rglob("*.parquet"))
+    # A byte flipped in one part's pages, a stray copy, a segment cut short.
+    data = bytearray(parts[1].read_bytes())
+    data[len(data) // 3] ^= 0x10
+    parts[1].write_bytes(bytes(data))
+    shutil.copy(parts[2], parts[2].with_name("part-copied-in-00001.parquet"))
+    segment = next(p for p in (out / "_manifest").iterdir() if parts[3].name in p.read_text())
+    lines = segment.read_text().splitlines(keepends=True)
+    segment.write_text("".join(lines[:-1]))
+    outcome, code = verify(out, "--deep", "--repair", ok=(0,))
+    assert len(outcome["reindexed"]) == 2 and not outcome["unrecoverable"]
+    assert {m.split("/")[-1] for m in outcome["movedAside"]} >= {parts[1].name, "part-copied-in-00001.parquet",
+                                                              segment.name, parts[3].name}
+    assert keys(out) == whole
+    after, code = verify(out, "--deep")
+    assert code == 0 and after["rows"] == 8000
+    assert (out / "_damaged" / "_manifest" / segment.name).exists()
+
+
+def test_repair_lists_what_it_cannot_recover(tmp_path):
+    out = tree(tmp_path)
+    parts = sorted((out / "s3_access").rglob("*.parquet"))
+    data = bytearray(parts[0].read_bytes())
+    data[len(data) // 3] ^= 0x10
+    parts[0].write_bytes(bytes(data))
+    # The source of that part's rows is gone.
+    logs = sorted((tmp_path / "logs").iterdir())
+    logs[0].unlink()
+    outcome, code = verify(out, "--deep", "--repair", ok=(2,))
+    assert [u["path"] for u in outcome["unrecoverable"]] == [str(logs[0])]
+    assert "source is gone" in outcome["unrecoverable"][0]["reason"]
+    after, code = verify(out, "--deep")
+    assert code == 0 and after["rows"] == 6000
