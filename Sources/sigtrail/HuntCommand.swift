@@ -20,9 +20,12 @@ struct HuntOptions: ParsableArguments {
   /// Runs a hunt body, prints its result, and turns errors into messages and exit 1.
   func run(_ body: (inout HuntData) throws -> HuntResult) throws {
     do {
-      var d = try data()
-      let result = try body(&d)
-      output.emit(header: result.header, rows: result.rows, notes: result.notes, statistics: d.statistics)
+      let (result, statistics) = try ShardSource.consistently {
+        var d = try data()
+        let result = try body(&d)
+        return (result, d.statistics)
+      }
+      output.emit(header: result.header, rows: result.rows, notes: result.notes, statistics: statistics)
     } catch {
       FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
       throw ExitCode.failure

@@ -74,20 +74,7 @@ struct QueryCommand: ParsableCommand {
   func run() throws {
     MallocTuning.applyForScans()
     do {
-      let source = try ShardSource.resolve(paths, table: table)
-      guard !source.files.isEmpty else { throw SourceError("no Parquet files under \(paths.joined(separator: " "))") }
-      var request = ScanRequest(files: source.files, columns: [])
-      request.predicate = try PredicateParser.parse(filter ?? "")
-      request.timeColumn = timeColumn ?? source.timeColumn
-      (request.since, request.until) = (since, until)
-      if (request.since != nil || request.until != nil) && request.timeColumn == nil {
-        throw SourceError("--since/--until need --time-column when reading plain Parquet files")
-      }
-      request.threads = output.threadCount
-      let defaults = try Self.columnNames(source.files[0])
-      let spec = try QuerySpec(
-        select: select, groupBy: groupBy, orderBy: orderBy, limit: limit, defaultColumns: defaults)
-      let result = try QueryRunner.run(request, spec: spec)
+      let result = try ShardSource.consistently { try query() }
       output.emit(header: result.header, rows: result.rows, statistics: result.statistics)
     } catch let error as ExitCode {
       throw error
@@ -95,6 +82,24 @@ struct QueryCommand: ParsableCommand {
       FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
       throw ExitCode.failure
     }
+  }
+
+  /// Resolves the sources (a snapshot of an output directory) and runs the query.
+  func query() throws -> QueryRunner.Result {
+    let source = try ShardSource.resolve(paths, table: table)
+    guard !source.files.isEmpty else { throw SourceError("no Parquet files under \(paths.joined(separator: " "))") }
+    var request = ScanRequest(files: source.files, columns: [])
+    request.predicate = try PredicateParser.parse(filter ?? "")
+    request.timeColumn = timeColumn ?? source.timeColumn
+    (request.since, request.until) = (since, until)
+    if (request.since != nil || request.until != nil) && request.timeColumn == nil {
+      throw SourceError("--since/--until need --time-column when reading plain Parquet files")
+    }
+    request.threads = output.threadCount
+    let defaults = try Self.columnNames(source.files[0])
+    let spec = try QuerySpec(
+      select: select, groupBy: groupBy, orderBy: orderBy, limit: limit, defaultColumns: defaults)
+    return try QueryRunner.run(request, spec: spec)
   }
 
   static func columnNames(_ file: String) throws -> [String] {

@@ -73,17 +73,20 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     MallocTuning.applyForScans()
     do {
-      var data = try ShardSource.huntData(
-        out, since: window.since, until: window.until, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-      var options = ReportOptions()
-      options.allow = allow
-      options.role = role
-      options.revokedAt = at
-      if let over { options.longLivedOver = over }
-      options.minimumIPs = minimumIPs
-      (options.since, options.until) = (data.since, data.until)
-      options.generatedAt = TimeLiteral.nowMicros()
-      let report = try ReportBuilder.build(&data, options: options, coverage: try Self.coverage(out))
+      let report = try ShardSource.consistently {
+        var data = try ShardSource.huntData(
+          out, since: window.since, until: window.until,
+          threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        var options = ReportOptions()
+        options.allow = allow
+        options.role = role
+        options.revokedAt = at
+        if let over { options.longLivedOver = over }
+        options.minimumIPs = minimumIPs
+        (options.since, options.until) = (data.since, data.until)
+        options.generatedAt = TimeLiteral.nowMicros()
+        return try ReportBuilder.build(&data, options: options, coverage: try Self.coverage(out))
+      }
       let text = format == "md" ? report.markdown(source: out) : report.html(source: out)
       if let path = html ?? output {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -1,5 +1,6 @@
 import Foundation
 import Hunts
+import Manifest
 import Pipeline
 import Query
 import S3Store
@@ -73,6 +74,21 @@ struct ShardSource {
       }
       let root = hasTable ? tableDirectory : path
       if hasTable { sawTable = true }
+      // An output directory is read as its last commit names it (a snapshot): not a part an
+      // interrupted or concurrent run has not committed, nor one a compaction has replaced.
+      if hasTable, fm.fileExists(atPath: path + "/_manifest") {
+        let state = try ManifestStore(outputDirectory: path).load()
+        for part in state.parts.values where part.table == table.rawValue {
+          let file = path + "/" + part.path
+          if fm.fileExists(atPath: file) {
+            files.append(file)
+          } else {
+            FileHandle.standardError.write(
+              Data("sigtrail: warning: \(file) is named by the manifest but missing (sigtrail verify --repair)\n".utf8))
+          }
+        }
+        continue
+      }
       let walker = fm.enumerator(atPath: root)
       while let name = walker?.nextObject() as? String {
         let last = (name as NSString).lastPathComponent
@@ -83,6 +99,22 @@ struct ShardSource {
     }
     files.sort()
     return ShardSource(files: files, timeColumn: sawTable ? table.timeColumn : nil)
+  }
+}
+
+extension ShardSource {
+  /// Runs `body` (which resolves its sources) again, on a fresh snapshot, when a part it was
+  /// about to read vanished: a compaction or retraction committed and deleted it meanwhile.
+  static func consistently<T>(_ body: () throws -> T) throws -> T {
+    var attempt = 0
+    while true {
+      do {
+        return try body()
+      } catch {
+        attempt += 1
+        guard attempt < 5, "\(error)".contains("No such file or directory") else { throw error }
+      }
+    }
   }
 }
 

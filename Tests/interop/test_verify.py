@@ -135,3 +135,46 @@ def test_repair_lists_what_it_cannot_recover(tmp_path):
     assert "source is gone" in outcome["unrecoverable"][0]["reason"]
     after, code = verify(out, "--deep")
     assert code == 0 and after["rows"] == 6000
+
+
+def test_queries_and_hunts_during_rewrites_and_compaction_never_fail(tmp_path):
+    """Readers take the last commit's parts, and start again on a fresh snapshot if a part they
+    were about to read was replaced and deleted meanwhile (a retraction or a compaction)."""
+    import subprocess
+    import threading
+    from conftest import sigtrail_binary
+    out = tree(tmp_path)
+    logs = sorted((tmp_path / "logs").iterdir())
+    stop = threading.Event()
+    rewrites = []
+
+    def churn():
+        i = 0
+        while not stop.is_set():
+            victim = logs[i % len(logs)]
+            victim.write_text(victim.read_text() + LINE % (i % 60, 9000 + i, 9000 + i))
+            index = subprocess.run([sigtrail_binary(), "index", tmp_path / "logs", "--out", out, "-q", "--part-rows",
+                                    "700"], capture_output=True)
+            assert index.returncode in (0, 2), index.stderr
+            subprocess.run([sigtrail_binary(), "compact", out, "--json"], capture_output=True, check=True)
+            rewrites.append(i)
+            i += 1
+
+    worker = threading.Thread(target=churn)
+    worker.start()
+    failures = []
+    try:
+        for n in range(40):
+            args = ["query", out, "--select", "count()"] if n % 2 else ["hunt", "presigned", out]
+            p = subprocess.run([sigtrail_binary(), *map(str, args)], capture_output=True)
+            if p.returncode != 0:
+                failures.append(p.stderr.decode()[-300:])
+    finally:
+        stop.set()
+        worker.join()
+    assert len(rewrites) >= 2
+    assert not failures, failures[:3]
+    # And afterwards exactly the rows of the inputs as they now are.
+    total = sum(len(p.read_text().splitlines()) for p in logs)
+    assert json.loads(sigtrail("query", out, "--select", "count()").stdout)["count"] == total
+    assert verify(out, "--deep")[1] == 0
