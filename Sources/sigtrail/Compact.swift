@@ -61,14 +61,14 @@ struct Compact: ParsableCommand {
 
   func run() throws {
     guard FileManager.default.fileExists(atPath: out + "/_manifest") else {
-      FileHandle.standardError.write(Data("sigtrail: \(out) has no manifest (not a sigtrail output directory?)\n".utf8))
+      Streams.error("sigtrail: \(out) has no manifest (not a sigtrail output directory?)\n")
       throw ExitCode.failure
     }
     let lock: OutputLock
     do {
       lock = try OutputLock(directory: out)
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      Streams.error("sigtrail: \(error)\n")
       throw ExitCode.failure
     }
     defer { lock.release() }
@@ -84,7 +84,7 @@ struct Compact: ParsableCommand {
     do {
       summary = try job.run()
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: compaction failed: \(error)\n".utf8))
+      Streams.error("sigtrail: compaction failed: \(error)\n")
       throw ExitCode.failure
     }
     if json {

@@ -66,6 +66,6 @@ final class ConsoleObserver: IndexObserver {
   }
 
   private func write(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    Streams.error(text)
   }
 }

@@ -27,7 +27,7 @@ struct HuntOptions: ParsableArguments {
       }
       output.emit(header: result.header, rows: result.rows, notes: result.notes, statistics: statistics)
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      Streams.error("sigtrail: \(error)\n")
       throw ExitCode.failure
     }
   }
@@ -242,9 +242,9 @@ struct HuntCommand: ParsableCommand {
         var err = "sessions of \(role) in the shards:\n"
         err += Table.align([evidence.header] + evidence.rows.map { $0.map { $0.isNull ? "-" : $0.text } }).joined(
           separator: "\n")
-        FileHandle.standardError.write(Data((err + "\n").utf8))
+        Streams.error((err + "\n"))
       } catch {
-        FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+        Streams.error("sigtrail: \(error)\n")
         throw ExitCode.failure
       }
     }

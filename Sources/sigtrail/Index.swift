@@ -352,6 +352,6 @@ struct Index: ParsableCommand {
   }
 
   static func printError(_ message: String, terminator: String = "\n") {
-    FileHandle.standardError.write(Data((message + terminator).utf8))
+    Streams.error((message + terminator))
   }
 }

@@ -82,7 +82,7 @@ struct Inspect: ParsableCommand {
       do {
         reports.append(try report(ParquetFile(path: path)))
       } catch {
-        FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+        Streams.error("sigtrail: \(error)\n")
         failed = true
       }
     }

@@ -79,7 +79,7 @@ struct QueryCommand: ParsableCommand {
     } catch let error as ExitCode {
       throw error
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      Streams.error("sigtrail: \(error)\n")
       throw ExitCode.failure
     }
   }

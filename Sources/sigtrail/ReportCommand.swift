@@ -91,13 +91,12 @@ struct ReportCommand: ParsableCommand {
       if let path = html ?? output {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         let findings = report.findings.reduce(0) { $0 + $1.stories.count }
-        FileHandle.standardError.write(
-          Data("sigtrail: wrote \(path): \(findings) findings, \(report.signers.count) signers\n".utf8))
+        Streams.error("sigtrail: wrote \(path): \(findings) findings, \(report.signers.count) signers\n")
       } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        Streams.output(text)
       }
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      Streams.error("sigtrail: \(error)\n")
       throw ExitCode.failure
     }
   }

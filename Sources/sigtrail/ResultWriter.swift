@@ -35,7 +35,7 @@ struct ResultOptions: ParsableArguments {
   func emit(header: [String], rows: [[Value]], notes: [String] = [], statistics: ScanStatistics) {
     let chosen = format.flatMap(ResultFormat.init) ?? .automatic
     ResultWriter.write(header: header, rows: rows, format: chosen, threads: threadCount)
-    for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+    for note in notes { Streams.error("note: \(note)\n") }
     if explain { ResultWriter.explain(statistics, json: chosen == .json || chosen == .jsonl) }
     // Everything is written and the command has nothing left to do: tearing down a large answer
     // (millions of strings, one by one) would take longer than the kernel's reclaiming it.
@@ -269,6 +269,6 @@ enum ResultWriter {
         + "\(s.rowGroupsSkippedByBloomFilter) skipped by bloom filter; \(s.rowsRead) rows read, \(s.rowsMatched) matched, "
         + "\(s.bytesRead) column bytes decoded"
     }
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    Streams.error((text + "\n"))
   }
 }

@@ -83,8 +83,8 @@ struct ShardSource {
           if fm.fileExists(atPath: file) {
             files.append(file)
           } else {
-            FileHandle.standardError.write(
-              Data("sigtrail: warning: \(file) is named by the manifest but missing (sigtrail verify --repair)\n".utf8))
+            Streams.error(
+              "sigtrail: warning: \(file) is named by the manifest but missing (sigtrail verify --repair)\n")
           }
         }
         continue

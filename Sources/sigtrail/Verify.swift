@@ -37,12 +37,12 @@ struct Verify: ParsableCommand {
 
   func run() throws {
     guard FileManager.default.fileExists(atPath: out + "/_manifest") else {
-      FileHandle.standardError.write(Data("sigtrail: \(out) has no manifest (not a sigtrail output directory?)\n".utf8))
+      Streams.error("sigtrail: \(out) has no manifest (not a sigtrail output directory?)\n")
       throw ExitCode.failure
     }
     if OutputLock.isHeld(directory: out, name: OutputLock.mainLockName) {
-      FileHandle.standardError.write(
-        Data("note: a run is writing to \(out): parts it has not committed yet show as not named by any commit\n".utf8))
+      Streams.error(
+        "note: a run is writing to \(out): parts it has not committed yet show as not named by any commit\n")
     }
     if repair { return try runRepair() }
     var job = VerifyJob(outputDirectory: out)
@@ -51,7 +51,7 @@ struct Verify: ParsableCommand {
     do {
       summary = try job.run()
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: verify failed: \(error)\n".utf8))
+      Streams.error("sigtrail: verify failed: \(error)\n")
       throw ExitCode.failure
     }
     if json {
@@ -71,7 +71,7 @@ struct Verify: ParsableCommand {
     do {
       lock = try OutputLock(directory: out, name: OutputLock.mainLockName)
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: \(error)\n".utf8))
+      Streams.error("sigtrail: \(error)\n")
       throw ExitCode.failure
     }
     defer { lock.release() }
@@ -85,7 +85,7 @@ struct Verify: ParsableCommand {
     do {
       outcome = try job.run(observer: observer)
     } catch {
-      FileHandle.standardError.write(Data("sigtrail: repair failed: \(error)\n".utf8))
+      Streams.error("sigtrail: repair failed: \(error)\n")
       throw ExitCode.failure
     }
     if json {
