@@ -1,3 +1,5 @@
+import LogBytes
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -100,21 +102,7 @@ public struct ManifestStore: Sendable {
 func errnoText() -> String { String(cString: strerror(errno)) }
 
 func readFile(_ path: String) -> String? {
-  let fd = open(path, O_RDONLY | O_CLOEXEC)
-  guard fd >= 0 else { return nil }
-  defer { close(fd) }
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
-    let n = read(fd, &chunk, chunk.count)
-    if n < 0 {
-      if errno == EINTR { continue }
-      return nil
-    }
-    if n == 0 { break }
-    bytes.append(contentsOf: chunk[0..<n])
-  }
-  return String(decoding: bytes, as: UTF8.self)
+  FileBytes.read(path, limit: .max).map { String(decoding: $0, as: UTF8.self) }
 }
 
 func writeDurably(_ path: String, _ text: String) throws {

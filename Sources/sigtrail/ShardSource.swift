@@ -31,8 +31,10 @@ struct ShardSource {
   /// missing, not both), within `--since/--until`.
   static func huntData(_ out: String, since: Int64?, until: Int64?, threads: Int) throws -> HuntData {
     let out = try localCopy(out)
-    let access = try resolve([out], table: .s3Access, required: false)
-    let trail = try resolve([out], table: .cloudtrail, required: false)
+    // One snapshot for both tables: the manifest is read once.
+    let snapshot = try snapshots([out])
+    let access = try resolve([out], table: .s3Access, required: false, snapshots: snapshot)
+    let trail = try resolve([out], table: .cloudtrail, required: false, snapshots: snapshot)
     guard access.timeColumn != nil || trail.timeColumn != nil else {
       throw SourceError("\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
     }
@@ -47,8 +49,20 @@ struct ShardSource {
   /// `paths` are output directories (their `table` is read) or Parquet files/directories. An
   /// output directory without the table is an error, or, when the table is not `required`, no
   /// files.
-  static func resolve(_ paths: [String], table: TableName, required: Bool = true) throws -> ShardSource {
+  /// The last commit of each output directory among `paths` (by path).
+  static func snapshots(_ paths: [String]) throws -> [String: ManifestState] {
+    var out: [String: ManifestState] = [:]
+    for path in paths where FileManager.default.fileExists(atPath: path + "/_manifest") {
+      out[path] = try ManifestStore(outputDirectory: path).load()
+    }
+    return out
+  }
+
+  static func resolve(
+    _ paths: [String], table: TableName, required: Bool = true, snapshots given: [String: ManifestState]? = nil
+  ) throws -> ShardSource {
     let paths = try paths.map(localCopy)
+    let snapshots = try given ?? snapshots(paths)
     var files: [String] = []
     var sawTable = false
     let fm = FileManager.default
@@ -76,8 +90,7 @@ struct ShardSource {
       if hasTable { sawTable = true }
       // An output directory is read as its last commit names it (a snapshot): not a part an
       // interrupted or concurrent run has not committed, nor one a compaction has replaced.
-      if hasTable, fm.fileExists(atPath: path + "/_manifest") {
-        let state = try ManifestStore(outputDirectory: path).load()
+      if hasTable, let state = snapshots[path] {
         for part in state.parts.values where part.table == table.rawValue {
           let file = path + "/" + part.path
           if fm.fileExists(atPath: file) {

@@ -24,6 +24,19 @@ def verify(out, *args, ok=(0, 1)):
     return json.loads(p.stdout), p.returncode
 
 
+def damage(out, parts):
+    """Flips a byte in parts[1]'s pages, copies parts[2] in under another name, and cuts short the
+    segment that commits parts[3]; returns the parts and that segment."""
+    data = bytearray(parts[1].read_bytes())
+    data[len(data) // 3] ^= 0x10
+    parts[1].write_bytes(bytes(data))
+    shutil.copy(parts[2], parts[2].with_name("part-copied-in-00001.parquet"))
+    segment = next(p for p in (out / "_manifest").iterdir() if parts[3].name in p.read_text())
+    lines = segment.read_text().splitlines(keepends=True)
+    segment.write_text("".join(lines[:-1]))
+    return parts, segment
+
+
 def test_a_whole_directory_verifies(tmp_path):
     out = tree(tmp_path)
     summary, code = verify(out, "--deep")
@@ -32,16 +45,10 @@ def test_a_whole_directory_verifies(tmp_path):
 
 def test_each_kind_of_damage_is_named(tmp_path):
     out = tree(tmp_path)
-    parts = sorted((out / "s3_access").rglob("*.parquet"))
     # A part deleted, a byte flipped inside another one's pages, a stray copy, a segment cut short.
+    parts = sorted((out / "s3_access").rglob("*.parquet"))
     parts[0].unlink()
-    data = bytearray(parts[1].read_bytes())
-    data[len(data) // 3] ^= 0x10
-    parts[1].write_bytes(bytes(data))
-    shutil.copy(parts[2], parts[2].with_name("part-copied-in-00001.parquet"))
-    segment = next(p for p in (out / "_manifest").iterdir() if parts[3].name in p.read_text())
-    lines = segment.read_text().splitlines(keepends=True)
-    segment.write_text("".join(lines[:-1]))
+    parts, segment = damage(out, parts)
     fast, code = verify(out)
     assert code == 1
     found = {p["path"].split("/")[-1]: p["problem"] for p in fast["problems"]}
@@ -102,15 +109,8 @@ def keys(out):
 def test_repair_sets_damage_aside_and_indexes_its_inputs_again(tmp_path):
     out = tree(tmp_path)
     whole = keys(out)
-    parts = sorted((out / "s3_access").rglob("*.parquet"))
     # A byte flipped in one part's pages, a stray copy, a segment cut short.
-    data = bytearray(parts[1].read_bytes())
-    data[len(data) // 3] ^= 0x10
-    parts[1].write_bytes(bytes(data))
-    shutil.copy(parts[2], parts[2].with_name("part-copied-in-00001.parquet"))
-    segment = next(p for p in (out / "_manifest").iterdir() if parts[3].name in p.read_text())
-    lines = segment.read_text().splitlines(keepends=True)
-    segment.write_text("".join(lines[:-1]))
+    parts, segment = damage(out, sorted((out / "s3_access").rglob("*.parquet")))
     outcome, code = verify(out, "--deep", "--repair", ok=(0,))
     assert len(outcome["reindexed"]) == 2 and not outcome["unrecoverable"]
     assert {m.split("/")[-1] for m in outcome["movedAside"]} >= {parts[1].name, "part-copied-in-00001.parquet",
