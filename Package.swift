@@ -19,7 +19,7 @@ let package = Package(
     .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
     .systemLibrary(name: "CMalloc"),
     .target(name: "Parquet", dependencies: ["CZstd", "CZlib"]),
-    .target(name: "LogInput", dependencies: ["LogBytes", "CZstd", "CZlib", "CDeflate"]),
+    .target(name: "LogInput", dependencies: ["LogBytes", "CLinux", "CZstd", "CZlib", "CDeflate"]),
     .target(name: "CByteScan"),
     .target(name: "CLinux"),
     .target(name: "LogBytes", dependencies: ["CByteScan"]),

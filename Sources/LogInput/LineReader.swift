@@ -1,4 +1,5 @@
 import CDeflate
+import CLinux
 import CZlib
 import CZstd
 import LogBytes
@@ -31,6 +32,8 @@ public struct FileReadResult: Sendable {
   /// Set when the file could not be read to its end; the content before the problem was delivered
   /// in line mode, and nothing was delivered in whole mode.
   public var problem: InputProblem?
+  /// The file shrank while it was read: what was hashed is not its content.
+  public var shrank = false
   /// Stored bytes handed to `onStored` (all of the range, unless reading stopped early).
   public var storedBytes: Int64 = 0
   /// Size and modification time of the file when it was opened (a file that grows or is
@@ -227,12 +230,14 @@ public final class LineReader {
     let small = size <= min(Self.smallFileLimit, capacity)
     let map: UnsafeMutableRawPointer
     var size = size
+    // Where the file ended sooner than measured: it shrank while read (logrotate's
+    // copytruncate, a sync tool rewriting it). Lines from there on are not delivered.
+    var vanishedAt: Int?
     if small {
-      size = Self.readFully(fd, into: buffer, count: size)
+      let got = Self.readFully(fd, into: buffer, count: size)
+      if got < size { vanishedAt = got }
+      size = got
       map = buffer
-      rangeStart = min(rangeStart, size)
-      rangeEnd = min(rangeEnd, size)
-      result.contentBytes = Int64(rangeEnd - rangeStart)
     } else {
       guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
         result.problem = InputProblem(path: path, reason: "cannot map: \(errnoDescription())")
@@ -240,11 +245,34 @@ public final class LineReader {
       }
       map = mapped
       _ = madvise(map, size, MADV_SEQUENTIAL)
+      // A page the file lost reads as zeros instead of raising SIGBUS; checked below.
+      sigtrail_guard_begin(map, size)
     }
-    defer { if !small { munmap(map, size) } }
+    defer {
+      if !small {
+        _ = sigtrail_guard_end()
+        munmap(map, size)
+      }
+    }
+    func shrank() -> Int? {
+      if small { return vanishedAt }
+      let fault = sigtrail_guard_fault()
+      return fault < 0 ? nil : Int(fault)
+    }
     let all = UnsafeRawBufferPointer(start: map, count: size)
+    if let end = vanishedAt {
+      rangeStart = min(rangeStart, end)
+      rangeEnd = min(rangeEnd, end)
+    }
     onStored(UnsafeRawBufferPointer(rebasing: all[rangeStart..<rangeEnd]))
     result.storedBytes = Int64(rangeEnd - rangeStart)
+    result.contentBytes = Int64(rangeEnd - rangeStart)
+    func reportShrink(_ end: Int) {
+      result.shrank = true
+      result.problem = InputProblem(
+        path: path, offset: Int64(end),
+        reason: "the file shrank while being read (truncated or rewritten): content from here on is not indexed")
+    }
     let mode = decide(UnsafeRawBufferPointer(rebasing: all[0..<min(size, 4096)]))
     result.mode = mode
     switch mode {
@@ -252,7 +280,11 @@ public final class LineReader {
       result.skipReason = reason
       return
     case .whole:
-      if rangeStart == 0 { onWhole(all) }
+      if let end = shrank() {
+        reportShrink(end)
+      } else if rangeStart == 0 {
+        onWhole(all)
+      }
       return
     case .lines:
       break
@@ -268,6 +300,11 @@ public final class LineReader {
       let remaining = size - lineStart
       let nl = memchr(map + lineStart, 10, remaining)
       let lineEnd = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(map) } ?? size
+      // A line reaching into what vanished is not the file's: stop at its start.
+      if let end = shrank(), lineEnd >= end {
+        reportShrink(lineStart)
+        break
+      }
       if lineEnd - lineStart > options.maxLineLength {
         onOverlong(Int64(lineStart))
       } else {
@@ -276,6 +313,7 @@ public final class LineReader {
       lines += 1
       lineStart = lineEnd + 1
     }
+    if result.problem == nil, let end = shrank() { reportShrink(end) }
     result.lines = lines
   }
 
@@ -321,8 +359,14 @@ public final class LineReader {
     } else {
       guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else { return false }
       map = mapped
+      sigtrail_guard_begin(map, size)
     }
-    defer { if !small { munmap(map, size) } }
+    defer {
+      if !small {
+        _ = sigtrail_guard_end()
+        munmap(map, size)
+      }
+    }
     let stored = UnsafeRawBufferPointer(start: map, count: size)
     // The trailer's ISIZE: the last member's content size (mod 2^32), a first test of fit.
     let lastSize = Int(stored.loadUnaligned(fromByteOffset: size - 4, as: UInt32.self).littleEndian)
@@ -342,6 +386,8 @@ public final class LineReader {
       consumed += used
       produced += made
     }
+    // Zeros where the file shrank under the mapping: the streaming reader reports where it ends.
+    guard small || sigtrail_guard_fault() < 0 else { return false }
     onStored(stored)
     result.storedBytes = Int64(size)
     _ = Self.deliver(produced, &sink, path, &result)

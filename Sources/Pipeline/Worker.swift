@@ -357,7 +357,7 @@ final class Worker {
   ) {
     if result.problem != nil && result.mode == nil && result.storedBytes == 0 { return }
     let range = item.range.map { $0.clamped(to: 0..<max($0.lowerBound, result.fileSize)) } ?? 0..<result.fileSize
-    let complete = hasher.bytes == range.count
+    let complete = hasher.bytes == range.count && !result.shrank
     let status = skip != nil ? "skipped" : result.problem != nil ? "damaged" : "indexed"
     pending.append(
       InputPiece(

@@ -194,6 +194,40 @@ import Testing
     #expect(missing.problem?.reason.contains("cannot open") == true)
   }
 
+  /// A mapped file cut short while it is read (here between hashing and line splitting, and
+  /// before anything was touched) loses its tail to a reported problem, not the process to SIGBUS.
+  @Test(arguments: [false, true])
+  func fileTruncatedUnderTheMappingIsReported(beforeHashing: Bool) {
+    let content = Self.sampleContent(lines: 40_000)
+    #expect(content.count > LineReader.smallFileLimit)
+    let path = Self.write(content, "shrinks-\(beforeHashing)")
+    defer { unlink(path) }
+    let keep = content.count / 3 + 17
+    let reader = LineReader()
+    var r = Read()
+    var stored = 0
+    let result = reader.read(
+      path: path, decide: { _ in .lines },
+      onLine: { line, offset in
+        r.lines.append(Array(line))
+        r.offsets.append(offset)
+      }, onOverlong: { r.overlong.append($0) }, onWhole: { _ in },
+      onStored: { bytes in
+        if beforeHashing { truncate(path, off_t(keep)) }
+        stored = bytes.reduce(0) { $0 &+ Int($1) }
+        if !beforeHashing { truncate(path, off_t(keep)) }
+      })
+    // Exactly the lines that were whole before the cut, then the problem at the next one.
+    let cut = Self.expected(Array(content[..<keep]), maxLine: 1 << 20)
+    let whole = cut.lines.count - 1
+    #expect(stored > 0)
+    #expect(r.lines == Array(cut.lines[..<whole]))
+    #expect(r.offsets == Array(cut.offsets[..<whole]))
+    #expect(result.problem?.offset == cut.offsets[whole])
+    #expect(result.problem?.reason.contains("shrank while being read") == true)
+    #expect(result.shrank)
+  }
+
   @Test func acceptCanSkipByContent() {
     let path = Self.write(Self.gzip(Array("{\"Records\":[]}\n".utf8)), "json-gz")
     defer { unlink(path) }

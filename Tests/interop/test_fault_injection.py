@@ -126,3 +126,41 @@ def test_retraction_and_compaction_survive_a_failure_at_every_call(shim, tmp_pat
             shutil.rmtree(base)
             tried += 1
     print("retraction and compaction: %d fault points tried" % tried)
+
+
+def test_an_input_cut_short_under_its_mapping_is_reported_and_the_run_goes_on(shim, tmp_path):
+    """A mapped input (over 1 MiB) truncated while it is read, as logrotate's copytruncate does:
+    the file is named with the offset where its content ended, the run indexes every other file,
+    and the next run indexes what the file now holds, exactly."""
+    logs_dir = tmp_path / "logs"
+    logs(logs_dir, files=3, lines=6000)  # about 1.6 MB each: mapped, not read
+    rotating = logs_dir / "2019-02-06-00-00-38-0000000000000001"
+    rotating.rename(logs_dir / "rotating.log")
+    rotating = logs_dir / "rotating.log"
+    size = rotating.stat().st_size
+    assert size > 1 << 20
+    env = dict(os.environ, LD_PRELOAD=shim, SIGTRAIL_SHRINK_MATCH="rotating")
+    out = tmp_path / "out"
+    proc = subprocess.run([sigtrail_binary(), "index", logs_dir, "--out", out, "--json"], capture_output=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 2, proc.stderr.decode()[-800:]
+    summary = json.loads(proc.stdout)
+    problems = [p for p in summary["fileProblems"] if p["path"].endswith("rotating.log")]
+    assert len(problems) == 1 and "shrank while being read" in problems[0]["reason"], summary["files"]
+    cut = rotating.stat().st_size
+    assert cut == size // 3
+    # Lines whole before the cut are rows; the problem names the first one that is not.
+    text = rotating.read_bytes()
+    assert problems[0]["offset"] == text.rindex(b"\n") + 1
+    got = keys(out)
+    assert sum(1 for f, _ in got if f.endswith("rotating.log")) == text.count(b"\n")
+    assert sum(1 for f, _ in got if not f.endswith("rotating.log")) == 2 * 6000
+
+    # The next run sees the file changed: its rows are those of a fresh run over the same files.
+    # (Its last line, cut in the middle, is a rejection in both.)
+    rerun = run(["index", logs_dir, "--out", out, "-q"])
+    assert rerun.returncode == 2 and b"rotating.log:%d: rejected" % (text.rindex(b"\n") + 1) in rerun.stderr
+    fresh = tmp_path / "fresh"
+    assert run(["index", logs_dir, "--out", fresh, "-q"]).returncode == 2
+    assert keys(out) == keys(fresh)
+    assert run(["verify", out, "--deep"]).returncode == 0
