@@ -35,15 +35,17 @@ public struct ManifestState: Sendable {
   public private(set) var parts: [String: PartRecord] = [:]
   private var inputsOfPart: [String: Set<String>] = [:]
   public private(set) var segments = 0
-  /// Parts a commit replaced (rewritten by a retraction or compaction, or dropped): no reader
-  /// should see them any more.
-  public private(set) var replaced: Set<String> = []
+  /// Parts a commit replaced (rewritten by a retraction or compaction, or dropped), with the
+  /// time of that commit (nanoseconds since the epoch): no reader should see them any more, and
+  /// they are deleted once readers that listed them before have had time to finish.
+  public private(set) var replaced: [String: Int64] = [:]
   /// Runs that announced themselves before writing parts.
   public private(set) var runs: Set<String> = []
 
   public init() {}
 
-  public mutating func apply(_ segment: [ManifestEntry]) {
+  /// Replays one segment, committed at `committedAt` (nanoseconds since the epoch).
+  public mutating func apply(_ segment: [ManifestEntry], committedAt: Int64 = 0) {
     segments += 1
     var touchedInputs: Set<String> = []
     var newParts: [String] = []
@@ -65,7 +67,7 @@ public struct ManifestState: Sendable {
         newParts.append(part.path)
       case .replace(let old, let new):
         parts.removeValue(forKey: old)
-        replaced.insert(old)
+        replaced[old] = committedAt
         let owners = inputsOfPart.removeValue(forKey: old) ?? []
         for path in owners {
           inputs[path]?.parts.remove(old)

@@ -22,7 +22,7 @@ public struct ManifestStore: Sendable {
     for name in try segmentNames() {
       let path = directory + "/" + name
       guard let text = readFile(path) else { throw ManifestError("cannot read \(path): \(errnoText())") }
-      state.apply(try ManifestFormat.decode(text, name: path))
+      state.apply(try ManifestFormat.decode(text, name: path), committedAt: Self.commitTime(ofSegment: name))
     }
     return state
   }
@@ -41,12 +41,17 @@ public struct ManifestStore: Sendable {
         continue
       }
       do {
-        state.apply(try ManifestFormat.decode(text, name: path))
+        state.apply(try ManifestFormat.decode(text, name: path), committedAt: Self.commitTime(ofSegment: name))
       } catch {
         damaged.append((path, "\(error)"))
       }
     }
     return (state, names.count, damaged)
+  }
+
+  /// When a segment was committed: its name starts with the time in nanoseconds.
+  public static func commitTime(ofSegment name: String) -> Int64 {
+    Int64(name.prefix { $0 != "-" }) ?? 0
   }
 
   /// Names of the committed segments, in commit order.
@@ -84,6 +89,31 @@ public struct ManifestStore: Sendable {
     }
     try syncDirectory(directory)
     return name
+  }
+
+  /// The list of replaced parts still on disk (`retained.csv` beside the segments): a header,
+  /// then one part path (relative to the output directory) per line. Readers that list the
+  /// directory leave these out.
+  public static let retainedListName = "retained.csv"
+  static let retainedListHeader = "part"
+
+  /// The part paths the retained list holds (none when it is absent or unreadable).
+  public func retainedList() -> Set<String> {
+    guard let text = readFile(directory + "/" + Self.retainedListName) else { return [] }
+    return Set(text.split(separator: "\n").dropFirst().map(String.init))
+  }
+
+  /// Replaces the retained list atomically.
+  public func writeRetainedList(_ names: Set<String>) throws {
+    try makeDirectory(directory)
+    let final = directory + "/" + Self.retainedListName
+    let temporary = directory + "/." + Self.retainedListName + ".tmp"
+    try writeDurably(temporary, ([Self.retainedListHeader] + names.sorted()).map { $0 + "\n" }.joined())
+    guard rename(temporary, final) == 0 else {
+      let message = errnoText()
+      unlink(temporary)
+      throw ManifestError("cannot rename \(temporary): \(message)")
+    }
   }
 
   /// Removes temporary segments a killed run left behind.

@@ -7,7 +7,8 @@ import Shards
 
 /// Merges the small parts nightly runs leave in each partition into parts of about `partRows`
 /// rows, atomically: the merged part is written, the manifest commit swaps it for the small
-/// ones (so every input still knows which part holds its rows), then the small ones are deleted.
+/// ones (so every input still knows which part holds its rows), then the small ones are retired
+/// (`RetainedParts`: deleted once readers that listed them have had time to finish).
 /// A crash at any point leaves either the old parts or the new one committed, never both.
 public struct CompactJob: Sendable {
   public var outputDirectory: String
@@ -19,6 +20,8 @@ public struct CompactJob: Sendable {
   /// A part with fewer rows than this share of `partRows` is small.
   public var smallFraction = 0.5
   public var dryRun = false
+  /// How long replaced parts stay for readers that listed them (nanoseconds); 0: deleted at once.
+  public var retainNanos = IndexOptions.defaultRetainNanos
 
   public init(outputDirectory: String, runID: String) {
     self.outputDirectory = outputDirectory
@@ -44,8 +47,8 @@ public struct CompactJob: Sendable {
     // What an interrupted compaction or index run committed but had not yet deleted goes first:
     // its readers would count those rows twice. Compaction holds the lock alone.
     if !dryRun {
-      summary.replacedPartsRemoved = OrphanSweep(
-        outputDirectory: outputDirectory, runID: runID, slice: (0, 1), state: state
+      summary.replacedPartsRemoved = try OrphanSweep(
+        outputDirectory: outputDirectory, runID: runID, slice: (0, 1), state: state, retainNanos: retainNanos
       ).run()
     }
     var byPartition: [String: [PartRecord]] = [:]
@@ -94,7 +97,7 @@ public struct CompactJob: Sendable {
               table: group[0].table, partition: group[0].partition, path: result.newPath!, rows: Int64(result.rows),
               bytes: Int64(result.bytes))))
         try store.commit(entries, tag: "\(runID)-compact-\(sequence)")
-        for part in group { unlink("\(outputDirectory)/\(part.path)") }
+        try RetainedParts(outputDirectory: outputDirectory, retainNanos: retainNanos).retire(group.map(\.path))
       }
     }
     return summary

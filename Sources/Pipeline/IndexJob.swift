@@ -42,6 +42,12 @@ public struct IndexOptions: Sendable {
   /// Date prefixes of `s3://` listings outside this window (microseconds) are not listed.
   public var listSinceMicros: Int64?
   public var listUntilMicros: Int64?
+  /// How long parts a retraction or compaction replaced stay for readers that listed them
+  /// (nanoseconds); 0 deletes them at the commit.
+  public var retainNanos: Int64 = IndexOptions.defaultRetainNanos
+  /// At the commit: a reader that globs the directory (DuckDB, Athena, Spark) would count the
+  /// rows of a retained part twice, beside its replacement, until the next run removed it.
+  public static let defaultRetainNanos: Int64 = 0
 
   public init(inputs: [String], outputDirectory: String, runID: String) {
     self.inputs = inputs
@@ -96,7 +102,7 @@ public struct IndexJob: Sendable {
     let store = ManifestStore(outputDirectory: options.outputDirectory)
     store.removeTemporaries()
     let state = try store.load()
-    summary.interruptedPartsRemoved = OrphanSweep(options: options, state: state).run()
+    summary.interruptedPartsRemoved = try OrphanSweep(options: options, state: state).run()
     var (found, problems) = InputDiscovery.discover(options.inputs.filter { !S3URL.isS3($0) })
     let remote = try RemoteInputs(options: options)
     defer { remote?.session.shutdown() }

@@ -6,36 +6,45 @@ import Shards
 #endif
 
 /// Removes what a killed run left: parts it renamed into place but never committed to the
-/// manifest, parts a committed compaction or retraction replaced but had not yet deleted, and
-/// temporary files. Both `index` and `compact` run it first, so either rolls the other forward. Only parts of runs the manifest knows (they commit a
-/// `begin` before writing) and that are certainly dead are touched: a run is alive while it
-/// holds its lock, and a concurrent fleet worker's lock is tested, not assumed. Part files of
-/// unknown runs (copied in, or older than the manifest) are left alone.
+/// manifest and temporary files; and replaced parts whose retention is over (`RetainedParts`).
+/// Both `index` and `compact` run it first, so either rolls the other forward. Only parts of
+/// runs the manifest knows (they commit a `begin` before writing) and that are certainly dead
+/// are touched: a run is alive while it holds its lock, and a concurrent fleet worker's lock is
+/// tested, not assumed. Part files of unknown runs (copied in, or older than the manifest) are
+/// left alone.
 struct OrphanSweep {
   let outputDirectory: String
   let runID: String
   let slice: (index: Int, of: Int)
   let state: ManifestState
+  let retainNanos: Int64
 
   init(options: IndexOptions, state: ManifestState) {
-    self.init(outputDirectory: options.outputDirectory, runID: options.runID, slice: options.slice, state: state)
+    self.init(
+      outputDirectory: options.outputDirectory, runID: options.runID, slice: options.slice, state: state,
+      retainNanos: options.retainNanos)
   }
 
-  init(outputDirectory: String, runID: String, slice: (index: Int, of: Int), state: ManifestState) {
+  init(outputDirectory: String, runID: String, slice: (index: Int, of: Int), state: ManifestState, retainNanos: Int64) {
     self.outputDirectory = outputDirectory
     self.runID = runID
     self.slice = slice
     self.state = state
+    self.retainNanos = retainNanos
   }
 
-  /// Returns how many uncommitted parts were removed.
-  func run() -> Int {
-    var removed = 0
+  /// Returns how many parts were removed: uncommitted ones, and replaced ones whose time is up.
+  func run() throws -> Int {
+    var removed = try RetainedParts(outputDirectory: outputDirectory, retainNanos: retainNanos).sweep(state: state)
+      .removed
     var deadRuns: [String: Bool] = [:]
     for relative in PartitionLayout.listPartFiles(output: outputDirectory) {
       let name = String(relative.split(separator: "/").last ?? "")
       let temporary = name.hasPrefix(".") && name.hasSuffix(".tmp")
-      guard temporary || (name.hasSuffix(".parquet") && state.parts[relative] == nil) else { continue }
+      guard
+        temporary
+          || (name.hasSuffix(".parquet") && state.parts[relative] == nil && state.replaced[relative] == nil)
+      else { continue }
       guard let run = PartitionLayout.runID(ofPart: name), run != runID, state.runs.contains(run) else {
         continue
       }

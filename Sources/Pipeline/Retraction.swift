@@ -7,9 +7,9 @@ import Shards
 
 /// Removes the rows of inputs whose content changed (or whose rows were in a part that is gone)
 /// from every part that holds them, so that re-indexing them does not count anything twice. The
-/// rewritten parts and the retraction are one manifest commit; the old parts are deleted only
-/// after it (a crash in between leaves uncommitted new parts or superseded old ones, and the next
-/// run's sweep removes either).
+/// rewritten parts and the retraction are one manifest commit; the old parts are retired only
+/// after it (`RetainedParts`; a crash in between leaves uncommitted new parts, which the next
+/// run's sweep removes).
 struct Retraction {
   let options: IndexOptions
   let state: ManifestState
@@ -47,7 +47,7 @@ struct Retraction {
     }
     entries += paths.map { ManifestEntry.retract(path: $0) }
     try store.commit(entries, tag: "\(options.runID)-retract")
-    for part in superseded { unlink("\(options.outputDirectory)/\(part)") }
+    try RetainedParts(outputDirectory: options.outputDirectory, retainNanos: options.retainNanos).retire(superseded)
     return removed
   }
 }

@@ -21,6 +21,8 @@ public struct S3Output: Sendable {
   /// Parts larger than this are uploaded in parts of this size.
   public var partBytes = 64 << 20
   public var concurrency = 8
+  /// How long replaced parts stay for readers that listed them (see `RetainedParts`).
+  public var retainNanos = IndexOptions.defaultRetainNanos
 
   public init(url: S3URL, staging: String, client: S3Client) {
     var url = url
@@ -101,9 +103,18 @@ public struct S3Output: Sendable {
       _ = try await client.put(bucket: url.bucket, key: manifestPrefix + name, body: try readAll(path))
       transfer.segments += 1
     }
+    // The list of retained parts follows the segments, for readers that list the bucket.
+    let list = "_manifest/" + ManifestStore.retainedListName
+    if access(staging + "/" + list, F_OK) == 0 {
+      _ = try await client.put(bucket: url.bucket, key: url.key + list, body: try readAll(staging + "/" + list))
+    }
+    let now = RetainedParts.now()
     let stale = remote.filter { object in
       let relative = String(object.key.dropFirst(url.key.count))
-      return object.key.hasPrefix(url.key) && state.replaced.contains(relative) && state.parts[relative] == nil
+      guard object.key.hasPrefix(url.key), state.parts[relative] == nil, let at = state.replaced[relative] else {
+        return false
+      }
+      return now - at >= retainNanos
     }
     try await forEach(stale) { try await self.client.delete(bucket: $0.bucket, key: $0.key) }
     transfer.removed = stale.count

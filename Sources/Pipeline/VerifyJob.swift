@@ -28,6 +28,8 @@ public struct VerifyJob: Sendable {
     public var bytes: Int64 = 0
     public var deep = false
     public var problems: [Problem] = []
+    /// Replaced parts still there for readers that listed them (not damage; see `RetainedParts`).
+    public var retained = 0
     public var damaged: Bool { !problems.isEmpty }
   }
 
@@ -48,6 +50,10 @@ public struct VerifyJob: Sendable {
     for relative in PartitionLayout.listPartFiles(output: outputDirectory) {
       let name = relative.split(separator: "/").last ?? ""
       guard name.hasSuffix(".parquet"), !name.hasPrefix("."), state.parts[relative] == nil else { continue }
+      if state.replaced[relative] != nil {
+        summary.retained += 1
+        continue
+      }
       summary.problems.append(
         Problem(
           path: "\(outputDirectory)/\(relative)",

@@ -33,19 +33,26 @@ public enum TableDDL {
   /// Statements for every table under `location` (the `--out` directory or its S3 copy).
   /// `present`, when known, names the tables that have parts: DuckDB cannot create a view over
   /// a glob that matches nothing, so its form leaves the others as a comment.
+  /// `retainedList`: where the list of replaced parts still on disk is (`_manifest/retained.csv`),
+  /// when the output has one: DuckDB's views leave those parts out.
   public static func statements(
-    engine: Engine, location: String, database: String = "sigtrail", present: Set<String>? = nil
+    engine: Engine, location: String, database: String = "sigtrail", present: Set<String>? = nil,
+    retainedList: String? = nil
   ) -> String {
     let base = location.hasSuffix("/") ? String(location.dropLast()) : location
     return tables.map { table in
       if engine == .duckdb, let present, !present.contains(table.name) {
         return "-- \(table.name): no parts under \(base)/\(table.name) yet; run this again once there are"
       }
-      return statement(table: table.name, schema: table.schema, engine: engine, base: base, database: database)
+      return statement(
+        table: table.name, schema: table.schema, engine: engine, base: base, database: database,
+        retainedList: retainedList)
     }.joined(separator: "\n\n") + "\n"
   }
 
-  static func statement(table: String, schema: Schema, engine: Engine, base: String, database: String) -> String {
+  static func statement(
+    table: String, schema: Schema, engine: Engine, base: String, database: String, retainedList: String? = nil
+  ) -> String {
     let location = "\(base)/\(table)"
     let columns = schema.columns.map { "  \(quote($0.name, engine)) \(type(of: $0, engine: engine))" }
     switch engine {
@@ -93,11 +100,22 @@ public enum TableDDL {
       let select = schema.columns.map {
         "  CAST(\(quote($0.name, engine)) AS \(type(of: $0, engine: engine))) AS \(quote($0.name, engine))"
       }
+      guard let retainedList else {
+        return """
+          CREATE OR REPLACE VIEW \(quote(table, engine)) AS
+          SELECT
+          \((select + ["  \"dt\""]).joined(separator: ",\n"))
+          FROM read_parquet('\(location)/*/*.parquet', hive_partitioning = true, union_by_name = true);
+          """
+      }
+      // Parts a compaction replaced stay a while for readers that listed them: not counted twice.
       return """
         CREATE OR REPLACE VIEW \(quote(table, engine)) AS
         SELECT
         \((select + ["  \"dt\""]).joined(separator: ",\n"))
-        FROM read_parquet('\(location)/*/*.parquet', hive_partitioning = true, union_by_name = true);
+        FROM read_parquet('\(location)/*/*.parquet', hive_partitioning = true, union_by_name = true, filename = true)
+        WHERE filename NOT IN (
+          SELECT '\(base)/' || part FROM read_csv('\(retainedList)', header = true, columns = {'part': 'VARCHAR'}));
         """
     }
   }

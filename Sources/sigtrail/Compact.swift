@@ -10,9 +10,11 @@ struct Compact: ParsableCommand {
       Nightly runs leave many small parts (one set per run and worker). Compaction merges the \
       parts of a partition that hold fewer than half of --part-rows rows into parts of up to \
       --part-rows rows, sorted by time. Each merged part is committed to the manifest in place \
-      of the parts it replaces before they are deleted, so row counts, the manifest and any \
-      reader stay right whatever happens (a crash leaves the old parts or the new one, and the \
-      next run cleans up). It takes the output directory's lock: no index run can overlap it.
+      of the parts it replaces, so row counts, the manifest and any reader stay right whatever \
+      happens (a crash leaves the old parts or the new one, and the next run cleans up). The \
+      replaced parts are deleted at once, or kept for --retain so that queries which listed \
+      them can finish (then the first run after that deletes them). It takes the output \
+      directory's lock: no index run can overlap it.
 
       Examples:
         sigtrail compact out
@@ -42,6 +44,8 @@ struct Compact: ParsableCommand {
       "Write only PLAIN and dictionary encodings, no DELTA_*: for Spark before 3.3 and Iceberg's vectorized Spark reader. Shards come out about 2% larger."
   )
   var plainEncodings = false
+
+  @OptionGroup var retention: RetainOption
 
   @Flag(help: "Only report what would be merged.")
   var dryRun = false
@@ -80,6 +84,7 @@ struct Compact: ParsableCommand {
     job.shards.zstdLevel = zstdLevel
     job.shards.deltaEncodings = !plainEncodings
     job.dryRun = dryRun
+    job.retainNanos = retention.retain.nanos
     let summary: CompactJob.Summary
     do {
       summary = try job.run()
@@ -91,7 +96,7 @@ struct Compact: ParsableCommand {
       try printJSONSummary(summary)
     } else {
       if summary.replacedPartsRemoved > 0 {
-        print("removed \(summary.replacedPartsRemoved) parts an interrupted run had replaced or not committed")
+        print("removed \(summary.replacedPartsRemoved) parts replaced more than --retain ago or left uncommitted")
       }
       let verb = dryRun ? "would merge" : "merged"
       print(

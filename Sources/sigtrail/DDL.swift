@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Manifest
 import Shards
 
 struct DDL: ParsableCommand {
@@ -11,7 +13,8 @@ struct DDL: ParsableCommand {
         trino   Hive-connector tables, then sync_partition_metadata (timestamps follow the
                 catalog's hive.timestamp-precision)
         spark   USING PARQUET tables, then MSCK REPAIR TABLE
-        duckdb  views over read_parquet with hive partitioning (new parts show up at once)
+        duckdb  views over read_parquet with hive partitioning (new parts show up at once;
+                parts a compaction replaced, kept a while for running queries, are left out)
 
       Examples:
         sigtrail ddl --engine duckdb --location out | duckdb hunt.db
@@ -37,13 +40,18 @@ struct DDL: ParsableCommand {
   func run() throws {
     // For a local output directory, say which tables have parts (DuckDB's views need some).
     var present: Set<String>?
+    let base = location.hasSuffix("/") ? String(location.dropLast()) : location
+    var retainedList: String? = "\(base)/_manifest/\(ManifestStore.retainedListName)"
     if !location.contains("://") {
       present = Set(
         PartitionLayout.listPartFiles(output: location).compactMap { $0.split(separator: "/").first.map(String.init) })
+      // Written by every run since retention exists; an older output's views read without it.
+      if !FileManager.default.fileExists(atPath: retainedList!) { retainedList = nil }
     }
     print(
       TableDDL.statements(
-        engine: TableDDL.Engine(rawValue: engine)!, location: location, database: database, present: present),
+        engine: TableDDL.Engine(rawValue: engine)!, location: location, database: database, present: present,
+        retainedList: retainedList),
       terminator: "")
   }
 }

@@ -122,6 +122,8 @@ struct Index: ParsableCommand {
   )
   var workers = 1
 
+  @OptionGroup var retention: RetainOption
+
   @Flag(help: "Print the run summary as JSON on standard output (for schedulers and scripts).")
   var json = false
 
@@ -161,6 +163,7 @@ struct Index: ParsableCommand {
         opened = session
         var output = S3Output(url: url, staging: staging ?? S3Cache.directory(for: url), client: session.client)
         output.partBytes = s3.s3UploadPartMib << 20
+        output.retainNanos = retention.retain.nanos
         let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(runID)"
         let leaseKey = output.leaseKey
         let lease = try Blocking.run {
@@ -195,6 +198,7 @@ struct Index: ParsableCommand {
     options.threads = threads ?? IndexOptions.defaultThreads
     options.splitBytes = Int64(splitMib) << 20
     options.checkpointBytes = Int64(checkpointMib) << 20
+    options.retainNanos = retention.retain.nanos
     options.shards.zstdLevel = zstdLevel
     options.shards.deltaEncodings = !plainEncodings
     options.shards.partRows = partRows
@@ -286,7 +290,7 @@ struct Index: ParsableCommand {
       manifest.append("\(s.filesChanged) changed since indexed (\(s.rowsRetracted) old rows removed, then re-indexed)")
     }
     if s.interruptedPartsRemoved > 0 {
-      manifest.append("\(s.interruptedPartsRemoved) uncommitted parts of an interrupted run removed")
+      manifest.append("\(s.interruptedPartsRemoved) replaced or uncommitted parts removed")
     }
     if !manifest.isEmpty { lines.append("manifest: " + manifest.joined(separator: "; ")) }
     let ct = s.cloudTrail

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import Query
 
 /// Parsers of option values, for `@Option(transform:)`: each value is checked once, when the
@@ -50,4 +51,28 @@ struct UseWindow: ParsableArguments {
 
   @Option(help: ArgumentHelp("Only uses before this time.", valueName: "time"), transform: OptionValue.time)
   var until: Int64?
+}
+
+/// `--retain`, for the commands that replace parts (index, compact, verify --repair).
+struct RetainOption: ParsableArguments {
+  struct Value: ExpressibleByArgument {
+    var nanos: Int64
+    init(nanos: Int64) { self.nanos = nanos }
+    init?(argument: String) {
+      if argument == "0" {
+        nanos = 0
+      } else if let micros = Duration.parse(argument), micros <= Int64.max / 1000 {
+        nanos = micros * 1000
+      } else {
+        return nil
+      }
+    }
+    var defaultValueDescription: String { nanos == 0 ? "0" : "\(nanos / 1_000_000_000)s" }
+  }
+
+  @Option(
+    help: ArgumentHelp(
+      "How long parts a compaction or retraction replaced stay on disk (e.g. 1h), so queries that listed them before can finish; the first run after that removes them. Only for readers that leave them out: sigtrail's own and the DuckDB views of `sigtrail ddl`. A reader that globs the directory (Athena, Spark, read_parquet('out/...')) counts their rows twice meanwhile.",
+      valueName: "duration"))
+  var retain = Value(nanos: IndexOptions.defaultRetainNanos)
 }

@@ -35,6 +35,8 @@ struct Verify: ParsableCommand {
     ))
   var repair = false
 
+  @OptionGroup var retention: RetainOption
+
   func run() throws {
     guard FileManager.default.fileExists(atPath: out + "/_manifest") else {
       Streams.error("sigtrail: \(out) has no manifest (not a sigtrail output directory?)\n")
@@ -61,7 +63,9 @@ struct Verify: ParsableCommand {
       print(
         "\(summary.segments) manifest segments, \(summary.parts) parts (\(summary.rows) rows, \(summary.bytes) bytes)"
           + " checked\(deep ? " page by page" : ""): "
-          + (summary.damaged ? "\(summary.problems.count) problems" : "no problem"))
+          + (summary.damaged ? "\(summary.problems.count) problems" : "no problem")
+          + (summary.retained > 0
+            ? "; \(summary.retained) replaced parts retained for readers that listed them (see --retain)" : ""))
     }
     if summary.damaged { throw ExitCode.failure }
   }
@@ -78,6 +82,7 @@ struct Verify: ParsableCommand {
     let runID = Index.makeRunID(Date()) + "-repair"
     var options = IndexOptions(inputs: [], outputDirectory: out, runID: runID)
     options.s3 = S3Settings(environment: ProcessInfo.processInfo.environment)
+    options.retainNanos = retention.retain.nanos
     var job = RepairJob(outputDirectory: out, options: options)
     job.deep = deep
     let observer = ConsoleObserver(showRejections: 0, showProgress: false)

@@ -83,9 +83,12 @@ import Testing
     s.apply([.replace(old: "p1", new: "p4"), .replace(old: "p2", new: "p4"), part("p4")])
     #expect(s.inputs["b"]?.parts == ["p4"])
     #expect(Set(s.parts.keys) == ["p3", "p4"])
-    s.apply([.replace(old: "p3", new: nil), .retract(path: "a")])
+    s.apply([.replace(old: "p3", new: nil), .retract(path: "a")], committedAt: 42)
     #expect(s.inputs["a"] == nil)
     #expect(Set(s.parts.keys) == ["p4"])
+    // Each replaced part with the time of the commit that replaced it, for `--retain`.
+    #expect(s.replaced == ["p1": 0, "p2": 0, "p3": 42])
+    #expect(ManifestStore.commitTime(ofSegment: "01764842061123456789-run-compact-1.tsv") == 1_764_842_061_123_456_789)
     // A new version of a file starts over.
     s.apply([.input(Self.piece("b", 0..<50, size: 200, mtime: 9))])
     #expect(s.inputs["b"]?.pieces.count == 1)

@@ -138,7 +138,7 @@ def test_a_manifest_part_outside_the_output_is_refused(tmp_path):
     elsewhere.mkdir()
     [part] = (out / "s3_access").rglob("*.parquet")
     (elsewhere / "x.parquet").write_bytes(part.read_bytes())
-    segment = sorted((out / "_manifest").iterdir())[-1]
+    segment = sorted((out / "_manifest").glob("*.tsv"))[-1]
     # A well-formed segment naming a part outside OUT, as a tampered tree would hold.
     body = "sigtrail-manifest 1\npart\ts3_access\tdt=2019-02-06\t../elsewhere/x.parquet\t5\t%d\n" % part.stat().st_size
     (out / "_manifest" / ("9" + segment.name)).write_text(body)
@@ -153,7 +153,7 @@ def test_a_segment_cut_at_a_line_boundary_is_refused(tmp_path):
     logs, _ = index_one(tmp_path, lines=5)
     out = tmp_path / "out"
     sigtrail("index", logs, "--out", out, ok=(0,))
-    for segment in sorted((out / "_manifest").iterdir()):
+    for segment in sorted((out / "_manifest").glob("*.tsv")):
         lines = segment.read_text().splitlines(keepends=True)
         if any(l.startswith("part\t") for l in lines):
             segment.write_text("".join(lines[:-2]))  # the end line and the last entry gone
@@ -212,7 +212,7 @@ def test_a_compaction_killed_before_its_deletes_rolls_forward(tmp_path):
         assert len(rows(out)) == 60
         run = sigtrail(second, out, ok=(0,)) if second == "compact" else sigtrail("index", logs, "--out", out, ok=(0,))
         assert len(rows(out)) == 30, second
-        assert b"removed 3 parts" in run.stdout or b"3 uncommitted parts" in run.stderr + run.stdout, run
+        assert b"removed 3 parts" in run.stdout or b"3 replaced or uncommitted parts" in run.stderr, run
 
 
 def test_a_flipped_bit_in_a_page_is_an_error_not_another_answer(tmp_path):

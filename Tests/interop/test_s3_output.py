@@ -104,6 +104,18 @@ def test_publish_read_back_rerun_and_heal(servers, corpus, tmp_path):
     victim.write_bytes(victim.read_bytes()[: len(victim.read_bytes()) // 2].rsplit(b"\n", 1)[0] + b"\n")
     changed = json.loads(run(["index", corpus, "--out", "s3://lake/shards/", "--json", "-q"], env=fresh).stdout)
     assert changed["filesChanged"] == 1 and changed["published"]["removed"] >= 1
+    # With --retain, a replaced object stays for Athena queries that listed it, named in the
+    # published retained list; the first run after the window removes it.
+    victim.write_bytes(victim.read_bytes()[: len(victim.read_bytes()) // 2].rsplit(b"\n", 1)[0] + b"\n")
+    kept = json.loads(run(["index", corpus, "--out", "s3://lake/shards/", "--json", "-q", "--retain", "1s"],
+                          env=fresh).stdout)
+    assert kept["filesChanged"] == 1 and kept["published"]["removed"] == 0
+    listed = moto.client.get_object(Bucket="lake", Key="shards/_manifest/retained.csv")["Body"].read().split()
+    assert listed[0] == b"part" and len(listed) >= 2
+    time.sleep(1.1)
+    swept = json.loads(run(["index", corpus, "--out", "s3://lake/shards/", "--json", "-q"], env=fresh).stdout)
+    assert swept["published"]["removed"] == len(listed) - 1
+    assert moto.client.get_object(Bucket="lake", Key="shards/_manifest/retained.csv")["Body"].read() == b"part\n"
     local2 = tmp_path / "local2"
     run(["index", corpus, "--out", local2, "-q", "--show-rejections", "0"], env=dict(os.environ))
     assert s3_rows(moto, "shards/", "s3_access") == local_rows(local2, "s3_access")

@@ -31,7 +31,7 @@ def damage(out, parts):
     data[len(data) // 3] ^= 0x10
     parts[1].write_bytes(bytes(data))
     shutil.copy(parts[2], parts[2].with_name("part-copied-in-00001.parquet"))
-    segment = next(p for p in (out / "_manifest").iterdir() if parts[3].name in p.read_text())
+    segment = next(p for p in (out / "_manifest").glob("*.tsv") if parts[3].name in p.read_text())
     lines = segment.read_text().splitlines(keepends=True)
     segment.write_text("".join(lines[:-1]))
     return parts, segment
