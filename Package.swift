@@ -27,10 +27,11 @@ let package = Package(
     .target(
       name: "Presign", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "CloudTrail", dependencies: ["LogBytes", "Presign"]),
-    .target(name: "Shards", dependencies: ["Parquet", "AccessLog", "CloudTrail", "Presign"]),
+    .target(name: "ShardSchema", dependencies: ["Parquet"]),
+    .target(name: "Shards", dependencies: ["ShardSchema", "Parquet", "AccessLog", "CloudTrail", "Presign"]),
     .target(name: "Query", dependencies: ["Parquet", "LogBytes"]),
-    .target(name: "Hunts", dependencies: ["Query", "LogBytes"]),
-    .target(name: "Report", dependencies: ["Hunts", "Query"]),
+    .target(name: "Hunts", dependencies: ["ShardSchema", "Query", "LogBytes"]),
+    .target(name: "Report", dependencies: ["ShardSchema", "Hunts", "Query"]),
     .target(name: "Manifest", dependencies: ["LogBytes", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "S3Store",
@@ -41,14 +42,15 @@ let package = Package(
     .target(
       name: "Pipeline",
       dependencies: [
-        "S3Store", "CLinux", "LogInput", "AccessLog", "CloudTrail", "Shards", "Manifest", "Parquet",
+        "S3Store", "CLinux", "LogInput", "AccessLog", "CloudTrail", "ShardSchema", "Shards", "Manifest", "Parquet",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
       ]),
     .executableTarget(
       name: "sigtrail",
       dependencies: [
-        "Pipeline", "Shards", "Parquet", "Query", "Hunts", "Report", "Manifest", "LogBytes", "CMalloc", "S3Store",
+        "Pipeline", "ShardSchema", "Shards", "Parquet", "Query", "Hunts", "Report", "Manifest", "LogBytes", "CMalloc",
+        "S3Store",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
@@ -56,11 +58,13 @@ let package = Package(
     .testTarget(name: "PresignTests", dependencies: ["Presign"]),
     .testTarget(name: "CloudTrailTests", dependencies: ["CloudTrail", "LogBytes"]),
     .testTarget(name: "LogInputTests", dependencies: ["LogInput", "CZstd", "CZlib"]),
-    .testTarget(name: "ShardsTests", dependencies: ["Shards", "AccessLog", "CloudTrail", "LogBytes", "Parquet"]),
+    .testTarget(
+      name: "ShardsTests", dependencies: ["ShardSchema", "Shards", "AccessLog", "CloudTrail", "LogBytes", "Parquet"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
     .testTarget(name: "QueryTests", dependencies: ["Query"]),
-    .testTarget(name: "HuntsTests", dependencies: ["Hunts", "Shards", "AccessLog", "LogBytes", "Query"]),
+    .testTarget(
+      name: "HuntsTests", dependencies: ["ShardSchema", "Hunts", "Shards", "AccessLog", "LogBytes", "Query"]),
     .testTarget(name: "S3StoreTests", dependencies: ["S3Store", "LogBytes"], exclude: ["Fixtures"]),
   ]
 )

@@ -1,6 +1,7 @@
 import Dispatch
 import LogBytes
 import Query
+import ShardSchema
 import Synchronization
 
 /// One use of a presigned URL, from an access-log line or a CloudTrail data event.
@@ -59,9 +60,10 @@ struct OrderedUse<T: Sendable>: Sendable {
 public struct UseProbe {
   let batch: RowBatch
   let row: Int
+  let timeColumn: Int
   let akid: Int?
 
-  public var time: Int64 { batch.integer(row, 1) ?? 0 }
+  public var time: Int64 { batch.integer(row, timeColumn) ?? 0 }
   /// `RowHash.bytes` of the signing key's stored bytes (0 for none); nil when the scan does not
   /// read the key.
   public var akidHash: UInt64? { akid.map { batch.hash(row, $0) } }
@@ -114,33 +116,24 @@ public struct HuntData: Sendable {
     self.cloudTrailFiles = cloudTrailFiles
   }
 
-  static let accessColumns = [
-    "request_id", "request_time", "remote_ip", "requester", "user_agent", "operation", "http_method", "bucket", "key",
-    "http_status", "error_code", "bytes_sent", "credential_akid", "key_kind", "presign_version", "signed_at",
-    "expires_seconds", "expires_at", "signature_sha256",
-  ]
-  static let trailColumns = [
-    "event_id", "event_time", "source_ip", "identity_arn", "user_agent", "event_name", "bucket", "object_key",
-    "error_code", "bytes_out", "bytes_in", "credential_akid", "key_kind", "presign_version", "signed_at",
-    "expires_seconds", "expires_at", "request_id",
-  ]
+  /// The columns the use scans read.
+  static var accessColumns: [String] { UseColumns.access.all }
+  static var trailColumns: [String] { UseColumns.trail.all }
 
-  /// Where each table's request id and bucket are (in `accessColumns`, `trailColumns`): an S3
-  /// request logged by both sources has the same pair, and is one use.
-  static let requestKeyColumns: [(id: Int, bucket: Int)] = [(0, 7), (17, 6)]
-
-  /// The pair `requestKeyColumns` names, hashed; 0 when the scan did not read them.
-  static func requestKey(_ b: RowBatch, _ i: Int, _ positions: [Int?], table: Int) -> UInt64 {
-    let k = requestKeyColumns[table]
-    guard let id = positions[k.id], let bucket = positions[k.bucket] else { return 0 }
+  /// The request id and bucket of row `i`, hashed: an S3 request logged by both sources has the
+  /// same pair, and is one use. 0 when the scan did not read them.
+  static func requestKey(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions) -> UInt64 {
+    guard let id = p[.requestID], let bucket = p[.bucket] else { return 0 }
     let h = b.hash(i, id)
     return h == 0 ? 0 : h ^ (b.hash(i, bucket) &* 0x9E37_79B9_7F4A_7C15)
   }
 
   /// The columns (of either table) behind `HuntResult.useRow` and the URL id.
   static let useRowColumns: Set<String> = [
-    "remote_ip", "source_ip", "requester", "identity_arn", "user_agent", "operation", "event_name", "bucket", "key",
-    "object_key", "http_status", "error_code", "credential_akid", "signed_at", "expires_seconds", "expires_at",
+    ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.requester, ColumnName.identityARN, ColumnName.userAgent,
+    ColumnName.operation, ColumnName.eventName, ColumnName.bucket, ColumnName.key,
+    ColumnName.objectKey, ColumnName.httpStatus, ColumnName.errorCode, ColumnName.credentialAKID, ColumnName.signedAt,
+    ColumnName.expiresSeconds, ColumnName.expiresAt,
   ]
 
   /// A scan of `files` within the hunt's time window.
@@ -183,46 +176,45 @@ public struct HuntData: Sendable {
     // (same request id and bucket) is one use, CloudTrail's, with both sources named.
     let trailFound = PerWorker<[(key: UInt64, use: PresignedUse)]>(threads: threads) { [] }
     let seen = SeenUses()
-    let presigned = Predicate.all([.not(.isNull("presign_version")), accessFilter])
-    let tables: [([String], [String], Predicate, String, @Sendable (RowBatch, Int, [Int?]) -> PresignedUse)] = [
-      (
-        accessLogFiles, Self.accessColumns, alsoAccess.map { .or([presigned, $0]) } ?? presigned, "request_time",
-        Self.accessUse
-      ),
-      (
-        cloudTrailFiles, Self.trailColumns, Predicate.all([.not(.isNull("presign_version")), trailFilter]),
-        "event_time", Self.trailUse
-      ),
-    ]
+    let presigned = Predicate.all([.not(.isNull(ColumnName.presignVersion)), accessFilter])
+    let tables:
+      [([String], UseColumns, Predicate, String, @Sendable (RowBatch, Int, UseColumns.Positions) -> PresignedUse)] = [
+        (
+          accessLogFiles, .access, alsoAccess.map { .or([presigned, $0]) } ?? presigned, ColumnName.requestTime,
+          Self.accessUse
+        ),
+        (
+          cloudTrailFiles, .trail, Predicate.all([.not(.isNull(ColumnName.presignVersion)), trailFilter]),
+          ColumnName.eventTime, Self.trailUse
+        ),
+      ]
     var trailKeys = Set<UInt64>()
     var trailUses: [(key: UInt64, use: PresignedUse)] = []
     let merged = PerWorker<Set<UInt64>>(threads: threads) { [] }
     for table in [1, 0] where !tables[table].0.isEmpty {
-      let (files, all, predicate, time, use) = tables[table]
-      // The id and time are always read: they order and de-duplicate the uses; the request id
-      // and bucket too, to tell one request logged by both sources.
-      let always = Set([Self.requestKeyColumns[table].id, Self.requestKeyColumns[table].bucket])
-      let columns = all.enumerated().filter { k, name in k < 2 || always.contains(k) || only?.contains(name) ?? true }
-        .map(\.element)
-      let positions = all.map { columns.firstIndex(of: $0) }
-      let akid = columns.firstIndex(of: "credential_akid")
+      let (files, fields, predicate, time, use) = tables[table]
+      let columns = fields.scanned(only: only)
+      let positions = fields.positions(in: columns)
+      let (id, at, akid) = (positions[.id]!, positions[.time]!, positions[.akid])
       let knownTrail = trailKeys
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
-          let wanted = keep.map { k in (0..<batch.count).filter { k(UseProbe(batch: batch, row: $0, akid: akid)) } }
+          let wanted = keep.map { k in
+            (0..<batch.count).filter { k(UseProbe(batch: batch, row: $0, timeColumn: at, akid: akid)) }
+          }
           if wanted?.isEmpty == true { return }
-          let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table), among: wanted)
+          let fresh = seen.firstSeen(batch, id: id, time: at, table: UInt64(table), among: wanted)
           guard !fresh.isEmpty else { return }
           if table == 1 {
             trailFound.update(batch.worker) { out in
-              for i in fresh { out.append((Self.requestKey(batch, i, positions, table: 1), use(batch, i, positions))) }
+              for i in fresh { out.append((Self.requestKey(batch, i, positions), use(batch, i, positions))) }
             }
             return
           }
           var also: [UInt64] = []
           found.update(batch.worker) { out in
             for i in fresh {
-              let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions, table: 0)
+              let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions)
               if key != 0 && knownTrail.contains(key) {
                 also.append(key)
                 continue
@@ -243,7 +235,9 @@ public struct HuntData: Sendable {
     let both = merged.all.reduce(into: Set<UInt64>()) { $0.formUnion($1) }
     var keyed = found.joined()
     for var entry in trailUses {
-      if both.contains(entry.key) { entry.use.source = "cloudtrail s3_access" }
+      if both.contains(entry.key) {
+        entry.use.source = "\(ShardTable.cloudtrail.rawValue) \(ShardTable.s3Access.rawValue)"
+      }
       if let v = transform(entry.use) {
         keyed.append(OrderedUse(time: entry.use.time, cloudTrail: true, id: entry.use.id, value: v))
       }
@@ -263,31 +257,32 @@ public struct HuntData: Sendable {
   ) throws -> URLSummary {
     let partial = PerWorker(threads: threads) { URLSummary() }
     let seen = SeenUses()
-    let tables: [([String], [String], Predicate, String, Bool)] = [
-      (accessLogFiles, Self.accessColumns, accessFilter, "request_time", false),
-      (cloudTrailFiles, Self.trailColumns, trailFilter, "event_time", true),
+    let tables: [([String], UseColumns, Predicate, String, Bool)] = [
+      (accessLogFiles, .access, accessFilter, ColumnName.requestTime, false),
+      (cloudTrailFiles, .trail, trailFilter, ColumnName.eventTime, true),
     ]
     // CloudTrail first: an access-log row of a request it logged too is not a second use.
     var trailKeys = Set<UInt64>()
     for table in [1, 0] where !tables[table].0.isEmpty {
-      let (files, columns, filter, time, cloudTrail) = tables[table]
-      let predicate = Predicate.all([.not(.isNull("presign_version")), filter])
-      let positions = columns.indices.map { Optional($0) }
+      let (files, fields, filter, time, cloudTrail) = tables[table]
+      let predicate = Predicate.all([.not(.isNull(ColumnName.presignVersion)), filter])
+      let columns = fields.all
+      let positions = fields.positions(in: columns)
       let keys = PerWorker<[UInt64]>(threads: threads) { [] }
       let knownTrail = trailKeys
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
-          let fresh = seen.firstSeen(batch, id: 0, time: 1, table: UInt64(table))
+          let fresh = seen.firstSeen(batch, id: positions[.id]!, time: positions[.time]!, table: UInt64(table))
           guard !fresh.isEmpty else { return }
           var found: [UInt64] = []
           partial.update(batch.worker) { summary in
             for i in fresh {
               if cloudTrail {
-                summary.add(batch, i, cloudTrail: true)
-                found.append(Self.requestKey(batch, i, positions, table: 1))
+                summary.add(batch, i, positions, cloudTrail: true)
+                found.append(Self.requestKey(batch, i, positions))
               } else {
-                let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions, table: 0)
-                summary.add(batch, i, cloudTrail: false, counted: key == 0 || !knownTrail.contains(key))
+                let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions)
+                summary.add(batch, i, positions, cloudTrail: false, counted: key == 0 || !knownTrail.contains(key))
               }
             }
           }
@@ -314,36 +309,30 @@ public struct HuntData: Sendable {
       defer { w += 1 }
       return SpreadUses(worker: w, countsAgents: minimumAgents > 0)
     }
-    let tables: [([String], [String], String, Bool)] = [
-      (
-        accessLogFiles,
-        ["credential_akid", "signed_at", "expires_seconds", "bucket", "key", "remote_ip", "user_agent", "expires_at"],
-        "request_time", true
-      ),
-      (
-        cloudTrailFiles,
-        [
-          "credential_akid", "signed_at", "expires_seconds", "bucket", "object_key", "source_ip", "user_agent",
-          "expires_at",
-        ],
-        "event_time", false
-      ),
+    // A URL's identity (see `URLSummary.urlHash`), its address and agent, and its signer.
+    let url: [UseColumns.Field] = [.akid, .signedAt, .expiresSeconds, .bucket, .key, .expiresAt]
+    let tables: [([String], UseColumns, String, Bool)] = [
+      (accessLogFiles, .access, ColumnName.requestTime, true),
+      (cloudTrailFiles, .trail, ColumnName.eventTime, false),
     ]
-    for (files, columns, time, encodedKeys) in tables where !files.isEmpty {
+    for (files, fields, time, encodedKeys) in tables where !files.isEmpty {
+      let columns = (url + [.ip, .userAgent]).compactMap { fields[$0] }
+      let p = fields.positions(in: columns)
       statistics.add(
-        try Scanner.scan(request(files, columns, .not(.isNull("presign_version")), time: time)) { (b: RowBatch) in
+        try Scanner.scan(request(files, columns, .not(.isNull(ColumnName.presignVersion)), time: time)) {
+          (b: RowBatch) in
           // Column at a time: each column's hashes in one pass, then combined.
-          let akids = b.hashes(0)
+          let akids = b.hashes(p[.akid]!)
           var urls = akids
-          for (c, decode) in [(1, false), (2, false), (3, false), (4, encodedKeys), (7, false)] {
-            let h = b.hashes(c, percentDecoded: decode)
+          for field in url.dropFirst() {
+            let h = b.hashes(p[field]!, percentDecoded: field == .key && encodedKeys)
             for i in urls.indices { urls[i] = RowHash.combine(urls[i], h[i]) }
           }
-          let ips = b.hashes(5)
-          let agents = minimumAgents > 0 ? b.hashes(6) : Array(repeating: 0, count: b.count)
+          let ips = b.hashes(p[.ip]!)
+          let agents = minimumAgents > 0 ? b.hashes(p[.userAgent]!) : Array(repeating: 0, count: b.count)
           partial.update(b.worker) { uses in
             for i in 0..<b.count {
-              let signer = uses.signer(akids[i]) { b.value(i, 0) }
+              let signer = uses.signer(akids[i]) { b.value(i, p[.akid]!) }
               uses.append(url: urls[i], ip: ips[i], agent: agents[i], signer: signer)
             }
           }
@@ -370,11 +359,13 @@ public struct HuntData: Sendable {
   public mutating func issuedKeys(_ filter: Predicate = .always) throws -> [IssuedKey] {
     guard !cloudTrailFiles.isEmpty else { return [] }
     let columns = [
-      "issued_access_key_id", "event_time", "issued_expiration", "event_name", "role_arn", "role_session_name",
-      "instance_id", "invoked_by",
+      ColumnName.issuedAccessKeyID, ColumnName.eventTime, ColumnName.issuedExpiration, ColumnName.eventName,
+      ColumnName.roleARN, ColumnName.roleSessionName,
+      ColumnName.instanceID, ColumnName.invokedBy,
     ]
     // Whatever the hunt's window: a key issued before it can be used inside it.
-    let request = request(cloudTrailFiles, columns, .all([.not(.isNull("issued_access_key_id")), filter]), time: nil)
+    let request = request(
+      cloudTrailFiles, columns, .all([.not(.isNull(ColumnName.issuedAccessKeyID)), filter]), time: nil)
     let found = PerWorker<[IssuedKey]>(threads: threads) { [] }
     statistics.add(
       try Scanner.scan(request) { (b: RowBatch) in
@@ -414,10 +405,11 @@ public struct HuntData: Sendable {
   public mutating func instanceEnds() throws -> [InstanceEnd] {
     guard !cloudTrailFiles.isEmpty else { return [] }
     let ended = Predicate.and([
-      .isIn("event_name", ["TerminateInstances", "StopInstances"]), .isNull("error_code"),
-      .not(.isNull("target_instance_ids")),
+      .isIn(ColumnName.eventName, ["TerminateInstances", "StopInstances"]), .isNull(ColumnName.errorCode),
+      .not(.isNull(ColumnName.targetInstanceIDs)),
     ])
-    let request = request(cloudTrailFiles, ["event_time", "event_name", "target_instance_ids"], ended, time: nil)
+    let request = request(
+      cloudTrailFiles, [ColumnName.eventTime, ColumnName.eventName, ColumnName.targetInstanceIDs], ended, time: nil)
     let found = Mutex<[InstanceEnd]>([])
     statistics.add(
       try Scanner.scan(request) { rows in
@@ -440,8 +432,11 @@ public struct HuntData: Sendable {
     guard !cloudTrailFiles.isEmpty else { return [] }
     let request = request(
       cloudTrailFiles,
-      ["event_time", "revoked_principal", "revoke_before", "identity_arn", "event_id", "request_parameters"],
-      .not(.isNull("revoked_principal")), time: nil)
+      [
+        ColumnName.eventTime, ColumnName.revokedPrincipal, ColumnName.revokeBefore, ColumnName.identityARN,
+        ColumnName.eventID, ColumnName.requestParameters,
+      ],
+      .not(.isNull(ColumnName.revokedPrincipal)), time: nil)
     let found = Mutex<[String: (Revocation, String)]>([:])
     statistics.add(
       try Scanner.scan(request) { rows in
@@ -516,44 +511,30 @@ public struct HuntData: Sendable {
     return nil
   }
 
-  static func accessUse(_ b: RowBatch, _ i: Int, _ positions: [Int?]) -> PresignedUse {
-    func r(_ k: Int) -> Value { positions[k].map { b.value(i, $0) } ?? .null }
+  static func accessUse(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions) -> PresignedUse {
+    func r(_ f: UseColumns.Field) -> Value { p.value(b, i, f) }
     return PresignedUse(
-      source: "s3_access", id: r(0).text, time: micros(r(1)) ?? 0, ip: r(2).text, principal: r(3).text,
-      userAgent: r(4).text, operation: r(5).text, method: r(6).text, bucket: r(7).text,
-      key: percentDecoded(r(8).text), status: int(r(9)), errorCode: r(10).text, bytes: int(r(11)) ?? 0,
-      akid: r(12).text, keyKind: r(13).text, version: r(14).text, signedAt: micros(r(15)), expiresSeconds: int(r(16)),
-      expiresAt: micros(r(17)), signature: r(18).text,
-      urlHash: urlHash(
-        b, i, positions, akid: 12, signedAt: 15, expires: 16, expiresAt: 17, bucket: 7, key: 8, encoded: true))
+      source: ShardTable.s3Access.rawValue, id: r(.id).text, time: micros(r(.time)) ?? 0, ip: r(.ip).text,
+      principal: r(.principal).text, userAgent: r(.userAgent).text, operation: r(.operation).text,
+      method: r(.method).text, bucket: r(.bucket).text, key: percentDecoded(r(.key).text), status: int(r(.status)),
+      errorCode: r(.errorCode).text, bytes: int(r(.bytes)) ?? 0, akid: r(.akid).text, keyKind: r(.keyKind).text,
+      version: r(.version).text, signedAt: micros(r(.signedAt)), expiresSeconds: int(r(.expiresSeconds)),
+      expiresAt: micros(r(.expiresAt)), signature: r(.signature).text,
+      urlHash: URLSummary.urlHash(b, i, p, encoded: true))
   }
 
-  static func trailUse(_ b: RowBatch, _ i: Int, _ positions: [Int?]) -> PresignedUse {
-    func r(_ k: Int) -> Value { positions[k].map { b.value(i, $0) } ?? .null }
-    let error = r(8).text
-    let name = r(5).text
+  static func trailUse(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions) -> PresignedUse {
+    func r(_ f: UseColumns.Field) -> Value { p.value(b, i, f) }
+    let error = r(.errorCode).text
+    let name = r(.operation).text
     return PresignedUse(
-      source: "cloudtrail", id: r(0).text, time: micros(r(1)) ?? 0, ip: r(2).text, principal: r(3).text,
-      userAgent: r(4).text, operation: name, method: method(ofEvent: name), bucket: r(6).text, key: r(7).text,
-      status: error.isEmpty ? 200 : error == "AccessDenied" ? 403 : nil, errorCode: error,
-      bytes: (int(r(9)) ?? 0) + (int(r(10)) ?? 0), akid: r(11).text, keyKind: r(12).text, version: r(13).text,
-      signedAt: micros(r(14)), expiresSeconds: int(r(15)), expiresAt: micros(r(16)), signature: "",
-      urlHash: urlHash(
-        b, i, positions, akid: 11, signedAt: 14, expires: 15, expiresAt: 16, bucket: 6, key: 7, encoded: false))
-  }
-
-  /// `URLSummary.urlHash` of row `i`, the arguments being positions in the table's columns
-  /// (`accessColumns`, `trailColumns`); 0 if the scan did not read one of them. An access log's
-  /// key is `encoded`, and hashed percent-decoded, as CloudTrail logs it.
-  static func urlHash(
-    _ b: RowBatch, _ i: Int, _ positions: [Int?], akid: Int, signedAt: Int, expires: Int, expiresAt: Int,
-    bucket: Int, key: Int, encoded: Bool
-  ) -> UInt64 {
-    guard let a = positions[akid], let s = positions[signedAt], let e = positions[expires],
-      let ea = positions[expiresAt], let bk = positions[bucket], let k = positions[key]
-    else { return 0 }
-    return URLSummary.urlHash(
-      b, i, akid: a, signedAt: s, expires: e, expiresAt: ea, bucket: bk, key: k, encoded: encoded)
+      source: ShardTable.cloudtrail.rawValue, id: r(.id).text, time: micros(r(.time)) ?? 0, ip: r(.ip).text,
+      principal: r(.principal).text, userAgent: r(.userAgent).text, operation: name, method: method(ofEvent: name),
+      bucket: r(.bucket).text, key: r(.key).text, status: error.isEmpty ? 200 : error == "AccessDenied" ? 403 : nil,
+      errorCode: error, bytes: (int(r(.bytes)) ?? 0) + (int(r(.bytesIn)) ?? 0), akid: r(.akid).text,
+      keyKind: r(.keyKind).text, version: r(.version).text, signedAt: micros(r(.signedAt)),
+      expiresSeconds: int(r(.expiresSeconds)), expiresAt: micros(r(.expiresAt)), signature: "",
+      urlHash: URLSummary.urlHash(b, i, p, encoded: false))
   }
 
   /// The HTTP method behind an S3 data event name.

@@ -1,4 +1,5 @@
 import Query
+import ShardSchema
 
 /// The canned hunts. Each reads only what it needs (presigned rows, credential lineage,
 /// instance stops) and joins in memory; every use is counted once however often it was delivered.
@@ -21,7 +22,7 @@ public enum Hunts {
   /// service name, counts as outside).
   public static func outside(_ data: inout HuntData, allow: [CIDR]) throws -> HuntResult {
     let rows = try data.presignedUses(
-      accessFilter: .not(.within("remote_ip", allow)), trailFilter: .not(.within("source_ip", allow)),
+      accessFilter: .not(.within(ColumnName.remoteIP, allow)), trailFilter: .not(.within(ColumnName.sourceIP, allow)),
       only: HuntData.useRowColumns, HuntResult.useRow)
     return HuntResult(header: HuntResult.useHeader, rows: rows)
   }
@@ -42,7 +43,7 @@ public enum Hunts {
       for e in try data.instanceEnds() where ends[e.instanceID] == nil { ends[e.instanceID] = e }
     }
     // Only the sessions of instances that ended matter.
-    let issued = ends.isEmpty ? [] : try data.issuedKeys(.isIn("instance_id", ends.keys.sorted()))
+    let issued = ends.isEmpty ? [] : try data.issuedKeys(.isIn(ColumnName.instanceID, ends.keys.sorted()))
     var keyInstance: [String: String] = [:]
     var keyEnd: [UInt64: Int64] = [:]
     for k in issued where !k.instanceID.isEmpty {
@@ -55,11 +56,11 @@ public enum Hunts {
     // Only the signing keys of instances that ended (and the instance's session, in the manual
     // form) are read: the bloom filters on the key columns skip the rest.
     let keys = keyInstance.keys.sorted()
-    var accessFilter: [Predicate] = keys.isEmpty ? [] : [.isIn("credential_akid", keys)]
+    var accessFilter: [Predicate] = keys.isEmpty ? [] : [.isIn(ColumnName.credentialAKID, keys)]
     var trailFilter = accessFilter
     if let instance {
-      accessFilter.append(.endsWith("requester", "/" + instance))
-      trailFilter.append(.endsWith("identity_arn", "/" + instance))
+      accessFilter.append(.endsWith(ColumnName.requester, "/" + instance))
+      trailFilter.append(.endsWith(ColumnName.identityARN, "/" + instance))
     }
     // A use before its instance's end is dropped on its time and key alone, before the rest of
     // its row is decoded; the transform below decides exactly.
@@ -171,12 +172,12 @@ public enum Hunts {
     let keys = issueTime.keys.sorted()
     let uses = try data.presignedUses(
       accessFilter: .and([
-        .compare("request_time", .ge, Value.iso8601(at)),
-        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), byPrincipal("requester")]),
+        .compare(ColumnName.requestTime, .ge, Value.iso8601(at)),
+        .or([.isIn(ColumnName.credentialAKID, keys.isEmpty ? [""] : keys), byPrincipal(ColumnName.requester)]),
       ]),
       trailFilter: .and([
-        .compare("event_time", .ge, Value.iso8601(at)),
-        .or([.isIn("credential_akid", keys.isEmpty ? [""] : keys), byPrincipal("identity_arn")]),
+        .compare(ColumnName.eventTime, .ge, Value.iso8601(at)),
+        .or([.isIn(ColumnName.credentialAKID, keys.isEmpty ? [""] : keys), byPrincipal(ColumnName.identityARN)]),
       ]), only: HuntData.useRowColumns)
     var rows: [[Value]] = []
     var unknown = 0
@@ -214,8 +215,12 @@ public enum Hunts {
     // Effective validity never exceeds X-Amz-Expires: only longer URLs, and SigV2 ones, are read.
     let seconds = String(over / 1_000_000)
     let candidates = try data.presignedUses(
-      accessFilter: .or([.compare("expires_seconds", .gt, seconds), .compare("presign_version", .eq, "SigV2")]),
-      trailFilter: .or([.compare("expires_seconds", .gt, seconds), .compare("presign_version", .eq, "SigV2")]))
+      accessFilter: .or([
+        .compare(ColumnName.expiresSeconds, .gt, seconds), .compare(ColumnName.presignVersion, .eq, "SigV2"),
+      ]),
+      trailFilter: .or([
+        .compare(ColumnName.expiresSeconds, .gt, seconds), .compare(ColumnName.presignVersion, .eq, "SigV2"),
+      ]))
     for u in candidates {
       if byURL[u.urlID] == nil { byURL[u.urlID] = u }
       lastUse[u.urlID] = max(lastUse[u.urlID] ?? u.time, u.time)
@@ -267,16 +272,16 @@ public enum Hunts {
   /// PUT, POST and DELETE requests made through presigned URLs.
   public static func writes(_ data: inout HuntData) throws -> HuntResult {
     let rows = try data.presignedUses(
-      accessFilter: .isIn("http_method", ["PUT", "POST", "DELETE"]),
+      accessFilter: .isIn(ColumnName.httpMethod, ["PUT", "POST", "DELETE"]),
       trailFilter: .or([
-        .startsWith("event_name", "Put"), .startsWith("event_name", "Delete"),
+        .startsWith(ColumnName.eventName, "Put"), .startsWith(ColumnName.eventName, "Delete"),
         .isIn(
-          "event_name",
+          ColumnName.eventName,
           [
             "PostObject", "CopyObject", "UploadPart", "UploadPartCopy", "CreateMultipartUpload",
             "CompleteMultipartUpload", "RestoreObject",
           ]),
-      ]), only: HuntData.useRowColumns.union(["http_method"])
+      ]), only: HuntData.useRowColumns.union([ColumnName.httpMethod])
     ) { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) ? HuntResult.useRow($0) : nil }
     return HuntResult(header: HuntResult.useHeader, rows: rows)
   }
@@ -290,7 +295,7 @@ public enum Hunts {
   public static func spread(_ data: inout HuntData, minimumIPs: Int, minimumAgents: Int) throws -> HuntResult {
     let akids = try data.spreadCandidates(minimumIPs: minimumIPs, minimumAgents: minimumAgents)
     guard !akids.isEmpty else { return HuntResult(header: urlHeader, rows: []) }
-    let filter = Predicate.isIn("credential_akid", akids)
+    let filter = Predicate.isIn(ColumnName.credentialAKID, akids)
     let summary = try data.presignedSummary(accessFilter: filter, trailFilter: filter)
     return HuntResult(header: urlHeader, rows: summary.rows(minimumIPs: minimumIPs, minimumAgents: minimumAgents))
   }
@@ -301,12 +306,14 @@ public enum Hunts {
   /// apart), with the browser's `favicon.ico` side request told apart: opening a presigned URL
   /// in a browser makes it ask the same host for /favicon.ico, unsigned, which S3 denies.
   public static func denied(_ data: inout HuntData, gap: Int64 = 300_000_000) throws -> HuntResult {
-    let favicon = Predicate.and([.endsWith("key", "favicon.ico"), .compare("http_status", .eq, "403")])
+    let favicon = Predicate.and([.endsWith(ColumnName.key, "favicon.ico"), .compare(ColumnName.httpStatus, .eq, "403")])
     let uses = try data.presignedUses(
-      accessFilter: .compare("http_status", .eq, "403"), trailFilter: .not(.isNull("error_code")), alsoAccess: favicon,
+      accessFilter: .compare(ColumnName.httpStatus, .eq, "403"), trailFilter: .not(.isNull(ColumnName.errorCode)),
+      alsoAccess: favicon,
       only: [
-        "remote_ip", "source_ip", "credential_akid", "bucket", "key", "object_key", "http_status", "error_code",
-        "user_agent", "presign_version",
+        ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.credentialAKID, ColumnName.bucket, ColumnName.key,
+        ColumnName.objectKey, ColumnName.httpStatus, ColumnName.errorCode, ColumnName.userAgent,
+        ColumnName.presignVersion,
       ]
     ) { $0.denied ? $0 : nil }
     // Bursts hold positions in `uses`: a use is a dozen strings, not worth copying around.

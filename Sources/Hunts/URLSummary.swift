@@ -1,5 +1,6 @@
 import LogBytes
 import Query
+import ShardSchema
 
 /// Every presigned URL's usage, aggregated while scanning: one state per URL, keyed by its
 /// `urlHash` computed from the stored bytes, so a use costs a few hashes and only a URL's first
@@ -37,12 +38,11 @@ struct URLSummary {
   /// A URL's identity, the one every hunt uses: FNV-1a over `akid \n signedAtSeconds \n
   /// expiresSeconds \n bucket \n decoded key` (SigV2: `@expiresAtSeconds` for the missing
   /// X-Amz-Expires), from the stored bytes.
-  static func urlHash(
-    _ b: RowBatch, _ i: Int, akid: Int, signedAt: Int, expires: Int, expiresAt: Int, bucket: Int, key: Int,
-    encoded: Bool
-  )
-    -> UInt64
-  {
+  /// 0 when the scan did not read one of the fields.
+  static func urlHash(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, encoded: Bool) -> UInt64 {
+    guard let akid = p[.akid], let signedAt = p[.signedAt], let expires = p[.expiresSeconds],
+      let expiresAt = p[.expiresAt], let bucket = p[.bucket], let key = p[.key]
+    else { return 0 }
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     @inline(__always) func feed(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
     func feedText(_ column: Int, decode: Bool) {
@@ -94,27 +94,19 @@ struct URLSummary {
     return h
   }
 
-  /// Adds row `i` of a scan whose columns are `HuntData.accessColumns` (or `trailColumns`).
+  /// Adds row `i` of a use scan whose fields are at `p`.
   /// A row not `counted` is a request the other source already counted: it names its source
   /// (and gives its signature) without being a second use.
-  mutating func add(_ b: RowBatch, _ i: Int, cloudTrail: Bool, counted: Bool = true) {
-    // Column positions in the two scans (see HuntData): id, time, ip, principal, agent,
-    // operation, bucket, key, bytes, akid, key kind, signed_at, expires_seconds, expires_at.
-    let c =
-      cloudTrail
-      ? (
-        id: 0, time: 1, ip: 2, principal: 3, agent: 4, op: 5, bucket: 6, key: 7, bytes: 9, akid: 11, kind: 12,
-        signed: 14, expires: 15, expiresAt: 16
-      )
-      : (
-        id: 0, time: 1, ip: 2, principal: 3, agent: 4, op: 5, bucket: 7, key: 8, bytes: 11, akid: 12, kind: 13,
-        signed: 15, expires: 16, expiresAt: 17
-      )
-    let hash = Self.urlHash(
-      b, i, akid: c.akid, signedAt: c.signed, expires: c.expires, expiresAt: c.expiresAt, bucket: c.bucket, key: c.key,
-      encoded: !cloudTrail)
+  mutating func add(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, cloudTrail: Bool, counted: Bool = true) {
+    func at(_ field: UseColumns.Field) -> Int { p[field]! }
+    let c = (
+      time: at(.time), ip: at(.ip), principal: at(.principal), agent: at(.userAgent), op: at(.operation),
+      bucket: at(.bucket), key: at(.key), bytes: at(.bytes), akid: at(.akid), kind: at(.keyKind),
+      signed: at(.signedAt), expiresAt: at(.expiresAt)
+    )
+    let hash = Self.urlHash(b, i, p, encoded: !cloudTrail)
     let time = b.integer(i, c.time) ?? 0
-    let bytes = counted ? (b.integer(i, c.bytes) ?? 0) + (cloudTrail ? (b.integer(i, 10) ?? 0) : 0) : 0
+    let bytes = counted ? (b.integer(i, c.bytes) ?? 0) + (p[.bytesIn].flatMap { b.integer(i, $0) } ?? 0) : 0
     let op = b.hash(i, c.op)
     if let k = index.position(of: hash, orInsert: states.count) {
       if counted { states[k].uses += 1 }
@@ -135,7 +127,7 @@ struct URLSummary {
         states[k].operations.append(b.value(i, c.op).text)
       }
       if !cloudTrail && time <= states[k].signatureTime {
-        let signature = b.value(i, 18).text
+        let signature = p.value(b, i, .signature).text
         if time < states[k].signatureTime || signature < states[k].signature {
           states[k].signature = signature
           states[k].signatureTime = time
@@ -151,7 +143,7 @@ struct URLSummary {
         keyKind: b.value(i, c.kind),
         principal: b.value(i, c.principal), signedAt: b.value(i, c.signed), expiresAt: b.value(i, c.expiresAt),
         object: bucket + "/" + (cloudTrail ? key : HuntData.percentDecoded(key)),
-        signature: cloudTrail ? "" : b.value(i, 18).text, signatureTime: cloudTrail ? .max : time,
+        signature: p.value(b, i, .signature).text, signatureTime: cloudTrail ? .max : time,
         operations: [b.value(i, c.op).text],
         operationHashes: [op], sources: cloudTrail ? 2 : 1, bytes: bytes, ips: SmallSet(b.hash(i, c.ip)),
         agents: SmallSet(b.hash(i, c.agent))))
@@ -194,7 +186,9 @@ struct URLSummary {
     for s in states {
       guard s.ips.count >= minimumIPs || (minimumAgents > 0 && s.agents.count >= minimumAgents) else { continue }
       let url = PresignedUse.urlID(s.hash)
-      let sources = (s.sources & 2 != 0 ? ["cloudtrail"] : []) + (s.sources & 1 != 0 ? ["s3_access"] : [])
+      let sources =
+        (s.sources & 2 != 0 ? [ShardTable.cloudtrail.rawValue] : [])
+        + (s.sources & 1 != 0 ? [ShardTable.s3Access.rawValue] : [])
       keyed.append(
         (
           s.first, url,

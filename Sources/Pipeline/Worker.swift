@@ -3,6 +3,7 @@ import CloudTrail
 import LogInput
 import Manifest
 import S3Store
+import ShardSchema
 import Shards
 
 /// One indexing thread: its own reader, tokenizer state and shard writers, so the hot path
@@ -152,7 +153,8 @@ final class Worker {
           linesRejected += 1
           do {
             try reject(
-              "s3_access", file.path, path, offset, rejection.rawValue, rejection.explanation, excerpt: line)
+              S3AccessSchema.tableName, file.path, path, offset, rejection.rawValue, rejection.explanation,
+              excerpt: line)
           } catch {
             writeError = error
           }
@@ -179,7 +181,7 @@ final class Worker {
           let r = AccessLogRejection.lineTooLong
           linesRejected += 1
           do {
-            try reject("s3_access", file.path, path, offset, r.rawValue, r.explanation, excerpt: nil)
+            try reject(S3AccessSchema.tableName, file.path, path, offset, r.rawValue, r.explanation, excerpt: nil)
           } catch {
             writeError = error
           }
@@ -197,7 +199,7 @@ final class Worker {
               let excerpt = UnsafeRawBufferPointer(
                 rebasing: content[Int(offset)..<min(content.count, Int(offset) + 512)])
               do {
-                try reject("s3_access", file.path, path, offset, "not_a_record", reason, excerpt: excerpt)
+                try reject(S3AccessSchema.tableName, file.path, path, offset, "not_a_record", reason, excerpt: excerpt)
               } catch {
                 writeError = error
               }
@@ -298,7 +300,7 @@ final class Worker {
     }
     func rejectRecord(_ offset: Int64, _ code: String, _ explanation: String, _ excerpt: UnsafeRawBufferPointer) {
       do {
-        try reject("cloudtrail", path, pathBytes, offset, code, explanation, excerpt: excerpt)
+        try reject(CloudTrailSchema.tableName, path, pathBytes, offset, code, explanation, excerpt: excerpt)
       } catch {
         writeError = error
       }

@@ -2,6 +2,7 @@ import CloudTrail
 import LogBytes
 import Parquet
 import Presign
+import ShardSchema
 
 /// Rows of the `cloudtrail` table being gathered for one partition.
 struct CloudTrailBatch: ShardBatch {

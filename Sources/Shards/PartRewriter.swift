@@ -1,4 +1,5 @@
 import Parquet
+import ShardSchema
 
 #if canImport(Glibc)
   import Glibc

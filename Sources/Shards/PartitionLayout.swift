@@ -1,4 +1,5 @@
 import LogBytes
+import ShardSchema
 
 #if canImport(Glibc)
   import Glibc
@@ -53,7 +54,7 @@ extension PartitionLayout {
   }
 
   /// The tables an output directory holds.
-  public static let tables = ["s3_access", "cloudtrail", "rejects"]
+  public static let tables = ShardTable.allCases.map(\.rawValue)
 
   /// `part-<runID>-...parquet` (or its hidden temporary form) → the run id, whose last
   /// component may name a fleet slice (`-s<I>of<N>`).

@@ -1,36 +1,6 @@
 import Parquet
 import Presign
-
-/// The `rejects` table: every line or record that did not become a row, with where it was, why,
-/// and a bounded excerpt with every secret fingerprinted, partitioned by the day of the run.
-public enum RejectsSchema {
-  public static let tableName = "rejects"
-  public static let schemaVersion = "1"
-  /// Longest excerpt kept of a rejected line or record.
-  public static let excerptLimit = 512
-
-  /// Column positions, in schema order.
-  enum Column: Int {
-    case rejectedAt
-    case table, sourceFile, sourceOffset, reason, explanation, excerpt, excerptTruncated, runID
-  }
-
-  public static let schema = Schema(
-    name: "rejects",
-    columns: [
-      ColumnDescriptor(
-        name: "rejected_at", physicalType: .int64, logicalType: .timestampMicrosUTC, nullable: false, fieldId: 1),
-      ColumnDescriptor(name: "table", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 2),
-      ColumnDescriptor(
-        name: "source_file", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 3),
-      ColumnDescriptor(name: "source_offset", physicalType: .int64, nullable: false, fieldId: 4),
-      ColumnDescriptor(name: "reason", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 5),
-      ColumnDescriptor(name: "explanation", physicalType: .byteArray, logicalType: .string, fieldId: 6),
-      ColumnDescriptor(name: "excerpt", physicalType: .byteArray, logicalType: .string, fieldId: 7),
-      ColumnDescriptor(name: "excerpt_truncated", physicalType: .boolean, fieldId: 8),
-      ColumnDescriptor(name: "run_id", physicalType: .byteArray, logicalType: .string, nullable: false, fieldId: 9),
-    ])
-}
+import ShardSchema
 
 struct RejectsBatch: ShardBatch {
   static var tableName: String { RejectsSchema.tableName }

@@ -2,6 +2,7 @@ import AccessLog
 import LogBytes
 import Parquet
 import Presign
+import ShardSchema
 
 /// Rows of the `s3_access` table being gathered for one partition, column by column.
 ///

@@ -1,4 +1,5 @@
 import Parquet
+import ShardSchema
 
 /// CREATE TABLE statements for the shard tables, generated from the same schemas the writer
 /// uses, so they cannot drift apart.

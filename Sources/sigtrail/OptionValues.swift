@@ -1,6 +1,7 @@
 import ArgumentParser
 import Pipeline
 import Query
+import ShardSchema
 
 /// Parsers of option values, for `@Option(transform:)`: each value is checked once, when the
 /// command line is parsed, and a bad one is a usage error (exit 64) that names the option.
@@ -27,20 +28,8 @@ enum OptionValue {
 }
 
 /// The tables of an output directory, as `--table` takes them.
-enum TableName: String, CaseIterable, ExpressibleByArgument {
-  case s3Access = "s3_access"
-  case cloudtrail
-  case rejects
-
-  /// The column `--since` and `--until` apply to.
-  var timeColumn: String {
-    switch self {
-    case .s3Access: return "request_time"
-    case .cloudtrail: return "event_time"
-    case .rejects: return "rejected_at"
-    }
-  }
-}
+typealias TableName = ShardTable
+extension ShardTable: ExpressibleByArgument {}
 
 /// `--since` and `--until` of the commands that read uses (hunts, the report).
 struct UseWindow: ParsableArguments {

@@ -1,6 +1,7 @@
 import AccessLog
 import CloudTrail
 import Foundation
+import ShardSchema
 import Testing
 
 @testable import Shards

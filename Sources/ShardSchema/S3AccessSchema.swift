@@ -3,7 +3,7 @@ import Parquet
 /// The `s3_access` table: every server-access-log field, the Request-URI split up, typed presign
 /// columns and provenance. Field ids are stable: append new columns, never renumber.
 public enum S3AccessSchema {
-  public static let tableName = "s3_access"
+  public static let tableName = ShardTable.s3Access.rawValue
   public static let schemaVersion = "1"
 
   /// Column positions, in schema order.
@@ -21,14 +21,16 @@ public enum S3AccessSchema {
 
   /// High-cardinality columns hunted by equality: each chunk gets a bloom filter.
   public static let bloomFilterColumns: Set<String> = [
-    "remote_ip", "request_id", "key", "credential_akid", "security_token_sha256", "signature_sha256",
+    ColumnName.remoteIP, ColumnName.requestID, ColumnName.key, ColumnName.credentialAKID,
+    ColumnName.securityTokenSHA256, ColumnName.signatureSHA256,
   ]
 
   /// Written with the DELTA encodings when they take no dictionary (see
   /// `ColumnDescriptor.deltaEncoded`): the columns where that measured smaller than PLAIN.
   public static let deltaEncodedColumns: Set<String> = [
-    "request_time", "signed_at", "source_offset", "remote_ip", "request_id", "request_uri", "request_query",
-    "version_id", "host_id", "signature_sha256",
+    ColumnName.requestTime, ColumnName.signedAt, ColumnName.sourceOffset, ColumnName.remoteIP, ColumnName.requestID,
+    ColumnName.requestURI, ColumnName.requestQuery,
+    ColumnName.versionID, ColumnName.hostID, ColumnName.signatureSHA256,
   ]
 
   public static let schema: Schema = {
@@ -38,26 +40,32 @@ public enum S3AccessSchema {
       (name, .int64, .timestampMicrosUTC, nullable)
     }
     let columns: [(String, PhysicalType, LogicalType, Bool)] = [
-      ts("request_time", nullable: false),
-      s("bucket_owner"), s("bucket"), s("remote_ip"), s("requester"), s("request_id"),
-      s("operation"), s("key"),
-      s("request_uri"), s("http_method"), s("request_path"), s("request_query"), s("http_protocol"),
-      ("http_status", .int32, .none, true), s("error_code"),
-      i64("bytes_sent"), i64("object_size"), i64("total_time_ms"), i64("turnaround_time_ms"),
-      s("referer"), s("user_agent"), s("version_id"), s("host_id"), s("signature_version"),
-      s("cipher_suite"), s("auth_type"), s("host_header"), s("tls_version"), s("access_point_arn"),
-      ("acl_required", .boolean, .none, true), s("source_region"), s("extra_fields"),
-      ("field_count", .int32, .none, false),
-      s("presign_version"), s("presign_algorithm"), s("credential_akid"),
-      ("credential_date", .int32, .date, true), s("credential_region"), s("credential_service"),
-      ts("signed_at"), i64("expires_seconds"), ts("expires_at"), i64("url_age_seconds"),
-      ("used_after_expiry", .boolean, .none, true),
-      s("security_token_sha256"), s("signature_sha256"), s("signed_headers"), s("key_kind"),
-      ("source_file", .byteArray, .string, false), ("source_offset", .int64, .none, false),
+      ts(ColumnName.requestTime, nullable: false),
+      s(ColumnName.bucketOwner), s(ColumnName.bucket), s(ColumnName.remoteIP), s(ColumnName.requester),
+      s(ColumnName.requestID),
+      s(ColumnName.operation), s(ColumnName.key),
+      s(ColumnName.requestURI), s(ColumnName.httpMethod), s(ColumnName.requestPath), s(ColumnName.requestQuery),
+      s(ColumnName.httpProtocol),
+      (ColumnName.httpStatus, .int32, .none, true), s(ColumnName.errorCode),
+      i64(ColumnName.bytesSent), i64(ColumnName.objectSize), i64(ColumnName.totalTimeMs),
+      i64(ColumnName.turnaroundTimeMs),
+      s(ColumnName.referer), s(ColumnName.userAgent), s(ColumnName.versionID), s(ColumnName.hostID),
+      s(ColumnName.signatureVersion),
+      s(ColumnName.cipherSuite), s(ColumnName.authType), s(ColumnName.hostHeader), s(ColumnName.tlsVersion),
+      s(ColumnName.accessPointARN),
+      (ColumnName.aclRequired, .boolean, .none, true), s(ColumnName.sourceRegion), s(ColumnName.extraFields),
+      (ColumnName.fieldCount, .int32, .none, false),
+      s(ColumnName.presignVersion), s(ColumnName.presignAlgorithm), s(ColumnName.credentialAKID),
+      (ColumnName.credentialDate, .int32, .date, true), s(ColumnName.credentialRegion), s(ColumnName.credentialService),
+      ts(ColumnName.signedAt), i64(ColumnName.expiresSeconds), ts(ColumnName.expiresAt), i64(ColumnName.urlAgeSeconds),
+      (ColumnName.usedAfterExpiry, .boolean, .none, true),
+      s(ColumnName.securityTokenSHA256), s(ColumnName.signatureSHA256), s(ColumnName.signedHeaders),
+      s(ColumnName.keyKind),
+      (ColumnName.sourceFile, .byteArray, .string, false), (ColumnName.sourceOffset, .int64, .none, false),
     ]
     precondition(columns.count == Column.allCases.count)
     return Schema(
-      name: "s3_access",
+      name: tableName,
       columns: columns.enumerated().map { i, c in
         ColumnDescriptor(
           name: c.0, physicalType: c.1, logicalType: c.2, nullable: c.3, fieldId: Int32(i + 1),
