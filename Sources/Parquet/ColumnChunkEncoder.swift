@@ -2,20 +2,6 @@
   import Glibc
 #endif
 
-/// Parquet encoding ids (parquet.thrift `Encoding`).
-enum Encoding: Int32 {
-  case plain = 0
-  case rle = 3
-  case deltaBinaryPacked = 5
-  case deltaLengthByteArray = 6
-  case rleDictionary = 8
-}
-
-enum PageType: Int32 {
-  case dataPage = 0
-  case dictionaryPage = 2
-}
-
 /// One column chunk, encoded and compressed, with what the footer needs to describe it.
 /// Offsets are relative to the start of `bytes`; the file writer rebases them.
 struct EncodedColumnChunk {
@@ -155,7 +141,7 @@ struct ColumnChunkEncoder {
     case .values(.boolean(let v, let isNull)):
       try encodeBooleans(v, isNull: isNull, rows: rows)
     case .values(.double):
-      throw ParquetError("column \(descriptor.name): this writer does not write floating-point columns")
+      throw ParquetError.unsupported("column \(descriptor.name): this writer does not write floating-point columns")
     }
     return finishChunk()
   }

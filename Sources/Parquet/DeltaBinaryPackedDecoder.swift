@@ -11,7 +11,7 @@ enum DeltaBinaryPackedDecoder {
     values: [Int64], used: Int
   ) {
     // The caller bounds `count` by the row group's rows (a width-0 stream holds any number).
-    guard count >= 0 else { throw ParquetError("corrupt delta page: \(count) values") }
+    guard count >= 0 else { throw ParquetError.corrupt("corrupt delta page: \(count) values") }
     var used = 0
     var failure: ParquetError?
     let values = [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -36,7 +36,7 @@ enum DeltaBinaryPackedDecoder {
       var v: UInt64 = 0
       var shift: UInt64 = 0
       while true {
-        guard p < bytes.count, shift < 64 else { throw ParquetError("corrupt delta page: bad varint") }
+        guard p < bytes.count, shift < 64 else { throw ParquetError.corrupt("corrupt delta page: bad varint") }
         let b = bytes[p]
         p += 1
         v |= UInt64(b & 0x7F) << shift
@@ -54,9 +54,9 @@ enum DeltaBinaryPackedDecoder {
     var value = try zigzag()
     guard blockSize > 0, blockSize % 128 == 0, blockSize <= 1 << 20, miniblocks > 0, blockSize % miniblocks == 0,
       (blockSize / miniblocks) % 32 == 0
-    else { throw ParquetError("corrupt delta page: block \(blockSize), miniblocks \(miniblocks)") }
+    else { throw ParquetError.corrupt("corrupt delta page: block \(blockSize), miniblocks \(miniblocks)") }
     guard exact ? total == UInt64(count) : total >= UInt64(count) else {
-      throw ParquetError("corrupt delta page: \(total) values for \(count)")
+      throw ParquetError.corrupt("corrupt delta page: \(total) values for \(count)")
     }
     guard let out, count > 0 else { return p }
     out[0] = value
@@ -64,14 +64,14 @@ enum DeltaBinaryPackedDecoder {
     let perMiniblock = blockSize / miniblocks
     while k < count {
       let minDelta = try zigzag()
-      guard bytes.count - p >= miniblocks else { throw ParquetError("corrupt delta page: widths cut short") }
+      guard bytes.count - p >= miniblocks else { throw ParquetError.corrupt("corrupt delta page: widths cut short") }
       let widthsAt = p
       p += miniblocks
       for m in 0..<miniblocks where k < count {
         let width = Int(bytes[widthsAt + m])
-        guard width <= 64 else { throw ParquetError("corrupt delta page: bit width \(width)") }
+        guard width <= 64 else { throw ParquetError.corrupt("corrupt delta page: bit width \(width)") }
         let size = perMiniblock * width / 8
-        guard bytes.count - p >= size else { throw ParquetError("corrupt delta page: miniblock cut short") }
+        guard bytes.count - p >= size else { throw ParquetError.corrupt("corrupt delta page: miniblock cut short") }
         let n = min(perMiniblock, count - k)
         if width == 0 {
           for _ in 0..<n {

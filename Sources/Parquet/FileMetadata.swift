@@ -15,8 +15,8 @@ public enum ValueKind: Sendable, Equatable {
 /// One leaf column of a file's schema.
 public struct LeafColumn: Sendable {
   public var name: String
-  /// parquet.thrift `Type`: BOOLEAN 0, INT32 1, INT64 2, INT96 3, FLOAT 4, DOUBLE 5, BYTE_ARRAY 6, FIXED 7.
-  public var physicalType: Int32
+  /// nil for a type this reader does not know.
+  public var physicalType: PhysicalType?
   public var typeLength: Int32
   public var optional: Bool
   public var kind: ValueKind
@@ -42,10 +42,12 @@ public struct ColumnChunkStatistics: Sendable {
 }
 
 public struct ColumnChunkMetadata: Sendable {
-  public var physicalType: Int32
-  public var encodings: [Int32]
+  public var physicalType: PhysicalType?
+  /// The encodings the chunk's pages use (those this reader knows).
+  public var encodings: [Encoding]
   public var path: [String]
-  public var codec: Int32
+  /// nil for a codec this reader does not know.
+  public var codec: CompressionCodec?
   public var valueCount: Int64
   public var uncompressedBytes: Int64
   public var compressedBytes: Int64
@@ -135,7 +137,7 @@ extension FileMetadata {
             try r.skip(t)
           }
         }
-      case 8, 9: throw ParquetError("the file is encrypted; encrypted Parquet is not supported")
+      case 8, 9: throw ParquetError.unsupported("the file is encrypted; encrypted Parquet is not supported")
       default: try r.skip(t)
       }
     }
@@ -143,62 +145,65 @@ extension FileMetadata {
     m.typeDefinedOrder = orders == m.columns.count && orders > 0
     for (g, group) in m.rowGroups.enumerated() {
       guard group.columns.count == m.columns.count else {
-        throw ParquetError(
+        throw ParquetError.corrupt(
           "corrupt metadata: row group \(g) has \(group.columns.count) column chunks for \(m.columns.count) columns")
       }
-      guard group.rows >= 0 else { throw ParquetError("corrupt metadata: row group \(g) has a negative row count") }
+      guard group.rows >= 0 else {
+        throw ParquetError.corrupt("corrupt metadata: row group \(g) has a negative row count")
+      }
     }
     return m
   }
 
   /// Flattens the depth-first schema into its leaves, marking those below a group or repeated.
   private static func leaves(of elements: [RawSchemaElement]) throws(ParquetError) -> [LeafColumn] {
-    guard let root = elements.first else { throw ParquetError("corrupt metadata: empty schema") }
+    guard let root = elements.first else { throw ParquetError.corrupt("corrupt metadata: empty schema") }
     var result: [LeafColumn] = []
     var index = 1
     func walk(_ children: Int, prefix: String, nested: Bool, depth: Int) throws(ParquetError) {
-      guard depth < 64 else { throw ParquetError("corrupt metadata: schema nested too deeply") }
+      guard depth < 64 else { throw ParquetError.corrupt("corrupt metadata: schema nested too deeply") }
       for _ in 0..<children {
         guard index < elements.count else {
-          throw ParquetError("corrupt metadata: schema has fewer elements than its groups declare")
+          throw ParquetError.corrupt("corrupt metadata: schema has fewer elements than its groups declare")
         }
         let e = elements[index]
         index += 1
         let name = prefix.isEmpty ? e.name : prefix + "." + e.name
-        let repeated = e.repetition == 2
+        let repeated = e.repetition == Repetition.repeated.rawValue
         if let n = e.children, n > 0 || e.type == nil {
           try walk(Int(max(0, n)), prefix: name, nested: true, depth: depth + 1)
           continue
         }
         result.append(
           LeafColumn(
-            name: name, physicalType: e.type ?? -1, typeLength: e.typeLength, optional: e.repetition != 0,
+            name: name, physicalType: e.type.flatMap(PhysicalType.init), typeLength: e.typeLength,
+            optional: e.repetition != Repetition.required.rawValue,
             kind: kind(of: e), fieldId: e.fieldId, nested: nested || repeated))
       }
     }
     try walk(Int(max(0, root.children ?? 0)), prefix: "", nested: false, depth: 0)
     guard index == elements.count else {
-      throw ParquetError("corrupt metadata: schema has elements outside its groups")
+      throw ParquetError.corrupt("corrupt metadata: schema has elements outside its groups")
     }
     return result
   }
 
   private static func kind(of e: RawSchemaElement) -> ValueKind {
     if let logical = e.logical { return logical }
-    switch e.converted {
-    case 0, 4, 19: return .string
-    case 6: return .date
-    case 9: return .timestamp(unitsPerSecond: 1000)
-    case 10: return .timestamp(unitsPerSecond: 1_000_000)
+    switch e.converted.flatMap(ConvertedType.init) {
+    case .utf8?, .enumeration?, .json?: return .string
+    case .date?: return .date
+    case .timestampMillis?: return .timestamp(unitsPerSecond: 1000)
+    case .timestampMicros?: return .timestamp(unitsPerSecond: 1_000_000)
     default: break
     }
-    switch e.type {
-    case 0: return .boolean
-    case 1, 2: return .integer
-    case 3: return .unsupported("INT96")
-    case 4, 5: return .double
-    case 6, 7: return .bytes
-    default: return .unsupported("type \(e.type.map(String.init) ?? "none")")
+    switch e.type.flatMap(PhysicalType.init) {
+    case .boolean?: return .boolean
+    case .int32?, .int64?: return .integer
+    case .int96?: return .unsupported("INT96")
+    case .float?, .double?: return .double
+    case .byteArray?, .fixedLenByteArray?: return .bytes
+    case nil: return .unsupported("type \(e.type.map(String.init) ?? "none")")
     }
   }
 
@@ -275,7 +280,7 @@ extension FileMetadata {
         try r.skip(t)
       }
     }
-    guard let c else { throw ParquetError("corrupt metadata: a column chunk has no meta_data") }
+    guard let c else { throw ParquetError.corrupt("corrupt metadata: a column chunk has no meta_data") }
     return c
   }
 
@@ -283,20 +288,21 @@ extension FileMetadata {
     -> ColumnChunkMetadata
   {
     var c = ColumnChunkMetadata(
-      physicalType: -1, encodings: [], path: [], codec: 0, valueCount: 0, uncompressedBytes: 0, compressedBytes: 0,
+      physicalType: nil, encodings: [], path: [], codec: .uncompressed, valueCount: 0, uncompressedBytes: 0,
+      compressedBytes: 0,
       dataPageOffset: -1)
     try r.readStruct { r, id, t throws(ParquetError) in
       switch id {
-      case 1: c.physicalType = try r.i32(t, id)
+      case 1: c.physicalType = PhysicalType(rawValue: try r.i32(t, id))
       case 2:
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
-        for _ in 0..<n { c.encodings.append(try r.i32()) }
+        for _ in 0..<n { if let e = Encoding(rawValue: try r.i32()) { c.encodings.append(e) } }
       case 3:
         try r.expect(t, .list, field: id)
         let (_, n) = try r.listHeader()
         for _ in 0..<n { c.path.append(try r.string()) }
-      case 4: c.codec = try r.i32(t, id)
+      case 4: c.codec = CompressionCodec(rawValue: try r.i32(t, id))
       case 5: c.valueCount = try r.i64(t, id)
       case 6: c.uncompressedBytes = try r.i64(t, id)
       case 7: c.compressedBytes = try r.i64(t, id)

@@ -22,7 +22,7 @@ enum FooterEncoder {
     // 2: schema, depth-first; element 0 is the root.
     w.listHeader(2, elementType: .structure, count: schema.columns.count + 1)
     w.beginListStruct()
-    w.field(3, i32: 0)
+    w.field(3, i32: Repetition.required.rawValue)
     w.field(4, string: schema.name)
     w.field(5, i32: Int32(schema.columns.count))
     w.endListStruct()
@@ -54,26 +54,26 @@ enum FooterEncoder {
   private static func writeSchemaElement(_ c: ColumnDescriptor, into w: inout ThriftCompactWriter) {
     w.beginListStruct()
     w.field(1, i32: c.physicalType.rawValue)
-    w.field(3, i32: c.nullable ? 1 : 0)
+    w.field(3, i32: (c.nullable ? Repetition.optional : .required).rawValue)
     w.field(4, string: c.name)
     switch c.logicalType {
     case .none: break
-    case .string: w.field(6, i32: 0)
-    case .timestampMicrosUTC: w.field(6, i32: 10)
-    case .date: w.field(6, i32: 6)
+    case .string: w.field(6, i32: ConvertedType.utf8.rawValue)
+    case .timestampMicrosUTC: w.field(6, i32: ConvertedType.timestampMicros.rawValue)
+    case .date: w.field(6, i32: ConvertedType.date.rawValue)
     case .integer(let bits, let signed):
-      let converted: Int32
+      let converted: ConvertedType
       switch (bits, signed) {
-      case (8, true): converted = 15
-      case (16, true): converted = 16
-      case (32, true): converted = 17
-      case (64, true): converted = 18
-      case (8, false): converted = 11
-      case (16, false): converted = 12
-      case (32, false): converted = 13
-      default: converted = 14
+      case (8, true): converted = .int8
+      case (16, true): converted = .int16
+      case (32, true): converted = .int32
+      case (64, true): converted = .int64
+      case (8, false): converted = .uint8
+      case (16, false): converted = .uint16
+      case (32, false): converted = .uint32
+      default: converted = .uint64
       }
-      w.field(6, i32: converted)
+      w.field(6, i32: converted.rawValue)
     }
     w.field(9, i32: c.fieldId)
     switch c.logicalType {
@@ -126,7 +126,7 @@ enum FooterEncoder {
         : [Encoding.rle.rawValue, c.valueEncoding.rawValue]
       w.field(2, i32List: encodings)
       w.field(3, stringList: [info.descriptor.name])
-      w.field(4, i32: 6)  // ZSTD
+      w.field(4, i32: CompressionCodec.zstd.rawValue)
       w.field(5, i64: Int64(c.numValues))
       w.field(6, i64: Int64(c.totalUncompressedSize))
       w.field(7, i64: Int64(c.compressedSize))

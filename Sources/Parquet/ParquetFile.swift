@@ -22,14 +22,16 @@ public final class ParquetFile: @unchecked Sendable {
   public init(path: String) throws(ParquetError) {
     self.path = path
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw ParquetError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else { throw ParquetError.io("\(path): cannot open: \(String(cString: strerror(errno)))") }
     defer { close(fd) }
     var st = stat()
-    guard fstat(fd, &st) == 0 else { throw ParquetError("\(path): cannot stat: \(String(cString: strerror(errno)))") }
+    guard fstat(fd, &st) == 0 else {
+      throw ParquetError.io("\(path): cannot stat: \(String(cString: strerror(errno)))")
+    }
     size = Int(st.st_size)
-    guard size >= 12 else { throw ParquetError("\(path): not a Parquet file (\(size) bytes)") }
+    guard size >= 12 else { throw ParquetError.corrupt("\(path): not a Parquet file (\(size) bytes)") }
     guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-      throw ParquetError("\(path): cannot map: \(String(cString: strerror(errno)))")
+      throw ParquetError.io("\(path): cannot map: \(String(cString: strerror(errno)))")
     }
     base = UnsafeRawPointer(map)
     owned = false
@@ -37,7 +39,7 @@ public final class ParquetFile: @unchecked Sendable {
       metadata = try Self.footer(UnsafeRawBufferPointer(start: base, count: size))
     } catch {
       munmap(map, size)
-      throw ParquetError("\(path): \(error.description)")
+      throw ParquetError.located("\(path)", error)
     }
   }
 
@@ -50,11 +52,11 @@ public final class ParquetFile: @unchecked Sendable {
     base = UnsafeRawPointer(copy)
     owned = true
     do throws(ParquetError) {
-      guard size >= 12 else { throw ParquetError("not a Parquet file (\(size) bytes)") }
+      guard size >= 12 else { throw ParquetError.corrupt("not a Parquet file (\(size) bytes)") }
       metadata = try Self.footer(UnsafeRawBufferPointer(start: base, count: size))
     } catch {
       copy.deallocate()
-      throw ParquetError("\(name): \(error.description)")
+      throw ParquetError.located("\(name)", error)
     }
   }
 
@@ -71,13 +73,15 @@ public final class ParquetFile: @unchecked Sendable {
   private static func footer(_ b: UnsafeRawBufferPointer) throws(ParquetError) -> FileMetadata {
     let n = b.count
     let tail = Array(b[(n - 4)...])
-    if tail == Array("PARE".utf8) { throw ParquetError("the file is encrypted; encrypted Parquet is not supported") }
+    if tail == Array("PARE".utf8) {
+      throw ParquetError.unsupported("the file is encrypted; encrypted Parquet is not supported")
+    }
     guard tail == Array("PAR1".utf8), Array(b[0..<4]) == Array("PAR1".utf8) else {
-      throw ParquetError("not a Parquet file (no PAR1 magic)")
+      throw ParquetError.corrupt("not a Parquet file (no PAR1 magic)")
     }
     let length = Int(b[n - 8]) | Int(b[n - 7]) << 8 | Int(b[n - 6]) << 16 | Int(b[n - 5]) << 24
     guard length > 0, length <= n - 12, length <= maxFooterBytes else {
-      throw ParquetError("corrupt footer length \(length) in a file of \(n) bytes")
+      throw ParquetError.corrupt("corrupt footer length \(length) in a file of \(n) bytes")
     }
     return try FileMetadata.decode(UnsafeRawBufferPointer(rebasing: b[(n - 8 - length)..<(n - 8)]))
   }
@@ -95,7 +99,7 @@ public final class ParquetFile: @unchecked Sendable {
 
   private func decode(rowGroup: Int, column: Int, nullsOnly: Bool) throws(ParquetError) -> DecodedColumn {
     guard rowGroup >= 0, rowGroup < metadata.rowGroups.count, column >= 0, column < metadata.columns.count else {
-      throw ParquetError("\(path): no row group \(rowGroup) column \(column)")
+      throw ParquetError.io("\(path): no row group \(rowGroup) column \(column)")
     }
     let group = metadata.rowGroups[rowGroup]
     do {
@@ -104,7 +108,7 @@ public final class ParquetFile: @unchecked Sendable {
       reader.nullsOnly = nullsOnly
       return try reader.read()
     } catch {
-      throw ParquetError("\(path): row group \(rowGroup): \(error.description)")
+      throw ParquetError.located("\(path): row group \(rowGroup)", error)
     }
   }
 
@@ -116,12 +120,12 @@ public final class ParquetFile: @unchecked Sendable {
     let chunk = metadata.rowGroups[rowGroup].columns[column]
     guard let offset = chunk.bloomFilterOffset else { return nil }
     guard offset >= 4, offset < Int64(size) else {
-      throw ParquetError("\(path): bloom filter offset \(offset) outside the file")
+      throw ParquetError.corrupt("\(path): bloom filter offset \(offset) outside the file")
     }
     do {
       return try SplitBlockBloomFilter.read(bytes, at: Int(offset))
     } catch {
-      throw ParquetError("\(path): row group \(rowGroup) column \(metadata.columns[column].name): \(error.description)")
+      throw ParquetError.located("\(path): row group \(rowGroup) column \(metadata.columns[column].name)", error)
     }
   }
 }

@@ -48,7 +48,7 @@ public final class ParquetFileWriter {
     self.compressor = context.compressor(level: options.zstdLevel)
     pending = context.takeOutputBuffer()
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
-    if fd < 0 { throw ParquetError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    if fd < 0 { throw ParquetError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
     try writeAll(Array("PAR1".utf8))
   }
 
@@ -123,8 +123,8 @@ public final class ParquetFileWriter {
     try writeAll(Array("PAR1".utf8))
     try flush()
     context.recycle(outputBuffer: &pending)
-    if durable && fsync(fd) != 0 { throw ParquetError("fsync \(path): \(String(cString: strerror(errno)))") }
-    if close(fd) != 0 { throw ParquetError("close \(path): \(String(cString: strerror(errno)))") }
+    if durable && fsync(fd) != 0 { throw ParquetError.io("fsync \(path): \(String(cString: strerror(errno)))") }
+    if close(fd) != 0 { throw ParquetError.io("close \(path): \(String(cString: strerror(errno)))") }
     fd = -1
   }
 
@@ -156,7 +156,7 @@ public final class ParquetFileWriter {
         let n = write(fd, buf.baseAddress! + done, buf.count - done)
         if n < 0 {
           if errno == EINTR { continue }
-          throw ParquetError("write \(path): \(String(cString: strerror(errno)))")
+          throw ParquetError.io("write \(path): \(String(cString: strerror(errno)))")
         }
         done += n
       }

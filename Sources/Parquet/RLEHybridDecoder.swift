@@ -7,7 +7,7 @@ enum RLEHybridDecoder {
   static func decode(
     _ bytes: UnsafeRawBufferPointer, bitWidth: Int, count: Int, into out: inout [UInt32]
   ) throws(ParquetError) {
-    guard bitWidth >= 0 && bitWidth <= 32 else { throw ParquetError("corrupt page: bit width \(bitWidth)") }
+    guard bitWidth >= 0 && bitWidth <= 32 else { throw ParquetError.corrupt("corrupt page: bit width \(bitWidth)") }
     out.reserveCapacity(out.count + count)
     if bitWidth == 0 {
       out.append(contentsOf: repeatElement(0, count: count))
@@ -21,8 +21,8 @@ enum RLEHybridDecoder {
       let header = try runHeader(bytes, at: &p, after: count - left, of: count)
       if header & 1 == 0 {
         let run = header >> 1
-        guard run > 0 else { throw ParquetError("corrupt page: empty RLE run") }
-        guard bytes.count - p >= valueBytes else { throw ParquetError("corrupt page: RLE value cut short") }
+        guard run > 0 else { throw ParquetError.corrupt("corrupt page: empty RLE run") }
+        guard bytes.count - p >= valueBytes else { throw ParquetError.corrupt("corrupt page: RLE value cut short") }
         var v: UInt64 = 0
         for k in 0..<valueBytes { v |= UInt64(bytes[p + k]) << (8 * UInt64(k)) }
         p += valueBytes
@@ -32,10 +32,12 @@ enum RLEHybridDecoder {
       } else {
         let groups = header >> 1
         guard groups > 0, groups <= UInt64(bytes.count - p) else {
-          throw ParquetError("corrupt page: bit-packed run of \(groups) groups exceeds the page")
+          throw ParquetError.corrupt("corrupt page: bit-packed run of \(groups) groups exceeds the page")
         }
         let groupBytes = Int(groups) * bitWidth
-        guard bytes.count - p >= groupBytes else { throw ParquetError("corrupt page: bit-packed run cut short") }
+        guard bytes.count - p >= groupBytes else {
+          throw ParquetError.corrupt("corrupt page: bit-packed run cut short")
+        }
         let n = min(Int(groups) * 8, left)
         // LSB-first bit stream through a 64-bit accumulator, refilled a byte at a time; the
         // values go to a scratch buffer and join `out` in one append.
@@ -71,14 +73,14 @@ enum RLEHybridDecoder {
     var shift: UInt64 = 0
     while true {
       guard p < bytes.count else {
-        throw ParquetError("corrupt page: RLE data ends after \(done) of \(count) values")
+        throw ParquetError.corrupt("corrupt page: RLE data ends after \(done) of \(count) values")
       }
       let b = bytes[p]
       p += 1
       header |= UInt64(b & 0x7F) << shift
       if b & 0x80 == 0 { return header }
       shift += 7
-      guard shift < 64 else { throw ParquetError("corrupt page: RLE header too long") }
+      guard shift < 64 else { throw ParquetError.corrupt("corrupt page: RLE header too long") }
     }
   }
 
@@ -99,8 +101,8 @@ enum RLEHybridDecoder {
         let header = try runHeader(bytes, at: &p, after: done, of: count)
         if header & 1 == 0 {
           let run = header >> 1
-          guard run > 0 else { throw ParquetError("corrupt page: empty RLE run") }
-          guard p < bytes.count else { throw ParquetError("corrupt page: RLE value cut short") }
+          guard run > 0 else { throw ParquetError.corrupt("corrupt page: empty RLE run") }
+          guard p < bytes.count else { throw ParquetError.corrupt("corrupt page: RLE value cut short") }
           let null = bytes[p] & 1 == 0
           p += 1
           let n = Int(min(run, UInt64(count - done)))
@@ -112,7 +114,7 @@ enum RLEHybridDecoder {
         } else {
           let groups = header >> 1
           guard groups > 0, groups <= UInt64(bytes.count - p) else {
-            throw ParquetError("corrupt page: bit-packed run of \(groups) groups exceeds the page")
+            throw ParquetError.corrupt("corrupt page: bit-packed run of \(groups) groups exceeds the page")
           }
           // One byte holds eight levels at width 1.
           let n = min(Int(groups) * 8, count - done)

@@ -1,11 +1,3 @@
-/// Physical types this writer produces (parquet.thrift `Type`).
-public enum PhysicalType: Int32, Sendable {
-  case boolean = 0
-  case int32 = 1
-  case int64 = 2
-  case byteArray = 6
-}
-
 /// Logical annotations; each also implies its legacy ConvertedType, which readers still consult.
 public enum LogicalType: Sendable, Equatable {
   case none

@@ -110,13 +110,15 @@ public struct SplitBlockBloomFilter: Sendable {
       }
     }
     guard known.algorithm, known.hash, known.compression else {
-      throw ParquetError("bloom filter with an unknown algorithm, hash or compression")
+      throw ParquetError.unsupported("bloom filter with an unknown algorithm, hash or compression")
     }
     guard numBytes >= 32, numBytes <= maxBytes, numBytes % 32 == 0 else {
-      throw ParquetError("bloom filter of \(numBytes) bytes")
+      throw ParquetError.corrupt("bloom filter of \(numBytes) bytes")
     }
     let start = offset + r.position
-    guard numBytes <= file.count - start else { throw ParquetError("bloom filter runs past the end of the file") }
+    guard numBytes <= file.count - start else {
+      throw ParquetError.corrupt("bloom filter runs past the end of the file")
+    }
     var words = [UInt32](repeating: 0, count: numBytes / 4)
     for i in 0..<words.count {
       words[i] = file.loadUnaligned(fromByteOffset: start + i * 4, as: UInt32.self).littleEndian

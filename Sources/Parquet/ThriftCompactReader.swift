@@ -18,7 +18,7 @@ struct ThriftCompactReader {
   }
 
   private func error(_ what: String) -> ParquetError {
-    ParquetError("corrupt metadata at byte \(position): \(what)")
+    ParquetError.corrupt("corrupt metadata at byte \(position): \(what)")
   }
 
   mutating func byte() throws(ParquetError) -> UInt8 {

@@ -1,10 +1,5 @@
 import CZstd
 
-public struct ParquetError: Error, CustomStringConvertible, Sendable {
-  public var description: String
-  public init(_ description: String) { self.description = description }
-}
-
 /// One reusable zstd compression context; each page becomes one complete zstd frame, as the
 /// Parquet spec requires ("fed as-is, without any additional framing").
 final class ZstdCompressor {
@@ -28,7 +23,7 @@ final class ZstdCompressor {
     return try scratch.withUnsafeMutableBytes { dst in
       let written = ZSTD_compressCCtx(context, dst.baseAddress, bound, input.baseAddress, input.count, level)
       if ZSTD_isError(written) != 0 {
-        throw ParquetError("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+        throw ParquetError.corrupt("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
       }
       return body(UnsafeRawBufferPointer(rebasing: dst[0..<written]))
     }

@@ -64,7 +64,7 @@ enum Pruning {
         case .bytes(let b):
           return b.withUnsafeBytes { filter.mightContain(hash: SplitBlockBloomFilter.hash(bytes: $0)) }
         case .int(let v):
-          return leaf.physicalType == 1
+          return leaf.physicalType == .int32
             ? filter.mightContain(hash: SplitBlockBloomFilter.hash(Int32(truncatingIfNeeded: v)))
             : filter.mightContain(hash: SplitBlockBloomFilter.hash(v))
         default: return true
@@ -81,10 +81,10 @@ enum Pruning {
   {
     func order(_ a: TypedLiteral, _ bound: [UInt8]) -> Int? {
       switch a {
-      case .int(let v) where leaf.physicalType == 1 || leaf.physicalType == 2:
+      case .int(let v) where leaf.physicalType == .int32 || leaf.physicalType == .int64:
         let b = ColumnChunkStatistics.integer(bound)
         return v < b ? -1 : v > b ? 1 : 0
-      case .bytes(let v) where leaf.physicalType == 6:
+      case .bytes(let v) where leaf.physicalType == .byteArray:
         return -bound.withUnsafeBytes { Evaluation.compare($0, v) }
       default: return nil
       }
@@ -105,9 +105,9 @@ enum Pruning {
         guard let a = order(lit, lo), let b = order(lit, hi) else { return true }
         return a >= 0 && b <= 0
       }
-    case .inBytes(let set) where leaf.physicalType == 6:
+    case .inBytes(let set) where leaf.physicalType == .byteArray:
       return set.intersects(low: lo, high: hi)
-    case .startsWith(let p) where leaf.physicalType == 6:
+    case .startsWith(let p) where leaf.physicalType == .byteArray:
       // Some value with prefix p lies in [lo, hi] unless hi < p, or lo's first bytes exceed p.
       if hi.withUnsafeBytes({ Evaluation.compare($0, p) }) < 0 && !hi.starts(with: p) { return false }
       let head = Array(lo.prefix(p.count))

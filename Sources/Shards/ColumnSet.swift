@@ -34,6 +34,8 @@ struct ColumnSet {
       case .int64: kind = .int64
       case .int32: kind = .int32
       case .boolean: kind = .bool
+      case .int96, .float, .double, .fixedLenByteArray:
+        preconditionFailure("the shard tables have no \(c.physicalType) column (\(c.name))")
       }
       slots.append((kind, counts[kind]!))
       counts[kind]! += 1

@@ -24,6 +24,8 @@ public enum TableDDL {
     case (.int64, _): return engine == .duckdb ? "BIGINT" : "bigint"
     case (.int32, _): return engine == .duckdb ? "INTEGER" : engine == .trino ? "integer" : "int"
     case (.boolean, _): return engine == .duckdb ? "BOOLEAN" : "boolean"
+    case (.int96, _), (.float, _), (.double, _), (.fixedLenByteArray, _):
+      preconditionFailure("the shard tables have no \(c.physicalType) column (\(c.name))")
     }
   }
 

@@ -104,8 +104,8 @@ struct Inspect: ParsableCommand {
       var low: [UInt8]?
       var high: [UInt8]?
       var bloom: Int64 = 0
-      var encodings = Set<Int32>()
-      var codec: Int32 = 0
+      var encodings = Set<Encoding>()
+      var codec: CompressionCodec?
       for group in m.rowGroups {
         let chunk = group.columns[c]
         compressed += chunk.compressedBytes
@@ -121,8 +121,10 @@ struct Inspect: ParsableCommand {
       }
       columns.append(
         ColumnReport(
-          name: leaf.name, type: Self.describe(leaf), encodings: encodings.sorted().map(Self.encodingName),
-          codec: Self.codecName(codec), compressedBytes: compressed, uncompressedBytes: uncompressed, nulls: nulls,
+          name: leaf.name, type: Self.describe(leaf),
+          encodings: encodings.sorted { $0.rawValue < $1.rawValue }.map(\.name),
+          codec: codec?.name ?? "unknown codec", compressedBytes: compressed, uncompressedBytes: uncompressed,
+          nulls: nulls,
           min: low.map { Self.render($0, leaf) }, max: high.map { Self.render($0, leaf) }, bloomFilterBytes: bloom))
     }
     var details: [RowGroupReport]?
@@ -182,7 +184,7 @@ struct Inspect: ParsableCommand {
     let optional = leaf.optional ? "" : " not null"
     switch leaf.kind {
     case .boolean: return "boolean" + optional
-    case .integer: return (leaf.physicalType == 1 ? "int32" : "int64") + optional
+    case .integer: return (leaf.physicalType == .int32 ? "int32" : "int64") + optional
     case .double: return "double" + optional
     case .string: return "string" + optional
     case .bytes: return "binary" + optional
@@ -193,30 +195,10 @@ struct Inspect: ParsableCommand {
     }
   }
 
-  static func encodingName(_ e: Int32) -> String {
-    switch e {
-    case 0: return "PLAIN"
-    case 2: return "PLAIN_DICTIONARY"
-    case 3: return "RLE"
-    case 4: return "BIT_PACKED"
-    case 5: return "DELTA_BINARY_PACKED"
-    case 6: return "DELTA_LENGTH_BYTE_ARRAY"
-    case 7: return "DELTA_BYTE_ARRAY"
-    case 8: return "RLE_DICTIONARY"
-    case 9: return "BYTE_STREAM_SPLIT"
-    default: return "encoding \(e)"
-    }
-  }
-
-  static func codecName(_ c: Int32) -> String {
-    ["UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"].indices.contains(Int(c))
-      ? ["UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"][Int(c)] : "codec \(c)"
-  }
-
   static func less(_ a: [UInt8], _ b: [UInt8], _ leaf: LeafColumn) -> Bool {
     switch leaf.physicalType {
-    case 1, 2: return ColumnChunkStatistics.integer(a) < ColumnChunkStatistics.integer(b)
-    case 4, 5: return Double(render(a, leaf)) ?? 0 < Double(render(b, leaf)) ?? 0
+    case .int32?, .int64?: return ColumnChunkStatistics.integer(a) < ColumnChunkStatistics.integer(b)
+    case .float?, .double?: return Double(render(a, leaf)) ?? 0 < Double(render(b, leaf)) ?? 0
     default: return a.lexicographicallyPrecedes(b)
     }
   }

@@ -80,7 +80,11 @@ import Testing
     try w.finish(keyValueMetadata: [])
     let file = try ParquetFile(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
     let encodings = file.metadata.rowGroups[0].columns.map { Set($0.encodings) }
-    #expect(encodings == [[3, 5], [3, 5], [3, 6], [0, 3, 8]])
+    #expect(
+      encodings == [
+        [.rle, .deltaBinaryPacked], [.rle, .deltaBinaryPacked], [.rle, .deltaLengthByteArray],
+        [.plain, .rle, .rleDictionary],
+      ])
     var row = 0
     for g in 0..<file.metadata.rowGroups.count {
       let n = Int(file.metadata.rowGroups[g].rows)

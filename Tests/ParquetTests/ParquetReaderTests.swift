@@ -227,12 +227,39 @@ import Testing
     }
   }
 
-  @Test func notParquetIsAClearError() {
-    #expect(throws: ParquetError.self) { _ = try ParquetFile(bytes: Array("hello, world, not parquet".utf8)) }
+  /// Each failure says what kind it is (damage, something unsupported, the system) and where.
+  @Test func errorsSayWhatAndWhere() throws {
+    #expect(throws: ParquetError.located("<memory>", .corrupt("not a Parquet file (no PAR1 magic)"))) {
+      _ = try ParquetFile(bytes: Array("hello, world, not parquet".utf8))
+    }
     do {
       _ = try ParquetFile(bytes: Array("PAR1xxxxxxxxPARE".utf8), name: "x.parquet")
+      Issue.record("an encrypted footer was read")
     } catch {
-      #expect(error.description.contains("encrypted"))
+      #expect(error.underlying == .unsupported("the file is encrypted; encrypted Parquet is not supported"))
+      #expect(error.description.hasPrefix("x.parquet: "))
+    }
+    #expect {
+      _ = try ParquetFile(path: "/nonexistent/sigtrail.parquet")
+    } throws: { error in
+      guard case .io(let message) = error as? ParquetError else { return false }
+      return message.contains("/nonexistent/sigtrail.parquet: cannot open")
+    }
+    // A flipped byte inside a page: damage, located at its file, row group and column.
+    var bad = try Self.writeFile(rows: 3000, rowGroupRows: 1000)
+    let file = try ParquetFile(bytes: bad, name: "flipped.parquet")
+    let chunk = file.metadata.rowGroups[0].columns[0]
+    bad[Int(chunk.dataPageOffset + chunk.compressedBytes) - 2] ^= 0x40
+    do {
+      _ = try ParquetFile(bytes: bad, name: "flipped.parquet").read(rowGroup: 0, column: 0)
+      Issue.record("a flipped byte went unnoticed")
+    } catch {
+      guard case .corrupt(let message) = error.underlying else {
+        Issue.record("not reported as damage: \(error)")
+        return
+      }
+      #expect(message.contains("checksum"))
+      #expect(error.description.hasPrefix("flipped.parquet: row group 0: "))
     }
   }
 }
