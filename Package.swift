@@ -62,9 +62,10 @@ let package = Package(
       name: "ShardsTests", dependencies: ["ShardSchema", "Shards", "AccessLog", "CloudTrail", "LogBytes", "Parquet"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "CZstd", "CZlib"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
-    .testTarget(name: "QueryTests", dependencies: ["Query"]),
+    .testTarget(name: "QueryTests", dependencies: ["Query", "Parquet"]),
     .testTarget(
-      name: "HuntsTests", dependencies: ["ShardSchema", "Hunts", "Shards", "AccessLog", "LogBytes", "Query"]),
+      name: "HuntsTests",
+      dependencies: ["ShardSchema", "Hunts", "Shards", "AccessLog", "CloudTrail", "LogBytes", "Query"]),
     .testTarget(name: "S3StoreTests", dependencies: ["S3Store", "LogBytes"], exclude: ["Fixtures"]),
   ]
 )
