@@ -104,19 +104,22 @@ public struct PresignExtractor {
     }
     decoded = work
     if redact { redacted.append(contentsOf: UnsafeRawBufferPointer(rebasing: query[copied...])) }
+    let timing: PresignDerivation.Timing
     if sawV4 {
       fields.version = .sigV4
-      if let signed = fields.signedAtMicros {
-        fields.urlAgeSeconds = (requestTimeMicros - signed) / TimeParser.microsPerSecond
-        if let e = fields.expiresSeconds { fields.expiresAtMicros = TimeParser.micros(signed, plusSeconds: e) }
-      }
+      timing = PresignDerivation.timing(
+        usedAt: requestTimeMicros, signedAt: fields.signedAtMicros, expiresSeconds: fields.expiresSeconds)
     } else if sawV2 {
       fields.version = .sigV2
-      if let e = v2Expires { fields.expiresAtMicros = TimeParser.micros(plusSeconds: e) }
+      timing = PresignDerivation.timing(
+        usedAt: requestTimeMicros, signedAt: nil, expiresSeconds: nil,
+        expiresAt: v2Expires.flatMap { TimeParser.micros(plusSeconds: $0) })
     } else {
       return false
     }
-    if let expiresAt = fields.expiresAtMicros { fields.usedAfterExpiry = requestTimeMicros > expiresAt }
+    (fields.expiresAtMicros, fields.urlAgeSeconds, fields.usedAfterExpiry) = (
+      timing.expiresAt, timing.urlAgeSeconds, timing.usedAfterExpiry
+    )
     return true
   }
 

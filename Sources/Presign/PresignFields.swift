@@ -41,15 +41,7 @@ public struct PresignFields: Sendable {
   public init() {}
 
   /// `AKIA` (long-term IAM user key), `ASIA` (temporary STS key) or `other`; nil without a key.
-  public var keyKind: String? {
-    guard hasAccessKeyID else { return nil }
-    if accessKeyID.count >= 4 {
-      let p = accessKeyID[0..<4]
-      if p.elementsEqual("AKIA".utf8) { return "AKIA" }
-      if p.elementsEqual("ASIA".utf8) { return "ASIA" }
-    }
-    return "other"
-  }
+  public var keyKind: String? { hasAccessKeyID ? PresignDerivation.keyKind(ofAccessKeyID: accessKeyID) : nil }
 
   /// Empty buffers are left alone: emptying even an empty array goes through the generic
   /// range replacement, and most requests are not presigned.

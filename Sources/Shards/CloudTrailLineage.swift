@@ -1,5 +1,6 @@
 import CloudTrail
 import LogBytes
+import Presign
 
 /// Values derived from several fields of a CloudTrail record.
 enum CloudTrailLineage {
@@ -24,23 +25,18 @@ enum CloudTrailLineage {
     if r.amzCredential.isString {
       // `AKID/20201203/us-east-1/s3/aws4_request`: the key id is what comes before the first `/`.
       JSONStrings.appendDecoded(r.amzCredential, in: b, to: &akid)
-      if let slash = akid.firstIndex(of: UInt8(ascii: "/")) { akid.removeSubrange(slash...) }
+      akid.removeSubrange(PresignDerivation.accessKeyIDLength(ofCredential: akid)...)
       p.hasAccessKeyID = true
     }
     if !p.hasAccessKeyID && r.accessKeyID.isString && r.accessKeyID.end > r.accessKeyID.start {
       JSONStrings.appendDecoded(r.accessKeyID, in: b, to: &akid)
       p.hasAccessKeyID = true
     }
-    if p.hasAccessKeyID {
-      p.keyKind = akid.starts(with: "AKIA".utf8) ? "AKIA" : akid.starts(with: "ASIA".utf8) ? "ASIA" : "other"
-    }
+    if p.hasAccessKeyID { p.keyKind = PresignDerivation.keyKind(ofAccessKeyID: akid) }
     if r.amzDate.isString && !r.amzDate.escaped { p.signedAt = TimeParser.parseAmzDate(r.amzDate.bytes(in: b)) }
     p.expiresSeconds = JSONStrings.integer(r.amzExpires, in: b)
-    if let signed = p.signedAt {
-      p.urlAgeSeconds = (eventTime - signed) / TimeParser.microsPerSecond
-      if let e = p.expiresSeconds { p.expiresAt = TimeParser.micros(signed, plusSeconds: e) }
-    }
-    if let e = p.expiresAt { p.usedAfterExpiry = eventTime > e }
+    let timing = PresignDerivation.timing(usedAt: eventTime, signedAt: p.signedAt, expiresSeconds: p.expiresSeconds)
+    (p.expiresAt, p.urlAgeSeconds, p.usedAfterExpiry) = (timing.expiresAt, timing.urlAgeSeconds, timing.usedAfterExpiry)
     return p
   }
 

@@ -68,13 +68,7 @@ struct Compact: ParsableCommand {
       Streams.error("sigtrail: \(out) has no manifest (not a sigtrail output directory?)\n")
       throw ExitCode.failure
     }
-    let lock: OutputLock
-    do {
-      lock = try OutputLock(directory: out)
-    } catch {
-      Streams.error("sigtrail: \(error)\n")
-      throw ExitCode.failure
-    }
+    let lock = try orFail { try OutputLock(directory: out) }
     defer { lock.release() }
     var job = CompactJob(outputDirectory: out, runID: Index.makeRunID(Date()))
     if !table.isEmpty { job.tables = table }
@@ -85,13 +79,7 @@ struct Compact: ParsableCommand {
     job.shards.deltaEncodings = !plainEncodings
     job.dryRun = dryRun
     job.retainNanos = retention.retain.nanos
-    let summary: CompactJob.Summary
-    do {
-      summary = try job.run()
-    } catch {
-      Streams.error("sigtrail: compaction failed: \(error)\n")
-      throw ExitCode.failure
-    }
+    let summary = try orFail("compaction failed") { try job.run() }
     if json {
       try printJSONSummary(summary)
     } else {

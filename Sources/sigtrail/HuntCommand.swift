@@ -19,16 +19,13 @@ struct HuntOptions: ParsableArguments {
 
   /// Runs a hunt body, prints its result, and turns errors into messages and exit 1.
   func run(_ body: (inout HuntData) throws -> HuntResult) throws {
-    do {
+    try orFail {
       let (result, statistics) = try ShardSource.consistently {
         var d = try data()
         let result = try body(&d)
         return (result, d.statistics)
       }
       output.emit(header: result.header, rows: result.rows, notes: result.notes, statistics: statistics)
-    } catch {
-      Streams.error("sigtrail: \(error)\n")
-      throw ExitCode.failure
     }
   }
 }
@@ -235,7 +232,7 @@ struct HuntCommand: ParsableCommand {
     var before: Int64?
     func run() throws {
       let cutoff = before ?? TimeLiteral.nowMicros()
-      do {
+      try orFail {
         var d = try options.data()
         let (policy, evidence) = try Hunts.revokePolicy(&d, role: role, before: cutoff)
         print(policy)
@@ -243,9 +240,6 @@ struct HuntCommand: ParsableCommand {
         err += Table.align([evidence.header] + evidence.rows.map { $0.map { $0.isNull ? "-" : $0.text } }).joined(
           separator: "\n")
         Streams.error((err + "\n"))
-      } catch {
-        Streams.error("sigtrail: \(error)\n")
-        throw ExitCode.failure
       }
     }
   }

@@ -155,26 +155,24 @@ struct Index: ParsableCommand {
     var remoteOut: (output: S3Output, lease: S3Lease, session: S3Session)?
     if let url = S3URL(out) {
       var opened: S3Session?
-      do {
-        guard workers == 1 else {
-          throw ValidationError("--out s3:// does not take --workers yet: one writer at a time")
-        }
-        let session = try S3Session(settings: s3.settings)
-        opened = session
-        var output = S3Output(url: url, staging: staging ?? S3Cache.directory(for: url), client: session.client)
-        output.partBytes = s3.s3UploadPartMib << 20
-        output.retainNanos = retention.retain.nanos
-        let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(runID)"
-        let leaseKey = output.leaseKey
-        let lease = try Blocking.run {
-          try await S3Lease.acquire(client: session.client, bucket: url.bucket, key: leaseKey, holder: holder)
-        }
-        remoteOut = (output, lease, session)
-      } catch {
-        opened?.shutdown()
-        Self.printError("sigtrail: \(error)")
-        throw ExitCode.failure
-      }
+      try orFail(
+        cleanup: { opened?.shutdown() },
+        body: {
+          guard workers == 1 else {
+            throw ValidationError("--out s3:// does not take --workers yet: one writer at a time")
+          }
+          let session = try S3Session(settings: s3.settings)
+          opened = session
+          var output = S3Output(url: url, staging: staging ?? S3Cache.directory(for: url), client: session.client)
+          output.partBytes = s3.s3UploadPartMib << 20
+          output.retainNanos = retention.retain.nanos
+          let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(runID)"
+          let leaseKey = output.leaseKey
+          let lease = try Blocking.run {
+            try await S3Lease.acquire(client: session.client, bucket: url.bucket, key: leaseKey, holder: holder)
+          }
+          remoteOut = (output, lease, session)
+        })
     }
     defer {
       if let (_, lease, session) = remoteOut {
@@ -184,12 +182,7 @@ struct Index: ParsableCommand {
     }
     var pulled: S3Output.Transfer?
     if let output = remoteOut?.output {
-      do {
-        pulled = try output.pull()
-      } catch {
-        Self.printError("sigtrail: cannot bring \(out) to \(output.staging): \(error)")
-        throw ExitCode.failure
-      }
+      pulled = try orFail("cannot bring \(out) to \(output.staging)") { try output.pull() }
     }
     let out = remoteOut?.output.staging ?? self.out
     var options = IndexOptions(inputs: paths, outputDirectory: out, runID: runID)
@@ -221,35 +214,25 @@ struct Index: ParsableCommand {
     let observer = ConsoleObserver(
       showRejections: showRejections, showProgress: !quiet && !json && isatty(STDERR_FILENO) == 1)
     var locks: [OutputLock] = []
-    do {
-      // A fleet worker shares the main lock with its peers and holds its slice's alone; a
-      // whole-tree run holds the main lock alone, so the two never overlap.
-      if workers > 1 { locks.append(try OutputLock(directory: out, name: OutputLock.mainLockName, shared: true)) }
-      locks.append(try OutputLock(directory: out, name: OutputLock.lockName(slice: (worker, workers))))
-      if workers > 1 { try OutputLock.refuseOtherFleets(directory: out, workers: workers) }
-    } catch {
-      Self.printError("sigtrail: \(error)")
-      throw ExitCode.failure
-    }
+    try orFail(
+      cleanup: { for lock in locks { lock.release() } },
+      body: {
+        // A fleet worker shares the main lock with its peers and holds its slice's alone; a
+        // whole-tree run holds the main lock alone, so the two never overlap.
+        if workers > 1 { locks.append(try OutputLock(directory: out, name: OutputLock.mainLockName, shared: true)) }
+        locks.append(try OutputLock(directory: out, name: OutputLock.lockName(slice: (worker, workers))))
+        if workers > 1 { try OutputLock.refuseOtherFleets(directory: out, workers: workers) }
+      })
     defer { for lock in locks { lock.release() } }
-    var summary: IndexSummary
-    do {
-      summary = try IndexJob(options: options).run(observer: observer)
-    } catch {
-      observer.endProgress()
-      Self.printError("sigtrail: index failed: \(error)")
-      throw ExitCode.failure
+    var summary = try orFail("index failed", cleanup: observer.endProgress) {
+      try IndexJob(options: options).run(observer: observer)
     }
     observer.endProgress()
     summary.pulled = pulled
     if let output = remoteOut?.output {
-      do {
-        summary.published = try output.publish()
-      } catch {
-        Self.printError(
-          "sigtrail: indexed into \(out), but publishing to \(self.out) failed (the next run publishes it): \(error)")
-        throw ExitCode.failure
-      }
+      summary.published = try orFail(
+        "indexed into \(out), but publishing to \(self.out) failed (the next run publishes it)"
+      ) { try output.publish() }
     }
     summary.seconds = Date().timeIntervalSince(started)
     if json {

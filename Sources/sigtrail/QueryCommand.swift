@@ -73,14 +73,9 @@ struct QueryCommand: ParsableCommand {
 
   func run() throws {
     MallocTuning.applyForScans()
-    do {
+    try orFail {
       let result = try ShardSource.consistently { try query() }
       output.emit(header: result.header, rows: result.rows, statistics: result.statistics)
-    } catch let error as ExitCode {
-      throw error
-    } catch {
-      Streams.error("sigtrail: \(error)\n")
-      throw ExitCode.failure
     }
   }
 

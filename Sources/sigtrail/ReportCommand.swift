@@ -72,7 +72,7 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     MallocTuning.applyForScans()
-    do {
+    try orFail {
       let report = try ShardSource.consistently {
         var data = try ShardSource.huntData(
           out, since: window.since, until: window.until,
@@ -95,9 +95,6 @@ struct ReportCommand: ParsableCommand {
       } else {
         Streams.output(text)
       }
-    } catch {
-      Streams.error("sigtrail: \(error)\n")
-      throw ExitCode.failure
     }
   }
 

@@ -49,13 +49,7 @@ struct Verify: ParsableCommand {
     if repair { return try runRepair() }
     var job = VerifyJob(outputDirectory: out)
     job.deep = deep
-    let summary: VerifyJob.Summary
-    do {
-      summary = try job.run()
-    } catch {
-      Streams.error("sigtrail: verify failed: \(error)\n")
-      throw ExitCode.failure
-    }
+    let summary = try orFail("verify failed") { try job.run() }
     if json {
       try printJSONSummary(summary)
     } else {
@@ -71,13 +65,7 @@ struct Verify: ParsableCommand {
   }
 
   func runRepair() throws {
-    let lock: OutputLock
-    do {
-      lock = try OutputLock(directory: out, name: OutputLock.mainLockName)
-    } catch {
-      Streams.error("sigtrail: \(error)\n")
-      throw ExitCode.failure
-    }
+    let lock = try orFail { try OutputLock(directory: out, name: OutputLock.mainLockName) }
     defer { lock.release() }
     let runID = Index.makeRunID(Date()) + "-repair"
     var options = IndexOptions(inputs: [], outputDirectory: out, runID: runID)
@@ -86,13 +74,7 @@ struct Verify: ParsableCommand {
     var job = RepairJob(outputDirectory: out, options: options)
     job.deep = deep
     let observer = ConsoleObserver(showRejections: 0, showProgress: false)
-    let outcome: RepairJob.Outcome
-    do {
-      outcome = try job.run(observer: observer)
-    } catch {
-      Streams.error("sigtrail: repair failed: \(error)\n")
-      throw ExitCode.failure
-    }
+    let outcome = try orFail("repair failed") { try job.run(observer: observer) }
     if json {
       try printJSONSummary(outcome)
     } else {
