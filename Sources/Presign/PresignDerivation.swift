@@ -4,7 +4,7 @@ import LogBytes
 /// query string (`PresignExtractor`) and a CloudTrail data event (`CloudTrailLineage`).
 public enum PresignDerivation {
   /// `AKIA` (long-term IAM user key), `ASIA` (temporary STS key) or `other`.
-  public static func keyKind(ofAccessKeyID id: some Collection<UInt8>) -> String {
+  @inlinable public static func keyKind(ofAccessKeyID id: some Collection<UInt8>) -> String {
     let prefix = id.prefix(4)
     if prefix.elementsEqual("AKIA".utf8) { return "AKIA" }
     if prefix.elementsEqual("ASIA".utf8) { return "ASIA" }
@@ -13,7 +13,7 @@ public enum PresignDerivation {
 
   /// How many bytes of an `X-Amz-Credential` value (`AKID/20201203/us-east-1/s3/aws4_request`)
   /// are the key id: those before the first `/`.
-  public static func accessKeyIDLength(ofCredential credential: some Collection<UInt8>) -> Int {
+  @inlinable public static func accessKeyIDLength(ofCredential credential: some Collection<UInt8>) -> Int {
     var n = 0
     for c in credential {
       if c == UInt8(ascii: "/") { break }
@@ -37,7 +37,7 @@ public enum PresignDerivation {
 
   /// SigV4: signed at `signedAt` for `expiresSeconds`; SigV2 gives `expiresAt` (its `Expires`)
   /// instead. Times in microseconds since the epoch.
-  public static func timing(usedAt: Int64, signedAt: Int64?, expiresSeconds: Int64?, expiresAt: Int64? = nil)
+  @inlinable public static func timing(usedAt: Int64, signedAt: Int64?, expiresSeconds: Int64?, expiresAt: Int64? = nil)
     -> Timing
   {
     var t = Timing(expiresAt: expiresAt)
