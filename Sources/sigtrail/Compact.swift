@@ -25,7 +25,7 @@ struct Compact: ParsableCommand {
   var out: String
 
   @Option(help: "Only this table (s3_access, cloudtrail, rejects); repeatable.")
-  var table: [String] = []
+  var table: [TableName] = []
 
   @Option(help: "Only this partition (dt=YYYY-MM-DD); repeatable.")
   var partition: [String] = []
@@ -54,9 +54,6 @@ struct Compact: ParsableCommand {
   var json = false
 
   func validate() throws {
-    for t in table where !PartitionLayout.tables.contains(t) {
-      throw ValidationError("--table must be one of \(PartitionLayout.tables.joined(separator: ", "))")
-    }
     for p in partition where !p.hasPrefix("dt=") { throw ValidationError("--partition looks like dt=YYYY-MM-DD") }
     guard partRows >= 2, rowGroupRows >= 1, (1...19).contains(zstdLevel) else {
       throw ValidationError("--part-rows >= 2, --row-group-rows >= 1, --zstd-level 1...19")
@@ -71,7 +68,7 @@ struct Compact: ParsableCommand {
     let lock = try orFail { try OutputLock(directory: out) }
     defer { lock.release() }
     var job = CompactJob(outputDirectory: out, runID: Index.makeRunID(Date()))
-    if !table.isEmpty { job.tables = table }
+    if !table.isEmpty { job.tables = table.map(\.rawValue) }
     job.partitions = Set(partition)
     job.shards.partRows = partRows
     job.shards.rowGroupRows = rowGroupRows

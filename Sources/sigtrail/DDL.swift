@@ -22,7 +22,7 @@ struct DDL: ParsableCommand {
       """)
 
   @Option(help: "Target engine: \(TableDDL.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var engine: String
+  var engine: TableDDL.Engine
 
   @Option(help: "Where the output directory lives: a local path or a URI (s3://bucket/prefix).")
   var location = "out"
@@ -30,28 +30,24 @@ struct DDL: ParsableCommand {
   @Option(help: "Database (schema) for Athena, Trino and Spark tables.")
   var database = "sigtrail"
 
-  func validate() throws {
-    guard TableDDL.Engine(rawValue: engine) != nil else {
-      throw ValidationError(
-        "--engine must be one of \(TableDDL.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-  }
-
   func run() throws {
     // For a local output directory, say which tables have parts (DuckDB's views need some).
     var present: Set<String>?
     let base = location.hasSuffix("/") ? String(location.dropLast()) : location
-    var retainedList: String? = "\(base)/_manifest/\(ManifestStore.retainedListName)"
+    let list = "\(base)/_manifest/\(ManifestStore.retainedListName)"
+    var retainedList: String? = list
     if !location.contains("://") {
       present = Set(
         PartitionLayout.listPartFiles(output: location).compactMap { $0.split(separator: "/").first.map(String.init) })
       // Written by every run since retention exists; an older output's views read without it.
-      if !FileManager.default.fileExists(atPath: retainedList!) { retainedList = nil }
+      if !FileManager.default.fileExists(atPath: list) { retainedList = nil }
     }
     print(
       TableDDL.statements(
-        engine: TableDDL.Engine(rawValue: engine)!, location: location, database: database, present: present,
+        engine: engine, location: location, database: database, present: present,
         retainedList: retainedList),
       terminator: "")
   }
 }
+
+extension TableDDL.Engine: ExpressibleByArgument {}
