@@ -41,8 +41,12 @@ public enum ManifestFormat {
   }
 
   static func digest(_ text: String) -> String {
+    Array(text.utf8).withUnsafeBytes { digest($0) }
+  }
+
+  static func digest(_ bytes: UnsafeRawBufferPointer) -> String {
     var hex: [UInt8] = []
-    SHA256.hash(data: Array(text.utf8)).withUnsafeBytes { Hex.append($0, to: &hex) }
+    SHA256.hash(data: bytes).withUnsafeBytes { Hex.append($0, to: &hex) }
     return String(decoding: hex, as: UTF8.self)
   }
 
@@ -57,78 +61,156 @@ public enum ManifestFormat {
   }
 
   public static func decode(_ text: String, name: String) throws -> [ManifestEntry] {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    let versioned = lines.first == Substring(header)
-    guard versioned || lines.first == Substring(firstVersionHeader) else {
-      throw ManifestError("\(name): not a sigtrail manifest segment (first line is not '\(header)')")
-    }
-    if lines.last == "" { lines.removeLast() }
-    if versioned {
-      // The end line must be there and agree with what precedes it.
-      let complete = lines.count >= 2 && lines.last!.hasPrefix("end\t")
-      let body = complete ? lines.dropLast().joined(separator: "\n") + "\n" : ""
-      let end = complete ? lines.last!.split(separator: "\t") : []
-      guard complete, end.count == 3, Int(end[1]) == lines.count - 2, String(end[2]) == digest(body) else {
-        throw ManifestError(
-          "\(name): incomplete or altered manifest segment (its end line is missing or does not match its "
-            + "\(lines.count - 1) lines)")
+    try decode(bytes: Array(text.utf8), name: name)
+  }
+
+  /// Decodes a segment from its bytes: lines and fields are found by scanning bytes, and a
+  /// field becomes a String only when an entry keeps it (every query and hunt replays the
+  /// manifest, so this runs once per segment per command).
+  public static func decode(bytes: [UInt8], name: String) throws -> [ManifestEntry] {
+    try bytes.withUnsafeBufferPointer { b throws -> [ManifestEntry] in
+      var lines: [Range<Int>] = []
+      var start = 0
+      while start < b.count {
+        let end = b[start...].firstIndex(of: 0x0A) ?? b.count
+        lines.append(start..<end)
+        start = end + 1
       }
-      lines.removeLast()
-    }
-    func path(_ p: String, _ n: Int) throws -> String {
-      guard isInsideOutput(p) else {
-        throw ManifestError("\(name): line \(n + 1): '\(p)' is not a path inside the output directory")
+      func equals(_ r: Range<Int>, _ s: String) -> Bool { b[r].elementsEqual(s.utf8) }
+      let versioned = lines.first.map { equals($0, header) } ?? false
+      guard versioned || (lines.first.map { equals($0, firstVersionHeader) } ?? false) else {
+        throw ManifestError("\(name): not a sigtrail manifest segment (first line is not '\(header)')")
       }
-      return p
-    }
-    var entries: [ManifestEntry] = []
-    for (n, line) in lines.enumerated().dropFirst() {
-      let f = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape(String($0)) }
-      func int(_ i: Int) throws -> Int64 {
-        guard i < f.count, let v = Int64(f[i]) else {
-          throw ManifestError("\(name): line \(n + 1): field \(i + 1) is not a number")
+      if versioned {
+        // The end line must be there and agree with what precedes it.
+        let last = lines[lines.count - 1]
+        let end = lines.count >= 2 && b[last].starts(with: "end\t".utf8) ? fields(b, last) : []
+        let body = UnsafeBufferPointer(rebasing: b[0..<last.lowerBound])
+        guard end.count == 3, integer(b, end[1]) == Int64(lines.count - 2),
+          b[end[2]].elementsEqual(digest(UnsafeRawBufferPointer(body)).utf8)
+        else {
+          throw ManifestError(
+            "\(name): incomplete or altered manifest segment (its end line is missing or does not match its "
+              + "\(lines.count - 1) lines)")
         }
-        return v
+        lines.removeLast()
       }
-      func need(_ count: Int) throws {
-        guard f.count >= count else {
-          throw ManifestError("\(name): line \(n + 1): \(f.count) fields, expected \(count)")
+      var entries: [ManifestEntry] = []
+      entries.reserveCapacity(lines.count)
+      for (n, line) in lines.enumerated().dropFirst() {
+        let f = fields(b, line)
+        func text(_ i: Int) -> String { unescape(b, f[i]) }
+        func int(_ i: Int) throws -> Int64 {
+          guard i < f.count, let v = integer(b, f[i]) else {
+            throw ManifestError("\(name): line \(n + 1): field \(i + 1) is not a number")
+          }
+          return v
+        }
+        func need(_ count: Int) throws {
+          guard f.count >= count else {
+            throw ManifestError("\(name): line \(n + 1): \(f.count) fields, expected \(count)")
+          }
+        }
+        func path(_ i: Int) throws -> String {
+          let p = text(i)
+          guard isInsideOutput(p) else {
+            throw ManifestError("\(name): line \(n + 1): '\(p)' is not a path inside the output directory")
+          }
+          return p
+        }
+        // "-" stands for none; the encoder writes it escaped (`\-`), as it does a real "-".
+        func dash(_ i: Int) -> Bool { text(i) == "-" }
+        let kind = f[0]
+        if equals(kind, "input") {
+          try need(12)
+          let start = try int(4)
+          let end = try int(5)
+          guard start <= end else { throw ManifestError("\(name): line \(n + 1): empty range") }
+          entries.append(
+            .input(
+              InputPiece(
+                path: text(1), size: try int(2), modifiedNanos: try int(3), range: start..<end,
+                contentHash: dash(6) ? nil : text(6), status: text(7), note: text(11), lines: try int(8),
+                rows: try int(9), rejected: try int(10), etag: f.count > 12 ? text(12) : nil)))
+        } else if equals(kind, "part") {
+          try need(6)
+          entries.append(
+            .part(
+              PartRecord(table: text(1), partition: text(2), path: try path(3), rows: try int(4), bytes: try int(5))))
+        } else if equals(kind, "replace") {
+          try need(3)
+          entries.append(.replace(old: try path(1), new: dash(2) ? nil : try path(2)))
+        } else if equals(kind, "retract") {
+          try need(2)
+          entries.append(.retract(path: text(1)))
+        } else if equals(kind, "begin") {
+          try need(2)
+          entries.append(.begin(run: text(1)))
+        } else if equals(kind, "touch") {
+          try need(4)
+          entries.append(.touch(path: text(1), size: try int(2), modifiedNanos: try int(3)))
+        } else {
+          throw ManifestError("\(name): line \(n + 1): unknown entry '\(text(0))'")
         }
       }
-      switch f.first {
-      case "input":
-        try need(12)
-        let start = try int(4)
-        let end = try int(5)
-        guard start <= end else { throw ManifestError("\(name): line \(n + 1): empty range") }
-        entries.append(
-          .input(
-            InputPiece(
-              path: f[1], size: try int(2), modifiedNanos: try int(3), range: start..<end,
-              contentHash: f[6] == "-" ? nil : f[6], status: f[7], note: f[11], lines: try int(8), rows: try int(9),
-              rejected: try int(10), etag: f.count > 12 ? f[12] : nil)))
-      case "part":
-        try need(6)
-        entries.append(
-          .part(
-            PartRecord(table: f[1], partition: f[2], path: try path(f[3], n), rows: try int(4), bytes: try int(5))))
-      case "replace":
-        try need(3)
-        entries.append(.replace(old: try path(f[1], n), new: f[2] == "-" ? nil : try path(f[2], n)))
-      case "retract":
-        try need(2)
-        entries.append(.retract(path: f[1]))
-      case "begin":
-        try need(2)
-        entries.append(.begin(run: f[1]))
-      case "touch":
-        try need(4)
-        entries.append(.touch(path: f[1], size: try int(2), modifiedNanos: try int(3)))
-      default:
-        throw ManifestError("\(name): line \(n + 1): unknown entry '\(f.first ?? "")'")
+      return entries
+    }
+  }
+
+  /// The tab-separated fields of a line.
+  static func fields(_ b: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> [Range<Int>] {
+    var out: [Range<Int>] = []
+    var start = line.lowerBound
+    for i in line where b[i] == 0x09 {
+      out.append(start..<i)
+      start = i + 1
+    }
+    out.append(start..<line.upperBound)
+    return out
+  }
+
+  /// A decimal integer with an optional minus sign, nil on anything else or on overflow.
+  static func integer(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {
+    var i = r.lowerBound
+    let negative = i < r.upperBound && b[i] == UInt8(ascii: "-")
+    if negative { i += 1 }
+    guard i < r.upperBound else { return nil }
+    var v: Int64 = 0
+    while i < r.upperBound {
+      let d = Int64(b[i]) - 48
+      guard d >= 0, d <= 9 else { return nil }
+      let (m, o1) = v.multipliedReportingOverflow(by: 10)
+      let (s, o2) = m.addingReportingOverflow(negative ? -d : d)
+      guard !o1, !o2 else { return nil }
+      v = s
+      i += 1
+    }
+    return v
+  }
+
+  /// A field's text with its escapes undone (`\\`, `\t`, `\n`, `\r`, and `\-` for a literal `-`).
+  static func unescape(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+    let raw = UnsafeBufferPointer(rebasing: b[r])
+    guard raw.contains(0x5C) else { return String(decoding: raw, as: UTF8.self) }
+    var out: [UInt8] = []
+    out.reserveCapacity(raw.count)
+    var escaped = false
+    for c in raw {
+      if escaped {
+        switch c {
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        default: out.append(c)
+        }
+        escaped = false
+      } else if c == 0x5C {
+        escaped = true
+      } else {
+        out.append(c)
       }
     }
-    return entries
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// What can be read of a damaged segment, line by line: the inputs its `input` lines name and

@@ -21,8 +21,10 @@ public struct ManifestStore: Sendable {
     var state = ManifestState()
     for name in try segmentNames() {
       let path = directory + "/" + name
-      guard let text = readFile(path) else { throw ManifestError("cannot read \(path): \(errnoText())") }
-      state.apply(try ManifestFormat.decode(text, name: path), committedAt: Self.commitTime(ofSegment: name))
+      guard let bytes = FileBytes.read(path, limit: .max) else {
+        throw ManifestError("cannot read \(path): \(errnoText())")
+      }
+      state.apply(try ManifestFormat.decode(bytes: bytes, name: path), committedAt: Self.commitTime(ofSegment: name))
     }
     return state
   }
@@ -36,12 +38,12 @@ public struct ManifestStore: Sendable {
     let names = try segmentNames()
     for name in names {
       let path = directory + "/" + name
-      guard let text = readFile(path) else {
+      guard let bytes = FileBytes.read(path, limit: .max) else {
         damaged.append((path, "cannot read: \(errnoText())"))
         continue
       }
       do {
-        state.apply(try ManifestFormat.decode(text, name: path), committedAt: Self.commitTime(ofSegment: name))
+        state.apply(try ManifestFormat.decode(bytes: bytes, name: path), committedAt: Self.commitTime(ofSegment: name))
       } catch {
         damaged.append((path, "\(error)"))
       }

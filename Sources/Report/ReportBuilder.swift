@@ -1,4 +1,5 @@
 import Hunts
+import ShardSchema
 import Query
 
 /// Runs the hunts a report holds and turns their rows into stories: each flagged URL with every
@@ -55,7 +56,7 @@ public enum ReportBuilder {
       keys.isEmpty
       ? []
       : try data.presignedUses(
-        accessFilter: .isIn("credential_akid", keys), trailFilter: .isIn("credential_akid", keys))
+        accessFilter: .isIn(ColumnName.credentialAKID, keys), trailFilter: .isIn(ColumnName.credentialAKID, keys))
     var usesByURL: [String: [PresignedUse]] = [:]
     for u in uses { usesByURL[u.urlID, default: []].append(u) }
 
