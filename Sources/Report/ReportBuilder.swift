@@ -1,6 +1,6 @@
 import Hunts
-import ShardSchema
 import Query
+import ShardSchema
 
 /// Runs the hunts a report holds and turns their rows into stories: each flagged URL with every
 /// use of it, the moments that explain it (session issued, URL signed, instance ended,

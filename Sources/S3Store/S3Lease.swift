@@ -20,6 +20,12 @@ public final class S3Lease: Sendable {
     public var description: String {
       "\(url) is held by \(holder) until \(expires) (seconds since the epoch); another run is writing this output"
     }
+
+    public init(url: String, holder: String, expires: Int64) {
+      self.url = url
+      self.holder = holder
+      self.expires = expires
+    }
   }
 
   init(client: S3Client, bucket: String, key: String, holder: String, seconds: Int) {
@@ -88,6 +94,23 @@ public final class S3Lease: Sendable {
       }
     }
     renewal.withLock { $0 = task }
+  }
+
+  /// The unexpired leases under `prefix` other than `except`, with their holders: a fleet
+  /// worker holds `LEASE.sIofN`, a whole run `LEASE`, and each checks the others after taking
+  /// its own (each writes before it reads, so of two runs starting together at least one sees
+  /// the other).
+  public static func live(client: S3Client, bucket: String, prefix: String, except: String) async throws -> [(
+    key: String, holder: String, expires: Int64
+  )] {
+    var out: [(String, String, Int64)] = []
+    for object in try await client.listAll(bucket: bucket, prefix: prefix) where object.key != except {
+      guard let current = try await client.getSmall(bucket: bucket, key: object.key),
+        let parsed = parse(current.body), parsed.expires > Int64(S3Client.now())
+      else { continue }
+      out.append((object.key, parsed.holder, parsed.expires))
+    }
+    return out
   }
 
   /// Stops renewing and removes the lease, if it is still ours.

@@ -158,18 +158,18 @@ struct Index: ParsableCommand {
       try orFail(
         cleanup: { opened?.shutdown() },
         body: {
-          guard workers == 1 else {
-            throw ValidationError("--out s3:// does not take --workers yet: one writer at a time")
-          }
           let session = try S3Session(settings: s3.settings)
           opened = session
-          var output = S3Output(url: url, staging: staging ?? S3Cache.directory(for: url), client: session.client)
+          // Each fleet worker works through its own copy and publishes its own parts.
+          let fleet = workers > 1 ? ".s\(worker)of\(workers)" : ""
+          var output = S3Output(
+            url: url, staging: staging ?? S3Cache.directory(for: url) + fleet, client: session.client)
           output.partBytes = s3.s3UploadPartMib << 20
           output.retainNanos = retention.retain.nanos
           let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(runID)"
-          let leaseKey = output.leaseKey
-          let lease = try Blocking.run {
-            try await S3Lease.acquire(client: session.client, bucket: url.bucket, key: leaseKey, holder: holder)
+          let lease = try Blocking.run { [output, workers] in
+            try await Self.fleetLease(
+              output: output, client: session.client, holder: holder, workers: workers, fleet: fleet)
           }
           remoteOut = (output, lease, session)
         })
@@ -336,6 +336,27 @@ struct Index: ParsableCommand {
     formatter.timeZone = TimeZone(identifier: "UTC")
     formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
     return "\(formatter.string(from: date))-\(getpid())"
+  }
+
+  /// The lease of an S3 output: `LEASE` for a whole run, `LEASE.sIofN` for a fleet worker. Fleet
+  /// workers of one size run together; a whole run, or a fleet of another size, is refused
+  /// while any of them holds a live lease (as local fleets share a lock).
+  static func fleetLease(output: S3Output, client: S3Client, holder: String, workers: Int, fleet: String)
+    async throws -> S3Lease
+  {
+    let bucket = output.url.bucket
+    let key = output.leaseKey + fleet
+    let lease = try await S3Lease.acquire(client: client, bucket: bucket, key: key, holder: holder)
+    do {
+      let others = try await S3Lease.live(client: client, bucket: bucket, prefix: output.leaseKey, except: key)
+      if let other = others.first(where: { workers == 1 || !$0.key.hasSuffix("of\(workers)") }) {
+        throw S3Lease.Held(url: "s3://\(bucket)/\(other.key)", holder: other.holder, expires: other.expires)
+      }
+    } catch {
+      await lease.release()
+      throw error
+    }
+    return lease
   }
 
   static func printError(_ message: String, terminator: String = "\n") {

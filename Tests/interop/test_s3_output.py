@@ -142,6 +142,46 @@ def test_a_live_lease_refuses_a_second_writer_and_a_lapsed_one_is_taken_over(ser
     assert s["published"]["parts"] > 0
 
 
+def test_a_fleet_publishes_to_one_s3_output_together(servers, corpus, tmp_path):
+    """Three workers (--worker I --workers 3), each on its own machine, run at once against the
+    same s3:// output: together they publish what one run would, every request signed; a whole
+    run or a fleet of another size is refused while a worker's lease is live."""
+    moto, proxy = servers
+    envs = [env_for(proxy, tmp_path / ("machine%d" % w)) for w in range(3)]
+    procs = [subprocess.Popen([sigtrail_binary(), "index", corpus, "--out", "s3://lake/fleet/", "--worker", str(w),
+                               "--workers", "3", "--json", "-q", "--show-rejections", "0"],
+                              env=envs[w], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for w in range(3)]
+    summaries = []
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode in (0, 2), err.decode()[-2000:]
+        summaries.append(json.loads(out))
+    assert sum(s["filesFound"] for s in summaries) == sum(1 for f in corpus.rglob("*") if f.is_file())
+    local = tmp_path / "local"
+    run(["index", corpus, "--out", local, "-q", "--show-rejections", "0"], env=dict(os.environ))
+    for table in ("s3_access", "cloudtrail"):
+        assert s3_rows(moto, "fleet/", table) == local_rows(local, table), table
+    keys = {o["Key"] for o in moto.client.list_objects_v2(Bucket="lake", Prefix="fleet/")["Contents"]}
+    assert not any("_sigtrail.lease" in k for k in keys)
+    # A reader sees every worker's rows.
+    reader = env_for(proxy, tmp_path / "reader")
+    count = json.loads(run(["query", "s3://lake/fleet/", "--select", "count()"], env=reader).stdout)["count"]
+    assert count == sum(local_rows(local, "s3_access").values())
+    # While worker 1 of 3 holds its lease, a whole run and a worker of a fleet of 2 are refused;
+    # another worker of the same fleet is not.
+    moto.client.put_object(Bucket="lake", Key="fleet/_sigtrail.lease.s1of3",
+                           Body=f"sigtrail-lease 1\nholder pod-1 pid 9\nexpires {int(time.time()) + 600}\n".encode())
+    whole = run(["index", corpus / "ct", "--out", "s3://lake/fleet/", "-q"], env=envs[0], ok=(1,))
+    assert "fleet/_sigtrail.lease.s1of3 is held by pod-1" in whole.stderr.decode()
+    other = run(["index", corpus / "ct", "--out", "s3://lake/fleet/", "-q", "--worker", "0", "--workers", "2"],
+                env=envs[0], ok=(1,))
+    assert "held by pod-1" in other.stderr.decode()
+    run(["index", corpus, "--out", "s3://lake/fleet/", "-q", "--worker", "0", "--workers", "3",
+         "--show-rejections", "0"], env=envs[0])
+    keys = {o["Key"] for o in moto.client.list_objects_v2(Bucket="lake", Prefix="fleet/")["Contents"]}
+    assert "fleet/_sigtrail.lease.s0of3" not in keys and "fleet/_sigtrail.lease" not in keys
+
+
 def test_throttled_uploads_are_retried(servers, corpus, tmp_path):
     _, proxy = servers
     proxy.faults.reset_counters()
