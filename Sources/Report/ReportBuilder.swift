@@ -311,7 +311,7 @@ struct StoryContext {
     var byKey: [String: [(String, URLTable.Row)]] = [:]
     for (url, row) in urls.rows { byKey[row.signer, default: []].append((url, row)) }
     return keys.map { akid in
-      let mine = (byKey[akid] ?? []).sorted { ($0.1.firstUse ?? 0) < ($1.1.firstUse ?? 0) }
+      let mine = (byKey[akid] ?? []).sorted { (($0.1.firstUse ?? 0), $0.0) < (($1.1.firstUse ?? 0), $1.0) }
       let lineage = issued[akid] ?? []
       let principal = mine.first?.1.principal ?? ""
       let role = lineage.first?.roleARN ?? ""
