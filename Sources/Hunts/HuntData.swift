@@ -109,11 +109,12 @@ public struct HuntData: Sendable {
   public var threads = 2
   public private(set) var statistics = ScanStatistics()
   /// The hunt's scans share opened files: most hunts read a table more than once.
-  private let opened = ParquetFileCache()
+  private let opened: ParquetFileCache
 
-  public init(accessLogFiles: [String], cloudTrailFiles: [String]) {
+  public init(accessLogFiles: [String], cloudTrailFiles: [String], files: ParquetFileCache = ParquetFileCache()) {
     self.accessLogFiles = accessLogFiles
     self.cloudTrailFiles = cloudTrailFiles
+    opened = files
   }
 
   /// The columns the use scans read.

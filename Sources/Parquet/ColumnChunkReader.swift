@@ -86,12 +86,10 @@ struct ColumnChunkReader {
 
   /// Where the chunk's pages lie in the file.
   func pageRange() throws(ParquetError) -> Range<Int> {
-    var start = chunk.dataPageOffset
-    if let d = chunk.dictionaryPageOffset, d >= 4, d < start { start = d }
-    guard start >= 4, chunk.compressedBytes >= 0, start <= Int64(file.count),
-      chunk.compressedBytes <= Int64(file.count) - start
-    else { throw fail("column chunk lies outside the file") }
-    return Int(start)..<Int(start + chunk.compressedBytes)
+    guard let range = ParquetFile.chunkRange(chunk, size: file.count) else {
+      throw fail("column chunk lies outside the file")
+    }
+    return range
   }
 
   mutating func read() throws(ParquetError) -> DecodedColumn {

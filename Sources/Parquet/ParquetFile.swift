@@ -4,6 +4,13 @@
   import Darwin
 #endif
 
+/// Brings byte ranges of a file that is not all there yet (a sparse local copy of a remote
+/// object) before they are read: the footer when the file is opened, then each column chunk and
+/// bloom filter as it is read. Called from several threads at once.
+public protocol ByteRangeLoader: Sendable {
+  func load(_ range: Range<Int>) throws(ParquetError)
+}
+
 /// A Parquet file opened for reading: its footer decoded, its bytes memory-mapped.
 ///
 /// Safe on untrusted input: the footer and every page are bounds-checked, sizes are capped, and
@@ -15,12 +22,15 @@ public final class ParquetFile: @unchecked Sendable {
   public let size: Int
   private let base: UnsafeRawPointer?
   private let owned: Bool
+  private let loader: ByteRangeLoader?
 
   /// Largest footer accepted.
   static let maxFooterBytes = 64 << 20
 
-  public init(path: String) throws(ParquetError) {
+  /// `loader`, when given, brings each byte range before it is read (see `ByteRangeLoader`).
+  public init(path: String, loader: ByteRangeLoader? = nil) throws(ParquetError) {
     self.path = path
+    self.loader = loader
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw ParquetError.io("\(path): cannot open: \(String(cString: strerror(errno)))") }
     defer { close(fd) }
@@ -30,12 +40,21 @@ public final class ParquetFile: @unchecked Sendable {
     }
     size = Int(st.st_size)
     guard size >= 12 else { throw ParquetError.corrupt("\(path): not a Parquet file (\(size) bytes)") }
-    guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
+    // Shared, so that what a loader writes into the file later is what the mapping shows.
+    guard let map = mmap(nil, size, PROT_READ, loader == nil ? MAP_PRIVATE : MAP_SHARED, fd, 0), map != MAP_FAILED
+    else {
       throw ParquetError.io("\(path): cannot map: \(String(cString: strerror(errno)))")
     }
     base = UnsafeRawPointer(map)
     owned = false
     do {
+      if let loader {
+        try loader.load(0..<4)
+        try loader.load((size - 8)..<size)
+        let b = UnsafeRawBufferPointer(start: base, count: size)
+        let length = Int(b[size - 8]) | Int(b[size - 7]) << 8 | Int(b[size - 6]) << 16 | Int(b[size - 5]) << 24
+        if length > 0, length <= size - 12 { try loader.load((size - 8 - length)..<(size - 8)) }
+      }
       metadata = try Self.footer(UnsafeRawBufferPointer(start: base, count: size))
     } catch {
       munmap(map, size)
@@ -46,6 +65,7 @@ public final class ParquetFile: @unchecked Sendable {
   /// Reads a file held in memory (tests and fuzzing); the bytes are copied.
   public init(bytes: [UInt8], name: String = "<memory>") throws(ParquetError) {
     path = name
+    loader = nil
     size = bytes.count
     let copy = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
     bytes.withUnsafeBytes { if let b = $0.baseAddress { copy.copyMemory(from: b, byteCount: bytes.count) } }
@@ -103,6 +123,7 @@ public final class ParquetFile: @unchecked Sendable {
     }
     let group = metadata.rowGroups[rowGroup]
     do {
+      if let loader, let range = Self.chunkRange(group.columns[column], size: size) { try loader.load(range) }
       var reader = try ColumnChunkReader(
         file: bytes, leaf: metadata.columns[column], chunk: group.columns[column], rows: group.rows)
       reader.nullsOnly = nullsOnly
@@ -110,6 +131,16 @@ public final class ParquetFile: @unchecked Sendable {
     } catch {
       throw ParquetError.located("\(path): row group \(rowGroup)", error)
     }
+  }
+
+  /// Where a column chunk's pages lie, nil when the footer places them outside the file (the
+  /// chunk reader reports that).
+  static func chunkRange(_ chunk: ColumnChunkMetadata, size: Int) -> Range<Int>? {
+    var start = chunk.dataPageOffset
+    if let d = chunk.dictionaryPageOffset, d >= 4, d < start { start = d }
+    guard start >= 4, chunk.compressedBytes >= 0, start <= Int64(size), chunk.compressedBytes <= Int64(size) - start
+    else { return nil }
+    return Int(start)..<Int(start + chunk.compressedBytes)
   }
 
   /// The Split Block Bloom Filter of a column chunk, if the writer stored one.
@@ -123,6 +154,11 @@ public final class ParquetFile: @unchecked Sendable {
       throw ParquetError.corrupt("\(path): bloom filter offset \(offset) outside the file")
     }
     do {
+      if let loader {
+        // Our writer records the length; for a file that does not, what a filter can hold.
+        let length = Int(chunk.bloomFilterLength ?? Int32(SplitBlockBloomFilter.maxBytes + 64))
+        try loader.load(Int(offset)..<min(size, Int(offset) + max(0, length)))
+      }
       return try SplitBlockBloomFilter.read(bytes, at: Int(offset))
     } catch {
       throw ParquetError.located("\(path): row group \(rowGroup) column \(metadata.columns[column].name)", error)

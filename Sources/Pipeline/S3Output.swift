@@ -50,11 +50,20 @@ public struct S3Output: Sendable {
     return try Blocking.run { try await this.pullAsync() }
   }
 
-  func pullAsync() async throws -> Transfer {
-    var transfer = Transfer()
-    let remote = try await client.listAll(bucket: url.bucket, prefix: url.key)
-    let byKey = Dictionary(remote.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-    for object in remote where object.key.hasPrefix(manifestPrefix) {
+  /// Brings only the manifest segments the staging directory lacks (what a reader needs first).
+  public func pullSegments() throws -> Transfer {
+    try makeDirectories(staging + "/_manifest")
+    let this = self
+    return try Blocking.run {
+      var transfer = Transfer()
+      try await this.pullSegmentsAsync(
+        try await this.client.listAll(bucket: this.url.bucket, prefix: this.manifestPrefix), &transfer)
+      return transfer
+    }
+  }
+
+  private func pullSegmentsAsync(_ listed: [S3Object], _ transfer: inout Transfer) async throws {
+    for object in listed where object.key.hasPrefix(manifestPrefix) {
       let name = String(object.key.dropFirst(manifestPrefix.count))
       guard name.hasSuffix(".tsv"), !name.hasPrefix("."), !name.contains("/") else { continue }
       let local = staging + "/_manifest/" + name
@@ -62,6 +71,13 @@ public struct S3Output: Sendable {
       try await client.download(object, to: local)
       transfer.segments += 1
     }
+  }
+
+  func pullAsync() async throws -> Transfer {
+    var transfer = Transfer()
+    let remote = try await client.listAll(bucket: url.bucket, prefix: url.key)
+    let byKey = Dictionary(remote.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+    try await pullSegmentsAsync(remote, &transfer)
     let state = try ManifestStore(outputDirectory: staging).load()
     let wanted = state.parts.keys.sorted().compactMap { path -> S3Object? in
       access(staging + "/" + path, F_OK) == 0 ? nil : byKey[url.key + path]

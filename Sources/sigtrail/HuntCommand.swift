@@ -12,16 +12,19 @@ struct HuntOptions: ParsableArguments {
 
   @OptionGroup var output: ResultOptions
 
-  func data() throws -> HuntData {
+  func data(_ remote: RemoteOutputs) throws -> HuntData {
     MallocTuning.applyForScans()
-    return try ShardSource.huntData(out, since: window.since, until: window.until, threads: output.threadCount)
+    return try ShardSource.huntData(
+      out, since: window.since, until: window.until, threads: output.threadCount, remote: remote)
   }
 
   /// Runs a hunt body, prints its result, and turns errors into messages and exit 1.
   func run(_ body: (inout HuntData) throws -> HuntResult) throws {
+    let remote = RemoteOutputs()
+    defer { remote.shutdown() }
     try orFail {
       let (result, statistics) = try ShardSource.consistently {
-        var d = try data()
+        var d = try data(remote)
         let result = try body(&d)
         return (result, d.statistics)
       }
@@ -233,7 +236,9 @@ struct HuntCommand: ParsableCommand {
     func run() throws {
       let cutoff = before ?? TimeLiteral.nowMicros()
       try orFail {
-        var d = try options.data()
+        let remote = RemoteOutputs()
+        defer { remote.shutdown() }
+        var d = try options.data(remote)
         let (policy, evidence) = try Hunts.revokePolicy(&d, role: role, before: cutoff)
         print(policy)
         var err = "sessions of \(role) in the shards:\n"

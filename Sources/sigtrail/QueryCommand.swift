@@ -73,15 +73,17 @@ struct QueryCommand: ParsableCommand {
 
   func run() throws {
     MallocTuning.applyForScans()
+    let remote = RemoteOutputs()
+    defer { remote.shutdown() }
     try orFail {
-      let result = try ShardSource.consistently { try query() }
+      let result = try ShardSource.consistently { try query(remote) }
       output.emit(header: result.header, rows: result.rows, statistics: result.statistics)
     }
   }
 
   /// Resolves the sources (a snapshot of an output directory) and runs the query.
-  func query() throws -> QueryRunner.Result {
-    let source = try ShardSource.resolve(paths, table: table)
+  func query(_ remote: RemoteOutputs) throws -> QueryRunner.Result {
+    let source = try ShardSource.resolve(paths, table: table, remote: remote)
     guard !source.files.isEmpty else { throw SourceError("no Parquet files under \(paths.joined(separator: " "))") }
     var request = ScanRequest(files: source.files, columns: [])
     request.predicate = try PredicateParser.parse(filter ?? "")
@@ -91,13 +93,10 @@ struct QueryCommand: ParsableCommand {
       throw SourceError("--since/--until need --time-column when reading plain Parquet files")
     }
     request.threads = output.threadCount
-    let defaults = try Self.columnNames(source.files[0])
+    request.cache = remote.files
+    let defaults = try remote.files.open(source.files[0]).metadata.columns.map(\.name)
     let spec = try QuerySpec(
       select: select, groupBy: groupBy, orderBy: orderBy, limit: limit, defaultColumns: defaults)
     return try QueryRunner.run(request, spec: spec)
-  }
-
-  static func columnNames(_ file: String) throws -> [String] {
-    try Parquet.ParquetFile(path: file).metadata.columns.map(\.name)
   }
 }

@@ -72,11 +72,13 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     MallocTuning.applyForScans()
+    let remote = RemoteOutputs()
+    defer { remote.shutdown() }
     try orFail {
       let report = try ShardSource.consistently {
         var data = try ShardSource.huntData(
           out, since: window.since, until: window.until,
-          threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+          threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, remote: remote)
         var options = ReportOptions()
         options.allow = allow
         options.role = role
@@ -85,7 +87,8 @@ struct ReportCommand: ParsableCommand {
         options.minimumIPs = minimumIPs
         (options.since, options.until) = (data.since, data.until)
         options.generatedAt = TimeLiteral.nowMicros()
-        return try ReportBuilder.build(&data, options: options, coverage: try Self.coverage(out))
+        let coverage = try Self.coverage(try remote.directory(for: out))
+        return try ReportBuilder.build(&data, options: options, coverage: coverage)
       }
       let text = format == "md" ? report.markdown(source: out) : report.html(source: out)
       if let path = html ?? output {

@@ -10,4 +10,13 @@ enum S3Cache {
     let prefix = url.key.split(separator: "/").joined(separator: "/")
     return "\(base)/sigtrail/s3/\(url.bucket)" + (prefix.isEmpty ? "" : "/" + prefix)
   }
+
+  /// Where readers keep what they fetched of an S3 output: the manifest and sparse parts, apart
+  /// from the staging copy (whose parts `index` needs whole).
+  static func readerDirectory(for url: S3URL) -> String {
+    let env = ProcessInfo.processInfo.environment
+    let base = env["XDG_CACHE_HOME"] ?? ((env["HOME"] ?? NSTemporaryDirectory()) + "/.cache")
+    let prefix = url.key.split(separator: "/").joined(separator: "/")
+    return "\(base)/sigtrail/s3-read/\(url.bucket)" + (prefix.isEmpty ? "" : "/" + prefix)
+  }
 }

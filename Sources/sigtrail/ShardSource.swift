@@ -11,36 +11,25 @@ struct ShardSource {
   var files: [String]
   var timeColumn: String?
 
-  /// An output in S3 (`s3://bucket/prefix/`) is read through its local copy, brought up to date
-  /// first (only what the copy lacks is downloaded); credentials and endpoint come from the
-  /// environment and the default profile, as for the AWS CLI.
-  static func localCopy(_ path: String) throws -> String {
-    guard let url = S3URL(path) else { return path }
-    let session = try S3Session(settings: S3Settings(environment: ProcessInfo.processInfo.environment))
-    defer { session.shutdown() }
-    let output = S3Output(url: url, staging: S3Cache.directory(for: url), client: session.client)
-    do {
-      _ = try output.pull()
-    } catch {
-      throw SourceError("\(path): cannot bring it to \(output.staging): \(error)")
-    }
-    return output.staging
-  }
-
   /// What the hunts and the report read: both tables of an output directory (either may be
-  /// missing, not both), within `--since/--until`.
-  static func huntData(_ out: String, since: Int64?, until: Int64?, threads: Int) throws -> HuntData {
-    let out = try localCopy(out)
+  /// missing, not both), within `--since/--until`. An output in S3 (`s3://bucket/prefix/`) is
+  /// read in place through `remote`: its manifest, then only the byte ranges the scans touch;
+  /// credentials and endpoint come from the environment and the default profile, as for the
+  /// AWS CLI.
+  static func huntData(_ out: String, since: Int64?, until: Int64?, threads: Int, remote: RemoteOutputs) throws
+    -> HuntData
+  {
+    let out = try remote.directory(for: out)
     // One snapshot for both tables: the manifest is read once.
     let snapshot = try snapshots([out])
-    let access = try resolve([out], table: .s3Access, required: false, snapshots: snapshot)
-    let trail = try resolve([out], table: .cloudtrail, required: false, snapshots: snapshot)
+    let access = try resolve([out], table: .s3Access, required: false, snapshots: snapshot, remote: remote)
+    let trail = try resolve([out], table: .cloudtrail, required: false, snapshots: snapshot, remote: remote)
     guard access.timeColumn != nil || trail.timeColumn != nil else {
       throw SourceError("\(out) holds no s3_access or cloudtrail table (is it an output directory of sigtrail index?)")
     }
     var d = HuntData(
       accessLogFiles: access.timeColumn == nil ? [] : access.files,
-      cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files)
+      cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files, files: remote.files)
     (d.since, d.until) = (since, until)
     d.threads = threads
     return d
@@ -59,9 +48,10 @@ struct ShardSource {
   }
 
   static func resolve(
-    _ paths: [String], table: TableName, required: Bool = true, snapshots given: [String: ManifestState]? = nil
+    _ paths: [String], table: TableName, required: Bool = true, snapshots given: [String: ManifestState]? = nil,
+    remote: RemoteOutputs
   ) throws -> ShardSource {
-    let paths = try paths.map(localCopy)
+    let paths = try paths.map(remote.directory)
     let snapshots = try given ?? snapshots(paths)
     var files: [String] = []
     var sawTable = false

@@ -70,6 +70,7 @@ class Faults:
         self.deny_prefixes = set()       # listing prefixes answered with AccessDenied
         self.bucket_regions = {}         # bucket -> region; others are us-east-1
         self.gets = collections.Counter()
+        self.get_bytes = collections.Counter()  # body bytes served per key
         self.puts = collections.Counter()
         self.signatures_checked = 0
         self.signature_failures = []
@@ -79,6 +80,7 @@ class Faults:
     def reset_counters(self):
         with self.lock:
             self.gets.clear()
+            self.get_bytes.clear()
             self.puts.clear()
             self.signatures_checked = 0
             self.signature_failures = []
@@ -237,6 +239,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
+        if self.command == "GET":
+            with proxy.faults.lock:
+                proxy.faults.get_bytes[urllib.parse.unquote(self.path.split("?")[0].split("/", 2)[-1])] += len(data)
         if cut and len(data) > 1:
             self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()
