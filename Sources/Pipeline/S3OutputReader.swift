@@ -19,8 +19,14 @@ public struct S3OutputReader: Sendable {
   public var directory: String { output.staging }
   /// Fetched ranges are widened to this alignment: fewer, larger GETs.
   public var alignment = 64 << 10
+  /// The staging copy `index` keeps of the same output, if any: a part it holds whole is linked
+  /// into the reader copy instead of fetched.
+  public var wholeCopy: String?
 
-  public init(output: S3Output) { self.output = output }
+  public init(output: S3Output, wholeCopy: String? = nil) {
+    self.output = output
+    self.wholeCopy = wholeCopy
+  }
 
   /// Brings the segments the copy lacks, and makes a sparse file for every part the manifest
   /// names that the copy lacks (a part of another size is started again; a part no commit names
@@ -34,6 +40,14 @@ public struct S3OutputReader: Sendable {
       if stat(path, &st) == 0 && Int64(st.st_size) == part.bytes { continue }
       unlink(Self.rangesPath(path))
       try makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+      if let whole = wholeCopy.map({ $0 + "/" + part.path }), stat(whole, &st) == 0, Int64(st.st_size) == part.bytes {
+        // Parts are never rewritten in place, so a link to the staging copy's stays right.
+        unlink(path)
+        if link(whole, path) == 0 {
+          Self.noteWhole(path, bytes: part.bytes)
+          continue
+        }
+      }
       let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
       guard fd >= 0, ftruncate(fd, off_t(part.bytes)) == 0 else {
         let message = String(cString: strerror(errno))
@@ -61,6 +75,14 @@ public struct S3OutputReader: Sendable {
         bucket: output.url.bucket, key: output.url.key + relative, size: Int64(st.st_size), etag: "",
         lastModifiedNanos: 0),
       path: path, client: output.client, alignment: alignment)
+  }
+
+  /// Notes that a part is all there.
+  static func noteWhole(_ path: String, bytes: Int64) {
+    let fd = open(rangesPath(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    _ = "0 \(bytes)\n".withCString { write(fd, $0, strlen($0)) }
   }
 
   /// Beside each sparse part, the ranges it holds (`.NAME.ranges`, one `start end` per line).

@@ -37,7 +37,9 @@ final class RemoteOutputs: Sendable {
       }
       return session!.client
     }
-    let reader = S3OutputReader(output: S3Output(url: url, staging: S3Cache.readerDirectory(for: url), client: client))
+    let reader = S3OutputReader(
+      output: S3Output(url: url, staging: S3Cache.readerDirectory(for: url), client: client),
+      wholeCopy: S3Cache.directory(for: url))
     do {
       _ = try reader.refresh()
     } catch {

@@ -223,6 +223,10 @@ def test_readers_fetch_only_the_ranges_they_read(servers, corpus, tmp_path):
     proxy.faults.reset_counters()
     query("s3://lake/inplace/", *lookup, env=reader)
     assert fetched() == 0
+    # On the machine that wrote the output, the parts its staging copy holds whole are linked.
+    proxy.faults.reset_counters()
+    assert query("s3://lake/inplace/", *lookup, env=env) == query(local, *lookup, env=dict(os.environ))
+    assert fetched() == 0
     # A hunt reads what it reads, and answers as on disk.
     assert run(["hunt", "presigned", "s3://lake/inplace/"], env=reader).stdout == run(
         ["hunt", "presigned", local], env=dict(os.environ)).stdout
