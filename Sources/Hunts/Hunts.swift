@@ -220,7 +220,12 @@ public enum Hunts {
       ]),
       trailFilter: .or([
         .compare(ColumnName.expiresSeconds, .gt, seconds), .compare(ColumnName.presignVersion, .eq, "SigV2"),
-      ]))
+      ]),
+      // What a URL's identity and validity need: addresses, agents and the like stay undecoded.
+      only: [
+        ColumnName.credentialAKID, ColumnName.keyKind, ColumnName.presignVersion, ColumnName.signedAt,
+        ColumnName.expiresSeconds, ColumnName.expiresAt, ColumnName.bucket, ColumnName.key, ColumnName.objectKey,
+      ])
     for u in candidates {
       if byURL[u.urlID] == nil { byURL[u.urlID] = u }
       lastUse[u.urlID] = max(lastUse[u.urlID] ?? u.time, u.time)
