@@ -117,10 +117,6 @@ public struct HuntData: Sendable {
     opened = files
   }
 
-  /// The columns the use scans read.
-  static var accessColumns: [String] { UseColumns.access.all }
-  static var trailColumns: [String] { UseColumns.trail.all }
-
   /// The request id and bucket of row `i`, hashed: an S3 request logged by both sources has the
   /// same pair, and is one use. 0 when the scan did not read them.
   static func requestKey(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions) -> UInt64 {

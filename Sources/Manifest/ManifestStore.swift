@@ -51,6 +51,13 @@ public struct ManifestStore: Sendable {
     return (state, names.count, damaged)
   }
 
+  /// Wall-clock time in nanoseconds since the epoch: what a segment's name starts with.
+  public static func nowNanos() -> Int64 {
+    var t = timespec()
+    clock_gettime(CLOCK_REALTIME, &t)
+    return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+  }
+
   /// When a segment was committed: its name starts with the time in nanoseconds.
   public static func commitTime(ofSegment name: String) -> Int64 {
     Int64(name.prefix { $0 != "-" }) ?? 0
@@ -77,9 +84,7 @@ public struct ManifestStore: Sendable {
   @discardableResult
   public func commit(_ entries: [ManifestEntry], tag: String) throws -> String {
     try makeDirectory(directory)
-    var t = timespec()
-    clock_gettime(CLOCK_REALTIME, &t)
-    let stamp = String(Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec))
+    let stamp = String(Self.nowNanos())
     let name = "\(String(repeating: "0", count: max(0, 20 - stamp.count)))\(stamp)-\(tag).tsv"
     let final = directory + "/" + name
     let temporary = directory + "/." + name + ".tmp"

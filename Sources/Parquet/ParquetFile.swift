@@ -51,8 +51,7 @@ public final class ParquetFile: @unchecked Sendable {
       if let loader {
         try loader.load(0..<4)
         try loader.load((size - 8)..<size)
-        let b = UnsafeRawBufferPointer(start: base, count: size)
-        let length = Int(b[size - 8]) | Int(b[size - 7]) << 8 | Int(b[size - 6]) << 16 | Int(b[size - 5]) << 24
+        let length = Self.footerLength(UnsafeRawBufferPointer(start: base, count: size))
         if length > 0, length <= size - 12 { try loader.load((size - 8 - length)..<(size - 8)) }
       }
       metadata = try Self.footer(UnsafeRawBufferPointer(start: base, count: size))
@@ -90,6 +89,12 @@ public final class ParquetFile: @unchecked Sendable {
 
   private var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
 
+  /// The footer's length, from the four bytes before the closing magic.
+  private static func footerLength(_ b: UnsafeRawBufferPointer) -> Int {
+    let n = b.count
+    return Int(b[n - 8]) | Int(b[n - 7]) << 8 | Int(b[n - 6]) << 16 | Int(b[n - 5]) << 24
+  }
+
   private static func footer(_ b: UnsafeRawBufferPointer) throws(ParquetError) -> FileMetadata {
     let n = b.count
     let tail = Array(b[(n - 4)...])
@@ -99,7 +104,7 @@ public final class ParquetFile: @unchecked Sendable {
     guard tail == Array("PAR1".utf8), Array(b[0..<4]) == Array("PAR1".utf8) else {
       throw ParquetError.corrupt("not a Parquet file (no PAR1 magic)")
     }
-    let length = Int(b[n - 8]) | Int(b[n - 7]) << 8 | Int(b[n - 6]) << 16 | Int(b[n - 5]) << 24
+    let length = footerLength(b)
     guard length > 0, length <= n - 12, length <= maxFooterBytes else {
       throw ParquetError.corrupt("corrupt footer length \(length) in a file of \(n) bytes")
     }

@@ -32,7 +32,7 @@ struct RetainedParts {
   /// Deletes the replaced parts whose time is up, and rewrites the list from the manifest (the
   /// authority, should a concurrent fleet worker's update of the list have been lost). Returns
   /// how many parts were removed and how many stay.
-  func sweep(state: ManifestState, now: Int64 = RetainedParts.now()) throws -> (removed: Int, retained: Int) {
+  func sweep(state: ManifestState, now: Int64 = ManifestStore.nowNanos()) throws -> (removed: Int, retained: Int) {
     var removed = 0
     var list = Set<String>()
     for (part, replacedAt) in state.replaced where state.parts[part] == nil {
@@ -48,11 +48,5 @@ struct RetainedParts {
     let listPath = "\(store.directory)/\(ManifestStore.retainedListName)"
     if access(listPath, F_OK) != 0 || list != store.retainedList() { try store.writeRetainedList(list) }
     return (removed, list.count)
-  }
-
-  static func now() -> Int64 {
-    var t = timespec()
-    clock_gettime(CLOCK_REALTIME, &t)
-    return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
   }
 }

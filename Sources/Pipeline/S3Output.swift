@@ -124,7 +124,7 @@ public struct S3Output: Sendable {
     if access(staging + "/" + list, F_OK) == 0 {
       _ = try await client.put(bucket: url.bucket, key: url.key + list, body: try readAll(staging + "/" + list))
     }
-    let now = RetainedParts.now()
+    let now = ManifestStore.nowNanos()
     let stale = remote.filter { object in
       let relative = String(object.key.dropFirst(url.key.count))
       guard object.key.hasPrefix(url.key), state.parts[relative] == nil, let at = state.replaced[relative] else {

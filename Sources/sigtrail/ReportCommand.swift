@@ -76,8 +76,10 @@ struct ReportCommand: ParsableCommand {
     defer { remote.shutdown() }
     try orFail {
       let report = try ShardSource.consistently {
+        // Brought up to date once: the hunts and the coverage read the same snapshot's copy.
+        let local = try remote.directory(for: out)
         var data = try ShardSource.huntData(
-          out, since: window.since, until: window.until,
+          local, since: window.since, until: window.until,
           threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, remote: remote)
         var options = ReportOptions()
         options.allow = allow
@@ -87,7 +89,7 @@ struct ReportCommand: ParsableCommand {
         options.minimumIPs = minimumIPs
         (options.since, options.until) = (data.since, data.until)
         options.generatedAt = TimeLiteral.nowMicros()
-        let coverage = try Self.coverage(try remote.directory(for: out))
+        let coverage = try Self.coverage(local)
         return try ReportBuilder.build(&data, options: options, coverage: coverage)
       }
       let text = format == "md" ? report.markdown(source: out) : report.html(source: out)
