@@ -37,7 +37,7 @@ public struct PresignedUse: Sendable {
   public var urlID: String { Self.urlID(urlHash) }
 
   /// A URL hash as the 16 hexadecimal digits the hunts print.
-  static func urlID(_ hash: UInt64) -> String {
+  public static func urlID(_ hash: UInt64) -> String {
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
   }
@@ -62,11 +62,15 @@ public struct UseProbe {
   let row: Int
   let timeColumn: Int
   let akid: Int?
+  let positions: UseColumns.Positions
+  let encodedKeys: Bool
 
   public var time: Int64 { batch.integer(row, timeColumn) ?? 0 }
   /// `RowHash.bytes` of the signing key's stored bytes (0 for none); nil when the scan does not
   /// read the key.
   public var akidHash: UInt64? { akid.map { batch.hash(row, $0) } }
+  /// The use's `PresignedUse.urlHash` (0 when the scan does not read what it needs).
+  public var urlHash: UInt64 { URLSummary.urlHash(batch, row, positions, encoded: encodedKeys) }
 }
 
 /// A temporary credential CloudTrail saw issued, and to whom.
@@ -110,6 +114,22 @@ public struct HuntData: Sendable {
   public private(set) var statistics = ScanStatistics()
   /// The hunt's scans share opened files: most hunts read a table more than once.
   private let opened: ParquetFileCache
+  /// What the CloudTrail table says whatever the window, read once however many hunts ask
+  /// (a report asks for the issued keys once per hunt and revocation).
+  private var lineage = Lineage()
+
+  private struct Lineage: Sendable {
+    var files: [String] = []
+    var issued: [IssuedKey]?
+    var ends: [InstanceEnd]?
+    var revocations: [Revocation]?
+  }
+
+  /// The lineage read so far, or none if the CloudTrail files changed since.
+  private mutating func currentLineage() -> Lineage {
+    if lineage.files != cloudTrailFiles { lineage = Lineage(files: cloudTrailFiles) }
+    return lineage
+  }
 
   public init(accessLogFiles: [String], cloudTrailFiles: [String], files: ParquetFileCache = ParquetFileCache()) {
     self.accessLogFiles = accessLogFiles
@@ -197,7 +217,11 @@ public struct HuntData: Sendable {
       statistics.add(
         try Scanner.scan(request(files, columns, predicate, time: time)) { (batch: RowBatch) in
           let wanted = keep.map { k in
-            (0..<batch.count).filter { k(UseProbe(batch: batch, row: $0, timeColumn: at, akid: akid)) }
+            (0..<batch.count).filter {
+              k(
+                UseProbe(
+                  batch: batch, row: $0, timeColumn: at, akid: akid, positions: positions, encodedKeys: table == 0))
+            }
           }
           if wanted?.isEmpty == true { return }
           let fresh = seen.firstSeen(batch, id: id, time: at, table: UInt64(table), among: wanted)
@@ -249,8 +273,10 @@ public struct HuntData: Sendable {
   }
 
   /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).
+  /// `ledger`, when given, also notes each counted use (see `UseLedger`), judged against `allow`.
   mutating func presignedSummary(
-    accessFilter: Predicate = .always, trailFilter: Predicate = .always
+    accessFilter: Predicate = .always, trailFilter: Predicate = .always, ledger: PerWorker<UseLedger>? = nil,
+    allow: [CIDR] = []
   ) throws -> URLSummary {
     let partial = PerWorker(threads: threads) { URLSummary() }
     let seen = SeenUses()
@@ -272,15 +298,24 @@ public struct HuntData: Sendable {
           let fresh = seen.firstSeen(batch, id: positions[.id]!, time: positions[.time]!, table: UInt64(table))
           guard !fresh.isEmpty else { return }
           var found: [UInt64] = []
+          var counted: [(row: Int, url: UInt64)] = []
           partial.update(batch.worker) { summary in
             for i in fresh {
               if cloudTrail {
-                summary.add(batch, i, positions, cloudTrail: true)
+                let url = summary.add(batch, i, positions, cloudTrail: true)
                 found.append(Self.requestKey(batch, i, positions))
+                if ledger != nil { counted.append((i, url)) }
               } else {
                 let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions)
-                summary.add(batch, i, positions, cloudTrail: false, counted: key == 0 || !knownTrail.contains(key))
+                let isNew = key == 0 || !knownTrail.contains(key)
+                let url = summary.add(batch, i, positions, cloudTrail: false, counted: isNew)
+                if ledger != nil && isNew { counted.append((i, url)) }
               }
+            }
+          }
+          ledger?.update(batch.worker) { ledger in
+            for (i, url) in counted {
+              ledger.add(batch, i, positions, url: url, cloudTrail: cloudTrail, allow: allow)
             }
           }
           if cloudTrail { keys.update(batch.worker) { $0 += found } }
@@ -355,6 +390,13 @@ public struct HuntData: Sendable {
   /// `filter` narrows the issuing events (say, to some instances' sessions).
   public mutating func issuedKeys(_ filter: Predicate = .always) throws -> [IssuedKey] {
     guard !cloudTrailFiles.isEmpty else { return [] }
+    if filter == .always, let known = currentLineage().issued { return known }
+    let keys = try readIssuedKeys(filter)
+    if filter == .always { lineage.issued = keys }
+    return keys
+  }
+
+  private mutating func readIssuedKeys(_ filter: Predicate) throws -> [IssuedKey] {
     let columns = [
       ColumnName.issuedAccessKeyID, ColumnName.eventTime, ColumnName.issuedExpiration, ColumnName.eventName,
       ColumnName.roleARN, ColumnName.roleSessionName,
@@ -401,6 +443,13 @@ public struct HuntData: Sendable {
   /// Successful StopInstances and TerminateInstances, per instance.
   public mutating func instanceEnds() throws -> [InstanceEnd] {
     guard !cloudTrailFiles.isEmpty else { return [] }
+    if let known = currentLineage().ends { return known }
+    let ends = try readInstanceEnds()
+    lineage.ends = ends
+    return ends
+  }
+
+  private mutating func readInstanceEnds() throws -> [InstanceEnd] {
     let ended = Predicate.and([
       .isIn(ColumnName.eventName, ["TerminateInstances", "StopInstances"]), .isNull(ColumnName.errorCode),
       .not(.isNull(ColumnName.targetInstanceIDs)),
@@ -427,6 +476,13 @@ public struct HuntData: Sendable {
   /// revocation starts when both are in place).
   public mutating func revocations() throws -> [Revocation] {
     guard !cloudTrailFiles.isEmpty else { return [] }
+    if let known = currentLineage().revocations { return known }
+    let found = try readRevocations()
+    lineage.revocations = found
+    return found
+  }
+
+  private mutating func readRevocations() throws -> [Revocation] {
     let request = request(
       cloudTrailFiles,
       [

@@ -161,11 +161,8 @@ public enum Hunts {
     let issued = try data.issuedKeys()
     var issueTime: [String: IssuedKey] = [:]
     for k in issued where k.roleARN == role { issueTime[k.akid] = k }
-    let roleName = role.split(separator: "/").last.map(String.init) ?? role
-    let account = role.split(separator: ":").dropFirst(4).first.map(String.init) ?? ""
-    // A role's sessions are `…:assumed-role/NAME/SESSION`; a user signs as its own ARN.
-    let isUser = role.contains(":user/")
-    let sessionPrefix = isUser ? role : "arn:aws:sts::\(account):assumed-role/\(roleName)/"
+    let (isUser, sessionPrefix) = sessionPrincipal(role)
+    let isSession = sessionMatcher(role)
     func byPrincipal(_ column: String) -> Predicate {
       isUser ? .compare(column, .eq, role) : .startsWith(column, sessionPrefix)
     }
@@ -182,7 +179,7 @@ public enum Hunts {
     var rows: [[Value]] = []
     var unknown = 0
     for u in uses
-    where issueTime[u.akid] != nil || (isUser ? u.principal == role : u.principal.hasPrefix(sessionPrefix)) {
+    where issueTime[u.akid] != nil || isSession(u.principal) {
       let key = issueTime[u.akid]
       if let key, key.issuedAt >= cutoff { continue }
       if key == nil { unknown += 1 }
@@ -199,6 +196,21 @@ public enum Hunts {
       )
     }
     return HuntResult(header: ["outcome"] + HuntResult.useHeader + ["session_issued_at"], rows: rows, notes: notes)
+  }
+
+  /// How `role`'s sessions sign: a role's as `…:assumed-role/NAME/SESSION` (the prefix given),
+  /// a user as its own ARN.
+  static func sessionPrincipal(_ role: String) -> (isUser: Bool, prefix: String) {
+    let roleName = role.split(separator: "/").last.map(String.init) ?? role
+    let account = role.split(separator: ":").dropFirst(4).first.map(String.init) ?? ""
+    let isUser = role.contains(":user/")
+    return (isUser, isUser ? role : "arn:aws:sts::\(account):assumed-role/\(roleName)/")
+  }
+
+  /// Whether a principal is a session of `role` (see `sessionPrincipal`).
+  static func sessionMatcher(_ role: String) -> (String) -> Bool {
+    let (isUser, prefix) = sessionPrincipal(role)
+    return { isUser ? $0 == role : $0.hasPrefix(prefix) }
   }
 
   // MARK: 5. long-lived
@@ -232,30 +244,11 @@ public enum Hunts {
     }
     var rows: [[Value]] = []
     for (url, u) in byURL {
-      var validity: Int64
-      var basis: String
-      if u.version == "SigV2" {
-        guard let expires = u.expiresAt else { continue }
-        validity = expires - u.time
-        basis = "SigV2 Expires, counted from first use"
-      } else {
-        guard let signed = u.signedAt, let seconds = u.expiresSeconds else { continue }
-        validity = seconds * 1_000_000
-        basis = "X-Amz-Expires"
-        if let key = keys[u.akid], let credentialEnd = key.expiresAt {
-          if credentialEnd - signed < validity {
-            validity = max(0, credentialEnd - signed)
-            basis = "credential expiration (\(key.eventName))"
-          }
-        } else if u.keyKind == "ASIA" {
-          // Unknown session: the longest any temporary credential lives (36 h, GetSessionToken).
-          let cap: Int64 = 36 * 3_600_000_000
-          if cap < validity {
-            validity = cap
-            basis = "temporary credential, session unknown (36 h at most)"
-          }
-        }
-      }
+      guard
+        let (validity, basis) = effectiveValidity(
+          version: u.version, akid: u.akid, keyKind: u.keyKind, signedAt: u.signedAt, expiresSeconds: u.expiresSeconds,
+          expiresAt: u.expiresAt, firstUse: u.time, keys: keys)
+      else { continue }
       guard validity > over else { continue }
       rows.append([
         .string(url), HuntResult.text(u.akid), HuntResult.text(u.keyKind), HuntResult.text(u.version),
@@ -272,23 +265,61 @@ public enum Hunts {
       ], rows: rows)
   }
 
+  /// How long a URL works (microseconds) and what bounds it: X-Amz-Expires, capped by how long
+  /// the signing credential lives (its expiration when CloudTrail saw it issued, else the longest
+  /// its kind allows); SigV2 by its absolute Expires, counted from the first use. Nil when the
+  /// URL lacks what that needs.
+  static func effectiveValidity(
+    version: String, akid: String, keyKind: String, signedAt: Int64?, expiresSeconds: Int64?, expiresAt: Int64?,
+    firstUse: Int64, keys: [String: IssuedKey]
+  ) -> (Int64, String)? {
+    if version == "SigV2" {
+      guard let expiresAt else { return nil }
+      return (expiresAt - firstUse, "SigV2 Expires, counted from first use")
+    }
+    guard let signed = signedAt, let seconds = expiresSeconds else { return nil }
+    var validity = seconds * 1_000_000
+    var basis = "X-Amz-Expires"
+    if let key = keys[akid], let credentialEnd = key.expiresAt {
+      if credentialEnd - signed < validity {
+        validity = max(0, credentialEnd - signed)
+        basis = "credential expiration (\(key.eventName))"
+      }
+    } else if keyKind == "ASIA" {
+      // Unknown session: the longest any temporary credential lives (36 h, GetSessionToken).
+      let cap: Int64 = 36 * 3_600_000_000
+      if cap < validity {
+        validity = cap
+        basis = "temporary credential, session unknown (36 h at most)"
+      }
+    }
+    return (validity, basis)
+  }
+
   // MARK: 6. writes
 
   /// PUT, POST and DELETE requests made through presigned URLs.
   public static func writes(_ data: inout HuntData) throws -> HuntResult {
     let rows = try data.presignedUses(
-      accessFilter: .isIn(ColumnName.httpMethod, ["PUT", "POST", "DELETE"]),
+      accessFilter: .isIn(ColumnName.httpMethod, writeMethods.sorted()),
       trailFilter: .or([
         .startsWith(ColumnName.eventName, "Put"), .startsWith(ColumnName.eventName, "Delete"),
-        .isIn(
-          ColumnName.eventName,
-          [
-            "PostObject", "CopyObject", "UploadPart", "UploadPartCopy", "CreateMultipartUpload",
-            "CompleteMultipartUpload", "RestoreObject",
-          ]),
+        .isIn(ColumnName.eventName, writeEventNames),
       ]), only: HuntData.useRowColumns.union([ColumnName.httpMethod])
-    ) { ["PUT", "POST", "DELETE"].contains($0.method.uppercased()) ? HuntResult.useRow($0) : nil }
+    ) { writeMethods.contains($0.method.uppercased()) ? HuntResult.useRow($0) : nil }
     return HuntResult(header: HuntResult.useHeader, rows: rows)
+  }
+
+  /// The HTTP methods that write.
+  static let writeMethods: Set<String> = ["PUT", "POST", "DELETE"]
+  /// The data events that write, besides `Put…` and `Delete…` (CloudTrail logs no HTTP method).
+  static let writeEventNames = [
+    "PostObject", "CopyObject", "UploadPart", "UploadPartCopy", "CreateMultipartUpload", "CompleteMultipartUpload",
+    "RestoreObject",
+  ]
+
+  static func isWriteEvent(_ name: String) -> Bool {
+    name.hasPrefix("Put") || name.hasPrefix("Delete") || writeEventNames.contains(name)
   }
 
   // MARK: 7. spread

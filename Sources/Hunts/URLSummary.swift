@@ -16,6 +16,8 @@ struct URLSummary {
     var principal: Value
     var signedAt: Value
     var expiresAt: Value
+    var expiresSeconds: Value
+    var version: Value
     var object: String
     var signature: String
     /// When the use that gave `signature` happened: the earliest access-log use's is kept (the
@@ -94,10 +96,13 @@ struct URLSummary {
     return h
   }
 
-  /// Adds row `i` of a use scan whose fields are at `p`.
+  /// Adds row `i` of a use scan whose fields are at `p`, and gives its URL's hash.
   /// A row not `counted` is a request the other source already counted: it names its source
   /// (and gives its signature) without being a second use.
-  mutating func add(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, cloudTrail: Bool, counted: Bool = true) {
+  @discardableResult
+  mutating func add(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, cloudTrail: Bool, counted: Bool = true)
+    -> UInt64
+  {
     func at(_ field: UseColumns.Field) -> Int { p[field]! }
     let c = (
       time: at(.time), ip: at(.ip), principal: at(.principal), agent: at(.userAgent), op: at(.operation),
@@ -133,7 +138,7 @@ struct URLSummary {
           states[k].signatureTime = time
         }
       }
-      return
+      return hash
     }
     let bucket = b.value(i, c.bucket).text
     let key = b.value(i, c.key).text
@@ -142,11 +147,13 @@ struct URLSummary {
         hash: hash, uses: counted ? 1 : 0, first: time, last: time, akid: b.value(i, c.akid),
         keyKind: b.value(i, c.kind),
         principal: b.value(i, c.principal), signedAt: b.value(i, c.signed), expiresAt: b.value(i, c.expiresAt),
+        expiresSeconds: p.value(b, i, .expiresSeconds), version: p.value(b, i, .version),
         object: bucket + "/" + (cloudTrail ? key : HuntData.percentDecoded(key)),
         signature: p.value(b, i, .signature).text, signatureTime: cloudTrail ? .max : time,
         operations: [b.value(i, c.op).text],
         operationHashes: [op], sources: cloudTrail ? 2 : 1, bytes: bytes, ips: SmallSet(b.hash(i, c.ip)),
         agents: SmallSet(b.hash(i, c.agent))))
+    return hash
   }
 
   /// Adds another thread's summary (of other uses: duplicates were dropped before either saw them).

@@ -8,57 +8,80 @@ import ShardSchema
 public enum ReportBuilder {
   public static func build(_ data: inout HuntData, options: ReportOptions, coverage: Coverage) throws -> Report {
     var report = Report(options: options, coverage: coverage)
-    let urls = try Hunts.presigned(&data)
-    let urlInfo = URLTable(urls)
-    report.urlCount = urls.rows.count
-    report.useCount = urlInfo.rows.values.reduce(0) { $0 + $1.uses }
-    report.signerCount = Set(urlInfo.rows.values.map(\.signer)).count
-    report.firstUse = urlInfo.rows.values.compactMap(\.firstUse).min()
-    report.lastUse = urlInfo.rows.values.compactMap(\.lastUse).max()
+    // One scan of the presigned uses decides every finding but the denied bursts: the hunts
+    // one by one would read the same columns six times.
+    let scan = try SharedScan(&data, allow: options.allow)
+    let urlInfo = URLTable(scan.urls)
+    report.urlCount = scan.urls.count
+    report.useCount = scan.urls.reduce(0) { $0 + $1.uses }
+    var signerKeys = Set<String>()
+    for k in scan.urls.indices { signerKeys.insert(scan.urls[k].signer) }
+    report.signerCount = signerKeys.count
+    report.firstUse = scan.urls.map(\.firstUse).min()
+    report.lastUse = scan.urls.map(\.lastUse).max()
     let issued = try data.issuedKeys()
     var issuedByKey: [String: [IssuedKey]] = [:]
     for k in issued { issuedByKey[k.akid, default: []].append(k) }
 
-    // Each hunt's rows, as flagged use ids per URL (or URLs, or bursts).
-    var flagged: [(FindingKind, HuntResult)] = []
-    flagged.append((.afterTermination, try Hunts.afterTermination(&data)))
+    var flagged: [(FindingKind, Flagged)] = []
+    flagged.append((.afterTermination, scan.afterTermination(ends: try data.instanceEnds(), issued: issued)))
     if let role = options.role, let at = options.revokedAt {
-      flagged.append((.afterRevocation, try Hunts.afterRevocation(&data, role: role, at: at)))
+      flagged.append((.afterRevocation, scan.afterRevocation([(role, at, at)], issued: issued)))
     } else {
-      let found = try Hunts.afterRevocations(&data)
-      if try data.revocations().isEmpty {
+      let found = try data.revocations()
+      if found.isEmpty {
         report.notes.append(
           "after-revocation: no revocation in the CloudTrail shards (give --role and --at to test one)")
       } else {
-        flagged.append((.afterRevocation, found))
+        let cuts = found.map { (principal: $0.principal, at: $0.time, before: $0.before) }
+        flagged.append((.afterRevocation, scan.afterRevocation(cuts, issued: issued)))
       }
     }
     if !options.allow.isEmpty {
-      flagged.append((.outside, try Hunts.outside(&data, allow: options.allow)))
+      flagged.append((.outside, scan.outside()))
     } else {
       report.notes.append("outside: not run (give --allow with your networks)")
     }
-    flagged.append((.writes, try Hunts.writes(&data)))
-    flagged.append((.spread, try Hunts.spread(&data, minimumIPs: options.minimumIPs, minimumAgents: 0)))
-    flagged.append((.longLived, try Hunts.longLived(&data, over: options.longLivedOver)))
+    flagged.append((.writes, scan.writes()))
+    flagged.append((.spread, scan.spread(minimumIPs: options.minimumIPs)))
+    flagged.append((.longLived, scan.longLived(over: options.longLivedOver, issued: issued)))
     let denied = try Hunts.denied(&data)
 
     // Each finding's stories, ranked by the uses they flag and cut to `maxStories`, before any
     // is drawn: a finding can name every presigned URL in the shards.
-    let selections = flagged.map { Selection($0.0, $0.1, urls: urlInfo) }
+    let selections = flagged.map { Selection($0.0, $0.1) }
     let bursts = Selection(denied: denied)
     // Every use of the signers drawn: the context each story's timeline shows.
     var signers = Set<String>()
-    for selection in selections + [bursts] { signers.formUnion(selection.signers) }
+    for selection in selections + [bursts] { signers.formUnion(selection.signers(urlInfo)) }
     signers.remove("")
     let keys = signers.sorted()
+    // Of those, only the uses of the URLs drawn and within the bursts drawn are made.
+    let drawn = Set(selections.flatMap { $0.groups.compactMap(\.url) })
+    var windows: [UInt64: [(first: Int64, last: Int64)]] = [:]
+    for g in bursts.groups {
+      let first = g.detail["first"]?.micros ?? 0
+      windows[SharedScan.useKey(g.detail["signer_akid"]?.text ?? ""), default: []].append(
+        (first, g.detail["last"]?.micros ?? first))
+    }
+    let burstWindows = windows
+    let keep: @Sendable (UseProbe) -> Bool = { probe in
+      if let windows = burstWindows[probe.akidHash ?? 0],
+        windows.contains(where: { probe.time >= $0.first && probe.time <= $0.last })
+      {
+        return true
+      }
+      return drawn.contains(probe.urlHash)
+    }
     let uses =
       keys.isEmpty
       ? []
       : try data.presignedUses(
-        accessFilter: .isIn(ColumnName.credentialAKID, keys), trailFilter: .isIn(ColumnName.credentialAKID, keys))
-    var usesByURL: [String: [PresignedUse]] = [:]
-    for u in uses { usesByURL[u.urlID, default: []].append(u) }
+        accessFilter: .isIn(ColumnName.credentialAKID, keys), trailFilter: .isIn(ColumnName.credentialAKID, keys),
+        keep: keep
+      ) { $0 }
+    var usesByURL: [UInt64: [PresignedUse]] = [:]
+    for u in uses { usesByURL[u.urlHash, default: []].append(u) }
 
     let context = StoryContext(urls: urlInfo, issued: issuedByKey, usesByURL: usesByURL, options: options)
     for selection in selections {
@@ -75,61 +98,58 @@ extension ReportBuilder {
   public static let maxStories = 25
 }
 
-/// One hunt's rows grouped into stories (by URL, or a denied burst each), those that flag the
-/// most uses first, cut to `ReportBuilder.maxStories`.
+/// One finding's stories (a URL each, or a denied burst each), those that flag the most uses
+/// first, cut to `ReportBuilder.maxStories`.
 struct Selection {
+  struct Group {
+    /// The URL's hash, none for a burst.
+    var url: UInt64?
+    /// What the finding says of it, by the column names its hunt prints.
+    var detail: [String: Value]
+    /// `SharedScan.useKey` of the uses flagged.
+    var flagged: Set<UInt64> = []
+    var everyUse = false
+  }
   let kind: FindingKind
-  let result: HuntResult
-  let columns: [String: Int]
-  /// The stories kept: each one's key (a URL id) and rows.
-  var groups: [(key: String, rows: [[Value]])] = []
+  let notes: [String]
+  var groups: [Group] = []
   var total = 0
   var flaggedUses = 0
 
-  init(_ kind: FindingKind, _ result: HuntResult, urls: URLTable) {
+  init(_ kind: FindingKind, _ found: Flagged) {
     self.kind = kind
-    self.result = result
-    columns = Dictionary(uniqueKeysWithValues: result.header.enumerated().map { ($1, $0) })
-    guard let urlColumn = columns["url_id"] else { return }
-    var order: [String] = []
-    var rowsByURL: [String: [[Value]]] = [:]
-    for row in result.rows {
-      let url = row[urlColumn].text
-      if rowsByURL[url] == nil { order.append(url) }
-      rowsByURL[url, default: []].append(row)
-    }
-    // A use-level hunt flags its rows; a URL-level one (spread, long-lived) every use of the URL.
-    let useLevel = columns["id"] != nil
-    let weight = { (url: String) -> Int in useLevel ? rowsByURL[url]!.count : Int(urls.rows[url]?.uses ?? 1) }
-    select(order.map { ($0, rowsByURL[$0]!) }, weight: { weight($0.key) })
+    notes = found.notes
+    select(
+      found.urls.map { Group(url: $0.url, detail: $0.detail, everyUse: $0.everyUse) }, weights: found.urls.map(\.weight)
+    )
+    // The flagged uses of the URLs kept only: a finding can flag every use in the shards.
+    let flagged = found.uses(of: Set(groups.compactMap(\.url)))
+    for k in groups.indices { groups[k].flagged = flagged[groups[k].url!] ?? [] }
   }
 
   init(denied result: HuntResult) {
     kind = .denied
-    self.result = result
-    columns = Dictionary(uniqueKeysWithValues: result.header.enumerated().map { ($1, $0) })
-    let requests = columns["requests"]!
-    select(result.rows.enumerated().map { (String($0.offset), [$0.element]) }) {
-      Int($0.rows[0][requests].integer ?? 1)
+    notes = result.notes
+    let all = result.rows.map { row in
+      Group(url: nil, detail: Dictionary(uniqueKeysWithValues: zip(result.header, row)))
     }
+    select(all, weights: all.map { Int($0.detail["requests"]?.integer ?? 1) })
   }
 
-  mutating func select(_ all: [(key: String, rows: [[Value]])], weight: ((key: String, rows: [[Value]])) -> Int) {
+  mutating func select(_ all: [Group], weights: [Int]) {
     total = all.count
-    let weights = all.map(weight)
     flaggedUses = weights.reduce(0, +)
     let ranked = all.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
     groups = ranked.prefix(ReportBuilder.maxStories).map { all[$0] }
   }
 
   /// The signers of the stories kept.
-  var signers: Set<String> {
-    guard let column = columns["signer_akid"] else { return [] }
-    return Set(groups.map { $0.rows[0][column].text })
+  func signers(_ urls: URLTable) -> Set<String> {
+    Set(groups.map { $0.detail["signer_akid"]?.text ?? $0.url.flatMap { urls[$0]?.signer } ?? "" })
   }
 
   func finding(_ stories: [Story]) -> Finding {
-    var f = Finding(kind: kind, stories: stories, notes: result.notes)
+    var f = Finding(kind: kind, stories: stories, notes: notes)
     f.total = total
     f.flaggedUses = flaggedUses
     if total > stories.count {
@@ -141,31 +161,21 @@ struct Selection {
   }
 }
 
-/// The `presigned` hunt's rows by URL.
+/// The presigned URLs in first-use order, and by hash.
 struct URLTable {
-  struct Row {
-    var signer: String
-    var keyKind: String
-    var principal: String
-    var signedAt: Int64?
-    var expiresAt: Int64?
-    var firstUse: Int64?
-    var lastUse: Int64?
-    var uses: Int64
-    var objects: String
-  }
-  var rows: [String: Row] = [:]
+  typealias Row = SharedScan.URL
+  let ordered: [Row]
+  private let position: [UInt64: Int]
 
-  init(_ result: HuntResult) {
-    let c = Dictionary(uniqueKeysWithValues: result.header.enumerated().map { ($1, $0) })
-    for r in result.rows {
-      rows[r[c["url_id"]!].text] = Row(
-        signer: r[c["signer_akid"]!].text, keyKind: r[c["key_kind"]!].text, principal: r[c["principal"]!].text,
-        signedAt: r[c["signed_at"]!].micros, expiresAt: r[c["expires_at"]!].micros,
-        firstUse: r[c["first_use"]!].micros, lastUse: r[c["last_use"]!].micros,
-        uses: r[c["uses"]!].integer ?? 0, objects: r[c["objects"]!].text)
-    }
+  init(_ urls: [SharedScan.URL]) {
+    ordered = urls
+    var position: [UInt64: Int] = [:]
+    position.reserveCapacity(urls.count)
+    for (k, u) in urls.enumerated() { position[u.hash] = k }
+    self.position = position
   }
+
+  subscript(hash: UInt64) -> Row? { position[hash].map { ordered[$0] } }
 }
 
 extension Value {
@@ -183,7 +193,7 @@ extension Value {
 struct StoryContext {
   let urls: URLTable
   let issued: [String: [IssuedKey]]
-  let usesByURL: [String: [PresignedUse]]
+  let usesByURL: [UInt64: [PresignedUse]]
   let options: ReportOptions
 
   static func instance(of principal: String) -> String {
@@ -193,39 +203,36 @@ struct StoryContext {
 
   /// One story per URL a selection kept.
   func stories(_ kind: FindingKind, _ selection: Selection) -> [Story] {
-    let c = selection.columns
-    return selection.groups.map { group in
-      let url = group.key
-      let rows = group.rows
-      let info = urls.rows[url]
-      let first = rows[0]
-      let signer = c["signer_akid"].map { first[$0].text } ?? info?.signer ?? ""
-      let principal = c["principal"].map { first[$0].text } ?? info?.principal ?? ""
-      let flaggedIDs = Set(c["id"].map { column in rows.map { $0[column].text } } ?? [])
+    selection.groups.map { group in
+      let hash = group.url ?? 0
+      let url = PresignedUse.urlID(hash)
+      let d = group.detail
+      let info = urls[hash]
+      let signer = info?.signer ?? ""
+      let principal = info?.principal ?? ""
       var story = Story(
         title: "", urlID: url, signer: signer, principal: principal,
-        instanceID: c["instance_id"].map { first[$0].text } ?? Self.instance(of: principal),
-        object: c["object"].map { first[$0].text } ?? info?.objects ?? "")
+        instanceID: d["instance_id"]?.text ?? Self.instance(of: principal), object: info?.object ?? "")
       if story.instanceID.isEmpty { story.instanceID = issued[signer]?.first?.instanceID ?? "" }
-      story.uses = (usesByURL[url] ?? []).map { u in
+      story.uses = (usesByURL[hash] ?? []).map { u in
         var use = Self.use(u)
-        use.flagged = flaggedIDs.contains(u.id) || flaggedIDs.isEmpty
+        use.flagged = group.everyUse || group.flagged.contains(SharedScan.useKey(u.id))
         return use
       }
       story.events = events(signer: signer, info: info)
-      if let endedAt = c["ended_at"].flatMap({ first[$0].micros }) {
-        let by = c["ended_by"].map { first[$0].text } ?? "ended"
+      if let endedAt = d["ended_at"]?.micros {
+        let by = d["ended_by"]?.text ?? "ended"
         story.events.append(Event(kind: .ended, time: endedAt, label: "\(story.instanceID) \(by)"))
       }
       if kind == .afterRevocation,
-        let at = options.revokedAt ?? c["revoke_before"].flatMap({ first[$0].micros })
+        let at = options.revokedAt ?? d["revoke_before"]?.micros
       {
         story.events.append(Event(kind: .revoked, time: at, label: "revocation"))
       }
       story.events.sort { $0.time < $1.time }
       let flaggedUses = story.uses.filter(\.flagged)
       story.title = title(kind, story, flagged: flaggedUses.count)
-      story.facts = facts(kind, story, info: info, first: first, columns: c, flagged: flaggedUses)
+      story.facts = facts(kind, story, detail: d, flagged: flaggedUses)
       return story
     }
   }
@@ -255,7 +262,7 @@ struct StoryContext {
   }
 
   func facts(
-    _ kind: FindingKind, _ s: Story, info: URLTable.Row?, first: [Value], columns c: [String: Int], flagged: [Use]
+    _ kind: FindingKind, _ s: Story, detail: [String: Value], flagged: [Use]
   ) -> [(String, String)] {
     var facts: [(String, String)] = [("URL", s.urlID), ("Signed by", s.signer), ("Principal", s.principal)]
     if !s.instanceID.isEmpty { facts.append(("Instance", s.instanceID)) }
@@ -265,7 +272,7 @@ struct StoryContext {
     if let last = flagged.map(\.time).max(), let end = s.events.first(where: { $0.kind == .ended })?.time {
       facts.append(("Last use after the end", Self.duration(last - end)))
     }
-    if kind == .longLived, let v = c["effective_validity_seconds"].flatMap({ first[$0].integer }) {
+    if kind == .longLived, let v = detail["effective_validity_seconds"]?.integer {
       facts.append(("Valid for", Self.duration(v * 1_000_000)))
     }
     if kind == .afterRevocation {
@@ -277,50 +284,55 @@ struct StoryContext {
 
   /// Denied bursts: one story each, with the burst's uses from that address.
   func bursts(_ selection: Selection, uses: [PresignedUse]) -> [Story] {
-    let c = selection.columns
     var bySource: [String: [PresignedUse]] = [:]
     for u in uses where !u.succeeded { bySource["\(u.akid) \(u.ip)", default: []].append(u) }
     return selection.groups.map { group in
-      let row = group.rows[0]
-      let first = row[c["first"]!].micros ?? 0
-      let last = row[c["last"]!].micros ?? first
-      let ip = row[c["remote_ip"]!].text
-      let signer = row[c["signer_akid"]!].text
+      let row = group.detail
+      let first = row["first"]?.micros ?? 0
+      let last = row["last"]?.micros ?? first
+      let ip = row["remote_ip"]?.text ?? ""
+      let signer = row["signer_akid"]?.text ?? ""
       var story = Story(
         title: "", urlID: "", signer: signer, principal: "", instanceID: issued[signer]?.first?.instanceID ?? "",
-        object: row[c["objects"]!].text)
+        object: row["objects"]?.text ?? "")
       story.uses = (bySource["\(signer) \(ip)"] ?? []).filter { $0.time >= first && $0.time <= last }
         .map { u in
           var use = Self.use(u)
           use.flagged = !u.succeeded
           return use
         }
-      let kind = row[c["kind"]!].text
-      let requests = row[c["requests"]!].integer ?? 0
+      let kind = row["kind"]?.text ?? ""
+      let requests = row["requests"]?.integer ?? 0
       story.title = "\(kind): \(requests) denied request\(requests == 1 ? "" : "s") from \(ip)"
       story.facts = [
         ("Kind", kind), ("Signed by", signer), ("From", ip), ("First", Value.iso8601(first)),
-        ("Last", Value.iso8601(last)), ("Requests", String(requests)), ("Error codes", row[c["error_codes"]!].text),
-        ("Objects", story.object), ("User agent", row[c["user_agent"]!].text),
+        ("Last", Value.iso8601(last)), ("Requests", String(requests)), ("Error codes", row["error_codes"]?.text ?? ""),
+        ("Objects", story.object), ("User agent", row["user_agent"]?.text ?? ""),
       ]
       return story
     }
   }
 
   func signers(_ keys: [String]) -> [Signer] {
-    var byKey: [String: [(String, URLTable.Row)]] = [:]
-    for (url, row) in urls.rows { byKey[row.signer, default: []].append((url, row)) }
+    // The first URLs each signed, by first use (the order `urls` holds), and how many in all.
+    var byKey = Dictionary(uniqueKeysWithValues: keys.map { ($0, [URLTable.Row]()) })
+    var counts: [String: Int] = [:]
+    for row in urls.ordered where byKey[row.signer] != nil {
+      counts[row.signer, default: 0] += 1
+      if byKey[row.signer]!.count < Report.listedURLs { byKey[row.signer]!.append(row) }
+    }
     return keys.map { akid in
-      let mine = (byKey[akid] ?? []).sorted { (($0.1.firstUse ?? 0), $0.0) < (($1.1.firstUse ?? 0), $1.0) }
+      let mine = byKey[akid] ?? []
       let lineage = issued[akid] ?? []
-      let principal = mine.first?.1.principal ?? ""
+      let principal = mine.first?.principal ?? ""
       let role = lineage.first?.roleARN ?? ""
       // The smallest cut that ends this session: every session of the role issued up to it.
       let policy = lineage.first.map { Hunts.revokePolicyDocument(before: $0.issuedAt + 1_000_000) }
       return Signer(
-        akid: akid, keyKind: mine.first?.1.keyKind ?? "", principal: principal,
+        akid: akid, keyKind: mine.first?.keyKind ?? "", principal: principal,
         instanceID: lineage.first?.instanceID ?? Self.instance(of: principal), lineage: lineage,
-        urls: mine.map { ($0.0, $0.1.objects, $0.1.signedAt, $0.1.expiresAt, $0.1.uses) }, roleARN: role,
+        urls: mine.map { ($0.id, $0.object, $0.signedAt, $0.expiresAt, $0.uses) }, urlCount: counts[akid] ?? 0,
+        roleARN: role,
         policy: role.isEmpty ? nil : policy)
     }
   }

@@ -121,8 +121,8 @@ extension Report {
         out += "<td>\(u.uses)</td></tr>"
       }
       out += "</table>"
-      if s.urls.count > Self.listedURLs {
-        out += "<p class=\"note\">\(s.urls.count - Self.listedURLs) more URLs: "
+      if s.urlCount > s.urls.count {
+        out += "<p class=\"note\">\(s.urlCount - s.urls.count) more URLs: "
         out += "<code>sigtrail hunt presigned OUT</code> lists them all.</p>"
       }
       if let policy = s.policy {

@@ -146,7 +146,9 @@ public struct Signer: Sendable {
   public var principal: String
   public var instanceID: String
   public var lineage: [IssuedKey]
+  /// The first `Report.listedURLs` URLs it signed, by first use, of `urlCount`.
   public var urls: [(urlID: String, object: String, signedAt: Int64?, expiresAt: Int64?, uses: Int64)]
+  public var urlCount: Int
   /// The revoke policy that cuts this session off, when CloudTrail showed its role.
   public var roleARN: String
   public var policy: String?

@@ -1,0 +1,211 @@
+import Query
+import ShardSchema
+
+/// What a report needs of every hunt from one scan of the presigned uses: each URL as the
+/// `presigned` hunt sums it, and each use in a few words (`UseLedger`), from which the use-level
+/// findings (after-termination, after-revocation, outside, writes) and the URL-level ones
+/// (spread, long-lived) are decided in memory. Each hunt alone scans again for what it needs;
+/// the report, running all of them, would otherwise read the same columns six times.
+public struct SharedScan: Sendable {
+  /// A presigned URL, as the `presigned` hunt lists it.
+  public struct URL: Sendable {
+    public var hash: UInt64
+    public var signer: String
+    public var keyKind: String
+    public var principal: String
+    public var version: String
+    public var object: String
+    public var signedAt: Int64?
+    public var expiresSeconds: Int64?
+    public var expiresAt: Int64?
+    public var firstUse: Int64
+    public var lastUse: Int64
+    public var uses: Int64
+    public var distinctIPs: Int
+
+    /// The id the hunts print.
+    public var id: String { PresignedUse.urlID(hash) }
+  }
+
+  /// In first-use order.
+  public let urls: [URL]
+  private let uses: [UseLedger.Use]
+  private let principals: [UInt64: String]
+
+  /// Scans `data`'s presigned uses once; `allow` are the networks a use from outside of is flagged.
+  public init(_ data: inout HuntData, allow: [CIDR]) throws {
+    let ledger = PerWorker(threads: data.threads) { UseLedger() }
+    let summary = try data.presignedSummary(ledger: ledger, allow: allow)
+    var parts = ledger.take { UseLedger() }
+    var all = parts.removeFirst()
+    for part in parts { all.merge(part) }
+    // Time order, as each hunt lists its rows; the id breaks ties whichever thread read them.
+    all.uses.sort { ($0.time, $0.id) < ($1.time, $1.id) }
+    uses = all.uses
+    principals = all.principals
+    // Positions are sorted, not URLs: a URL is five strings to retain at every move.
+    let states = summary.states
+    let order = states.indices.sorted { (states[$0].first, states[$0].hash) < (states[$1].first, states[$1].hash) }
+    urls = order.map { k in
+      let s = states[k]
+      return URL(
+        hash: s.hash, signer: s.akid.text, keyKind: s.keyKind.text, principal: s.principal.text,
+        version: s.version.text, object: s.object, signedAt: HuntData.micros(s.signedAt),
+        expiresSeconds: HuntData.int(s.expiresSeconds), expiresAt: HuntData.micros(s.expiresAt), firstUse: s.first,
+        lastUse: s.last, uses: s.uses, distinctIPs: s.ips.count)
+    }
+  }
+
+  /// The hash a use's id has in the scan, to tell a finding's uses among a URL's.
+  public static func useKey(_ id: String) -> UInt64 {
+    var id = id
+    return id.withUTF8 { RowHash.bytes(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// Presigned uses from outside the allowed networks, as the `outside` hunt finds them.
+  public func outside() -> Flagged { flag { $0.outside } }
+
+  /// Writes through presigned URLs, as the `writes` hunt finds them.
+  public func writes() -> Flagged { flag { $0.write } }
+
+  /// Uses after the signing instance ended, as `Hunts.afterTermination` finds them from the
+  /// instance ends and issued keys CloudTrail holds.
+  public func afterTermination(ends found: [InstanceEnd], issued: [IssuedKey]) -> Flagged {
+    var ends: [String: InstanceEnd] = [:]
+    for e in found where ends[e.instanceID] == nil { ends[e.instanceID] = e }
+    var owner: [UInt64: InstanceEnd] = [:]
+    for k in issued where !k.instanceID.isEmpty {
+      guard let end = ends[k.instanceID] else { continue }
+      owner[Self.useKey(k.akid)] = end
+    }
+    var flagged = flag { u in
+      owner[u.akid].map { u.time > $0.time } ?? false
+    } detail: { u in
+      let end = owner[u.akid]!
+      return [
+        "instance_id": .string(end.instanceID), "ended_by": .string(end.eventName), "ended_at": .timestamp(end.time),
+      ]
+    }
+    if ends.isEmpty {
+      flagged.notes.append(
+        "no StopInstances or TerminateInstances events in the CloudTrail shards; give --instance and --at instead")
+    }
+    return flagged
+  }
+
+  /// Uses after each revocation by sessions issued before it, as `Hunts.afterRevocation` finds
+  /// them; a URL is kept with the first revocation that flags it.
+  public func afterRevocation(_ revocations: [(principal: String, at: Int64, before: Int64)], issued: [IssuedKey])
+    -> Flagged
+  {
+    var all = Flagged()
+    var seen = Set<UInt64>()
+    for r in revocations {
+      // The role's sessions CloudTrail saw issued: flagged when issued before the cut-off.
+      var known: [UInt64: Bool] = [:]
+      for k in issued where k.roleARN == r.principal { known[Self.useKey(k.akid)] = k.issuedAt < r.before }
+      let sessions = Hunts.sessionMatcher(r.principal)
+      var unknown = 0
+      let found = flag { u in
+        guard u.time >= r.at else { return false }
+        if let before = known[u.akid] { return before }
+        guard sessions(principals[u.principal] ?? "") else { return false }
+        unknown += 1
+        return true
+      } detail: { _ in
+        ["revoke_before": .timestamp(r.before)]
+      }
+      let fresh = Set(found.urls.lazy.map(\.url).filter { seen.insert($0).inserted })
+      all.urls += found.urls.filter { fresh.contains($0.url) }
+      all.uses += found.uses.filter { fresh.contains($0.url) }
+      if unknown > 0 {
+        all.notes.append(
+          "\(unknown) uses are by sessions of the role whose issue CloudTrail did not show; they are listed as issued before"
+        )
+      }
+    }
+    return all
+  }
+
+  /// URLs used from at least `minimumIPs` addresses, as the `spread` hunt finds them.
+  public func spread(minimumIPs: Int) -> Flagged {
+    Flagged(
+      urls: urls.filter { $0.distinctIPs >= minimumIPs }.map {
+        Flagged.URL(url: $0.hash, weight: Int($0.uses), everyUse: true, detail: [:])
+      })
+  }
+
+  /// URLs valid longer than `over`, as the `long-lived` hunt finds them, longest first.
+  public func longLived(over: Int64, issued: [IssuedKey]) -> Flagged {
+    var keys: [String: IssuedKey] = [:]
+    keys.reserveCapacity(issued.count)
+    for k in issued { keys[k.akid] = k }
+    var found: [(validity: Int64, url: URL)] = []
+    // Effective validity never exceeds X-Amz-Expires: only longer URLs, and SigV2 ones, can be.
+    let seconds = over / 1_000_000
+    for k in urls.indices where (urls[k].expiresSeconds ?? 0) > seconds || urls[k].version == "SigV2" {
+      let u = urls[k]
+      guard
+        let (validity, _) = Hunts.effectiveValidity(
+          version: u.version, akid: u.signer, keyKind: u.keyKind, signedAt: u.signedAt,
+          expiresSeconds: u.expiresSeconds, expiresAt: u.expiresAt, firstUse: u.firstUse, keys: keys),
+        validity > over
+      else { continue }
+      found.append((validity, u))
+    }
+    // The hash orders as its id (16 hex digits) does, without making the ids.
+    found.sort { ($0.validity, $0.url.hash) > ($1.validity, $1.url.hash) }
+    return Flagged(
+      urls: found.map {
+        Flagged.URL(
+          url: $0.url.hash, weight: Int($0.url.uses), everyUse: true,
+          detail: ["effective_validity_seconds": .int($0.validity / 1_000_000)])
+      })
+  }
+
+  /// The uses `rule` flags, by URL in the order of each URL's first flagged use; `detail` says
+  /// what the finding says of a URL, from its first flagged use.
+  private func flag(
+    _ rule: (UseLedger.Use) -> Bool, detail: (UseLedger.Use) -> [String: Value] = { _ in [:] }
+  ) -> Flagged {
+    var position: [UInt64: Int] = [:]
+    var out = Flagged()
+    for u in uses where rule(u) {
+      if let k = position[u.url] {
+        out.urls[k].weight += 1
+      } else {
+        position[u.url] = out.urls.count
+        out.urls.append(Flagged.URL(url: u.url, weight: 1, everyUse: false, detail: detail(u)))
+      }
+      out.uses.append((u.url, u.id))
+    }
+    return out
+  }
+}
+
+/// One finding's URLs, as `SharedScan` decides them.
+public struct Flagged: Sendable {
+  public struct URL: Sendable {
+    public var url: UInt64
+    /// The uses it flags.
+    public var weight: Int
+    /// The finding is about the URL: it flags every use of it.
+    public var everyUse: Bool
+    /// What the finding says of the URL, by the column names its hunt prints.
+    public var detail: [String: Value]
+
+    /// The URL's id, as the hunts print it.
+    public var id: String { PresignedUse.urlID(url) }
+  }
+  public var urls: [URL] = []
+  /// Each use flagged: its URL and `SharedScan.useKey`.
+  public var uses: [(url: UInt64, id: UInt64)] = []
+  public var notes: [String] = []
+
+  /// The uses flagged of each of `urls`.
+  public func uses(of urls: Set<UInt64>) -> [UInt64: Set<UInt64>] {
+    var out: [UInt64: Set<UInt64>] = [:]
+    for u in uses where urls.contains(u.url) { out[u.url, default: []].insert(u.id) }
+    return out
+  }
+}
