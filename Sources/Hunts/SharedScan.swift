@@ -29,6 +29,8 @@ public struct SharedScan: Sendable {
 
   /// In first-use order.
   public let urls: [URL]
+  /// The keys that signed them, sorted.
+  public let signers: [String]
   private let uses: [UseLedger.Use]
   private let principals: [UInt64: String]
 
@@ -54,12 +56,23 @@ public struct SharedScan: Sendable {
         expiresSeconds: HuntData.int(s.expiresSeconds), expiresAt: HuntData.micros(s.expiresAt), firstUse: s.first,
         lastUse: s.last, uses: s.uses, distinctIPs: s.ips.count)
     }
+    var signers = Set<String>()
+    for s in states { signers.insert(s.akid.text) }
+    signers.remove("")
+    self.signers = signers.sorted()
   }
 
   /// The hash a use's id has in the scan, to tell a finding's uses among a URL's.
   public static func useKey(_ id: String) -> UInt64 {
     var id = id
     return id.withUTF8 { RowHash.bytes(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// When the uses of `urls` happened: a cheap first test for a later scan that wants only them.
+  public func useTimes(of urls: Set<UInt64>) -> Set<Int64> {
+    var times = Set<Int64>()
+    for u in uses where urls.contains(u.url) { times.insert(u.time) }
+    return times
   }
 
   /// Presigned uses from outside the allowed networks, as the `outside` hunt finds them.

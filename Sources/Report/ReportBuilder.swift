@@ -11,15 +11,13 @@ public enum ReportBuilder {
     // One scan of the presigned uses decides every finding but the denied bursts: the hunts
     // one by one would read the same columns six times.
     let scan = try SharedScan(&data, allow: options.allow)
-    let urlInfo = URLTable(scan.urls)
     report.urlCount = scan.urls.count
     report.useCount = scan.urls.reduce(0) { $0 + $1.uses }
-    var signerKeys = Set<String>()
-    for k in scan.urls.indices { signerKeys.insert(scan.urls[k].signer) }
-    report.signerCount = signerKeys.count
+    report.signerCount = scan.signers.count
     report.firstUse = scan.urls.map(\.firstUse).min()
     report.lastUse = scan.urls.map(\.lastUse).max()
-    let issued = try data.issuedKeys()
+    // Only the sessions that signed a URL join anything.
+    let issued = scan.signers.isEmpty ? [] : try data.issuedKeys(.isIn(ColumnName.issuedAccessKeyID, scan.signers))
     var issuedByKey: [String: [IssuedKey]] = [:]
     for k in issued { issuedByKey[k.akid, default: []].append(k) }
 
@@ -52,12 +50,13 @@ public enum ReportBuilder {
     let selections = flagged.map { Selection($0.0, $0.1) }
     let bursts = Selection(denied: denied)
     // Every use of the signers drawn: the context each story's timeline shows.
+    let drawn = Set(selections.flatMap { $0.groups.compactMap(\.url) })
+    let urlInfo = URLTable(scan.urls, only: drawn)
     var signers = Set<String>()
     for selection in selections + [bursts] { signers.formUnion(selection.signers(urlInfo)) }
     signers.remove("")
     let keys = signers.sorted()
     // Of those, only the uses of the URLs drawn and within the bursts drawn are made.
-    let drawn = Set(selections.flatMap { $0.groups.compactMap(\.url) })
     var windows: [UInt64: [(first: Int64, last: Int64)]] = [:]
     for g in bursts.groups {
       let first = g.detail["first"]?.micros ?? 0
@@ -65,13 +64,15 @@ public enum ReportBuilder {
         (first, g.detail["last"]?.micros ?? first))
     }
     let burstWindows = windows
+    // A use's time is tested before its URL's hash is computed from five columns.
+    let times = scan.useTimes(of: drawn)
     let keep: @Sendable (UseProbe) -> Bool = { probe in
       if let windows = burstWindows[probe.akidHash ?? 0],
         windows.contains(where: { probe.time >= $0.first && probe.time <= $0.last })
       {
         return true
       }
-      return drawn.contains(probe.urlHash)
+      return times.contains(probe.time) && drawn.contains(probe.urlHash)
     }
     let uses =
       keys.isEmpty
@@ -83,7 +84,8 @@ public enum ReportBuilder {
     var usesByURL: [UInt64: [PresignedUse]] = [:]
     for u in uses { usesByURL[u.urlHash, default: []].append(u) }
 
-    let context = StoryContext(urls: urlInfo, issued: issuedByKey, usesByURL: usesByURL, options: options)
+    let context = StoryContext(
+      urls: urlInfo, all: scan.urls, issued: issuedByKey, usesByURL: usesByURL, options: options)
     for selection in selections {
       report.findings.append(selection.finding(context.stories(selection.kind, selection)))
     }
@@ -161,21 +163,18 @@ struct Selection {
   }
 }
 
-/// The presigned URLs in first-use order, and by hash.
+/// The presigned URLs drawn, by hash.
 struct URLTable {
   typealias Row = SharedScan.URL
-  let ordered: [Row]
-  private let position: [UInt64: Int]
+  private let rows: [UInt64: Row]
 
-  init(_ urls: [SharedScan.URL]) {
-    ordered = urls
-    var position: [UInt64: Int] = [:]
-    position.reserveCapacity(urls.count)
-    for (k, u) in urls.enumerated() { position[u.hash] = k }
-    self.position = position
+  init(_ urls: [SharedScan.URL], only: Set<UInt64>) {
+    var rows: [UInt64: Row] = [:]
+    for k in urls.indices where only.contains(urls[k].hash) { rows[urls[k].hash] = urls[k] }
+    self.rows = rows
   }
 
-  subscript(hash: UInt64) -> Row? { position[hash].map { ordered[$0] } }
+  subscript(hash: UInt64) -> Row? { rows[hash] }
 }
 
 extension Value {
@@ -192,6 +191,8 @@ extension Value {
 /// What the stories of every finding are built from.
 struct StoryContext {
   let urls: URLTable
+  /// Every URL, in first-use order.
+  let all: [SharedScan.URL]
   let issued: [String: [IssuedKey]]
   let usesByURL: [UInt64: [PresignedUse]]
   let options: ReportOptions
@@ -317,9 +318,10 @@ struct StoryContext {
     // The first URLs each signed, by first use (the order `urls` holds), and how many in all.
     var byKey = Dictionary(uniqueKeysWithValues: keys.map { ($0, [URLTable.Row]()) })
     var counts: [String: Int] = [:]
-    for row in urls.ordered where byKey[row.signer] != nil {
-      counts[row.signer, default: 0] += 1
-      if byKey[row.signer]!.count < Report.listedURLs { byKey[row.signer]!.append(row) }
+    for k in all.indices {
+      guard let listed = byKey[all[k].signer]?.count else { continue }
+      counts[all[k].signer, default: 0] += 1
+      if listed < Report.listedURLs { byKey[all[k].signer]!.append(all[k]) }
     }
     return keys.map { akid in
       let mine = byKey[akid] ?? []
