@@ -219,11 +219,6 @@ public enum Hunts {
   /// long the signing credential lives (its expiration when CloudTrail saw it issued, else the
   /// longest its kind allows); SigV2 URLs by their absolute Expires.
   public static func longLived(_ data: inout HuntData, over: Int64) throws -> HuntResult {
-    let issued = try data.issuedKeys()
-    var keys: [String: IssuedKey] = [:]
-    for k in issued { keys[k.akid] = k }
-    var byURL: [String: PresignedUse] = [:]
-    var lastUse: [String: Int64] = [:]
     // Effective validity never exceeds X-Amz-Expires: only longer URLs, and SigV2 ones, are read.
     let seconds = String(over / 1_000_000)
     let candidates = try data.presignedUses(
@@ -238,31 +233,44 @@ public enum Hunts {
         ColumnName.credentialAKID, ColumnName.keyKind, ColumnName.presignVersion, ColumnName.signedAt,
         ColumnName.expiresSeconds, ColumnName.expiresAt, ColumnName.bucket, ColumnName.key, ColumnName.objectKey,
       ])
-    for u in candidates {
-      if byURL[u.urlID] == nil { byURL[u.urlID] = u }
-      lastUse[u.urlID] = max(lastUse[u.urlID] ?? u.time, u.time)
+    // Each URL's first use (uses come in time order) and last, by hash: no id string per use.
+    var first: [UInt64: Int] = [:]
+    var lastUse: [UInt64: Int64] = [:]
+    for (k, u) in candidates.enumerated() {
+      if first[u.urlHash] == nil { first[u.urlHash] = k }
+      lastUse[u.urlHash] = u.time
     }
-    var rows: [[Value]] = []
-    for (url, u) in byURL {
+    // The sessions of the signers found only.
+    let signers = Set(first.values.map { candidates[$0].akid })
+    var keys: [String: IssuedKey] = [:]
+    for k in try data.issuedKeys() where signers.contains(k.akid) { keys[k.akid] = k }
+    var found: [(validity: Int64, url: UInt64, row: [Value])] = []
+    for (url, k) in first {
+      let u = candidates[k]
       guard
         let (validity, basis) = effectiveValidity(
           version: u.version, akid: u.akid, keyKind: u.keyKind, signedAt: u.signedAt, expiresSeconds: u.expiresSeconds,
-          expiresAt: u.expiresAt, firstUse: u.time, keys: keys)
+          expiresAt: u.expiresAt, firstUse: u.time, keys: keys),
+        validity > over
       else { continue }
-      guard validity > over else { continue }
-      rows.append([
-        .string(url), HuntResult.text(u.akid), HuntResult.text(u.keyKind), HuntResult.text(u.version),
-        u.signedAt.map(Value.timestamp) ?? .null, u.expiresSeconds.map(Value.int) ?? .null,
-        u.expiresAt.map(Value.timestamp) ?? .null, .int(validity / 1_000_000), .string(basis), .string(u.object),
-        .timestamp(lastUse[url]!),
-      ])
+      found.append(
+        (
+          validity / 1_000_000, url,
+          [
+            .string(u.urlID), HuntResult.text(u.akid), HuntResult.text(u.keyKind), HuntResult.text(u.version),
+            u.signedAt.map(Value.timestamp) ?? .null, u.expiresSeconds.map(Value.int) ?? .null,
+            u.expiresAt.map(Value.timestamp) ?? .null, .int(validity / 1_000_000), .string(basis), .string(u.object),
+            .timestamp(lastUse[url]!),
+          ]
+        ))
     }
-    rows.sort { ($0[7], $0[0]) > ($1[7], $1[0]) }
+    // Longest first; the hash orders as the URL id does.
+    found.sort { ($0.validity, $0.url) > ($1.validity, $1.url) }
     return HuntResult(
       header: [
         "url_id", "signer_akid", "key_kind", "version", "signed_at", "expires_seconds", "expires_at",
         "effective_validity_seconds", "basis", "object", "last_use",
-      ], rows: rows)
+      ], rows: found.map(\.row))
   }
 
   /// How long a URL works (microseconds) and what bounds it: X-Amz-Expires, capped by how long
