@@ -274,9 +274,10 @@ public struct HuntData: Sendable {
 
   /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).
   /// `ledger`, when given, also notes each counted use (see `UseLedger`), judged against `allow`.
+  /// `only`, when given, names the columns to read (as for `presignedUses`).
   mutating func presignedSummary(
     accessFilter: Predicate = .always, trailFilter: Predicate = .always, ledger: PerWorker<UseLedger>? = nil,
-    allow: [CIDR] = []
+    allow: [CIDR] = [], only: Set<String>? = nil
   ) throws -> URLSummary {
     let partial = PerWorker(threads: threads) { URLSummary() }
     let seen = SeenUses()
@@ -289,7 +290,7 @@ public struct HuntData: Sendable {
     for table in [1, 0] where !tables[table].0.isEmpty {
       let (files, fields, filter, time, cloudTrail) = tables[table]
       let predicate = Predicate.all([.not(.isNull(ColumnName.presignVersion)), filter])
-      let columns = fields.all
+      let columns = fields.scanned(only: only)
       let positions = fields.positions(in: columns)
       let keys = PerWorker<[UInt64]>(threads: threads) { [] }
       let knownTrail = trailKeys
@@ -298,24 +299,32 @@ public struct HuntData: Sendable {
           let fresh = seen.firstSeen(batch, id: positions[.id]!, time: positions[.time]!, table: UInt64(table))
           guard !fresh.isEmpty else { return }
           var found: [UInt64] = []
-          var counted: [(row: Int, url: UInt64)] = []
+          var noted: [(row: Int, url: UInt64, counted: Bool)] = []
           partial.update(batch.worker) { summary in
             for i in fresh {
               if cloudTrail {
                 let url = summary.add(batch, i, positions, cloudTrail: true)
                 found.append(Self.requestKey(batch, i, positions))
-                if ledger != nil { counted.append((i, url)) }
+                if ledger != nil { noted.append((i, url, true)) }
               } else {
                 let key = knownTrail.isEmpty ? 0 : Self.requestKey(batch, i, positions)
                 let isNew = key == 0 || !knownTrail.contains(key)
                 let url = summary.add(batch, i, positions, cloudTrail: false, counted: isNew)
-                if ledger != nil && isNew { counted.append((i, url)) }
+                if ledger != nil { noted.append((i, url, isNew)) }
               }
             }
           }
           ledger?.update(batch.worker) { ledger in
-            for (i, url) in counted {
-              ledger.add(batch, i, positions, url: url, cloudTrail: cloudTrail, allow: allow)
+            let file = ledger.file(batch.path)
+            for (i, url, counted) in noted {
+              if counted {
+                ledger.add(batch, i, positions, url: url, file: file, cloudTrail: cloudTrail, allow: allow)
+              } else {
+                ledger.twins.append(
+                  UseLedger.Twin(
+                    url: url, akid: batch.hash(i, positions[.akid]!), time: batch.integer(i, positions[.time]!) ?? 0,
+                    file: file))
+              }
             }
           }
           if cloudTrail { keys.update(batch.worker) { $0 += found } }

@@ -31,13 +31,17 @@ public struct SharedScan: Sendable {
   public let urls: [URL]
   /// The keys that signed them, sorted.
   public let signers: [String]
+  /// Each signer's URLs, as positions in `urls`.
+  public let urlsBySigner: [String: [Int]]
   private let uses: [UseLedger.Use]
   private let principals: [UInt64: String]
+  private let files: [String]
+  private let twins: [UseLedger.Twin]
 
   /// Scans `data`'s presigned uses once; `allow` are the networks a use from outside of is flagged.
   public init(_ data: inout HuntData, allow: [CIDR]) throws {
     let ledger = PerWorker(threads: data.threads) { UseLedger() }
-    let summary = try data.presignedSummary(ledger: ledger, allow: allow)
+    let summary = try data.presignedSummary(ledger: ledger, allow: allow, only: Self.columns)
     var parts = ledger.take { UseLedger() }
     var all = parts.removeFirst()
     for part in parts { all.merge(part) }
@@ -45,6 +49,8 @@ public struct SharedScan: Sendable {
     all.uses.sort { ($0.time, $0.id) < ($1.time, $1.id) }
     uses = all.uses
     principals = all.principals
+    files = all.files
+    twins = all.twins
     // Positions are sorted, not URLs: a URL is five strings to retain at every move.
     let states = summary.states
     let order = states.indices.sorted { (states[$0].first, states[$0].hash) < (states[$1].first, states[$1].hash) }
@@ -56,11 +62,20 @@ public struct SharedScan: Sendable {
         expiresSeconds: HuntData.int(s.expiresSeconds), expiresAt: HuntData.micros(s.expiresAt), firstUse: s.first,
         lastUse: s.last, uses: s.uses, distinctIPs: s.ips.count)
     }
-    var signers = Set<String>()
-    for s in states { signers.insert(s.akid.text) }
-    signers.remove("")
-    self.signers = signers.sorted()
+    var bySigner: [String: [Int]] = [:]
+    for (k, u) in urls.enumerated() where !u.signer.isEmpty { bySigner[u.signer, default: []].append(k) }
+    urlsBySigner = bySigner
+    signers = bySigner.keys.sorted()
   }
+
+  /// What the findings need of a use: its URL, who signed and made it, from where, and whether
+  /// it wrote; not the signature, agent, bytes or access-log operation the `presigned` hunt lists.
+  static let columns: Set<String> = [
+    ColumnName.credentialAKID, ColumnName.keyKind, ColumnName.presignVersion, ColumnName.signedAt,
+    ColumnName.expiresSeconds, ColumnName.expiresAt, ColumnName.bucket, ColumnName.key, ColumnName.objectKey,
+    ColumnName.requester, ColumnName.identityARN, ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.httpMethod,
+    ColumnName.eventName,
+  ]
 
   /// The hash a use's id has in the scan, to tell a finding's uses among a URL's.
   public static func useKey(_ id: String) -> UInt64 {
@@ -73,6 +88,20 @@ public struct SharedScan: Sendable {
     var times = Set<Int64>()
     for u in uses where urls.contains(u.url) { times.insert(u.time) }
     return times
+  }
+
+  /// The files holding the uses of `urls`, and the uses of `signers` (`useKey` of the key)
+  /// within their windows: all a later scan for those uses needs to open.
+  public func files(of urls: Set<UInt64>, signers: [UInt64: [(first: Int64, last: Int64)]]) -> Set<String> {
+    var wanted = Set<UInt32>()
+    func wants(_ url: UInt64, _ akid: UInt64, _ time: Int64) -> Bool {
+      if urls.contains(url) { return true }
+      guard let windows = signers[akid] else { return false }
+      return windows.contains { time >= $0.first && time <= $0.last }
+    }
+    for u in uses where wants(u.url, u.akid, u.time) { wanted.insert(u.file) }
+    for t in twins where wants(t.url, t.akid, t.time) { wanted.insert(t.file) }
+    return Set(wanted.map { files[Int($0)] })
   }
 
   /// Presigned uses from outside the allowed networks, as the `outside` hunt finds them.

@@ -104,15 +104,19 @@ struct URLSummary {
     -> UInt64
   {
     func at(_ field: UseColumns.Field) -> Int { p[field]! }
+    // Agents, operations, bytes and signatures are left out of a scan that does not read them.
     let c = (
-      time: at(.time), ip: at(.ip), principal: at(.principal), agent: at(.userAgent), op: at(.operation),
-      bucket: at(.bucket), key: at(.key), bytes: at(.bytes), akid: at(.akid), kind: at(.keyKind),
-      signed: at(.signedAt), expiresAt: at(.expiresAt)
+      time: at(.time), ip: at(.ip), principal: at(.principal), agent: p[.userAgent], op: p[.operation],
+      bucket: at(.bucket), key: at(.key), bytes: p[.bytes], akid: at(.akid), kind: at(.keyKind),
+      signed: at(.signedAt), expiresAt: at(.expiresAt), signature: p[.signature]
     )
     let hash = Self.urlHash(b, i, p, encoded: !cloudTrail)
     let time = b.integer(i, c.time) ?? 0
-    let bytes = counted ? (b.integer(i, c.bytes) ?? 0) + (p[.bytesIn].flatMap { b.integer(i, $0) } ?? 0) : 0
-    let op = b.hash(i, c.op)
+    var bytes: Int64 = 0
+    if counted, let column = c.bytes {
+      bytes = (b.integer(i, column) ?? 0) + (p[.bytesIn].flatMap { b.integer(i, $0) } ?? 0)
+    }
+    let op = c.op.map { b.hash(i, $0) }
     if let k = index.position(of: hash, orInsert: states.count) {
       if counted { states[k].uses += 1 }
       if time <= states[k].first {
@@ -124,14 +128,14 @@ struct URLSummary {
       }
       states[k].last = max(states[k].last, time)
       states[k].ips.insert(b.hash(i, c.ip))
-      states[k].agents.insert(b.hash(i, c.agent))
+      if let agent = c.agent { states[k].agents.insert(b.hash(i, agent)) }
       states[k].bytes += bytes
       states[k].sources |= cloudTrail ? 2 : 1
-      if !states[k].operationHashes.contains(op) {
+      if let op, !states[k].operationHashes.contains(op) {
         states[k].operationHashes.append(op)
-        states[k].operations.append(b.value(i, c.op).text)
+        states[k].operations.append(b.value(i, c.op!).text)
       }
-      if !cloudTrail && time <= states[k].signatureTime {
+      if !cloudTrail && c.signature != nil && time <= states[k].signatureTime {
         let signature = p.value(b, i, .signature).text
         if time < states[k].signatureTime || signature < states[k].signature {
           states[k].signature = signature
@@ -150,9 +154,9 @@ struct URLSummary {
         expiresSeconds: p.value(b, i, .expiresSeconds), version: p.value(b, i, .version),
         object: bucket + "/" + (cloudTrail ? key : HuntData.percentDecoded(key)),
         signature: p.value(b, i, .signature).text, signatureTime: cloudTrail ? .max : time,
-        operations: [b.value(i, c.op).text],
-        operationHashes: [op], sources: cloudTrail ? 2 : 1, bytes: bytes, ips: SmallSet(b.hash(i, c.ip)),
-        agents: SmallSet(b.hash(i, c.agent))))
+        operations: c.op.map { [b.value(i, $0).text] } ?? [], operationHashes: op.map { [$0] } ?? [],
+        sources: cloudTrail ? 2 : 1, bytes: bytes, ips: SmallSet(b.hash(i, c.ip)),
+        agents: SmallSet(c.agent.map { b.hash(i, $0) } ?? 0)))
     return hash
   }
 

@@ -15,15 +15,41 @@ struct UseLedger {
     /// outside, as in the `outside` hunt).
     var outside: Bool
     var write: Bool
+    /// Where the row is, in `files`.
+    var file: UInt32
   }
 
   var uses: [Use] = []
   var principals: [UInt64: String] = [:]
+  var files: [String] = []
+  private var fileIDs: [String: UInt32] = [:]
+  /// The files of the access-log rows of requests CloudTrail logged too (not uses of their own),
+  /// by URL: a later read of a URL's uses needs them to name both sources.
+  var twins: [Twin] = []
+
+  struct Twin {
+    var url: UInt64
+    var akid: UInt64
+    var time: Int64
+    var file: UInt32
+  }
   /// Whether an HTTP method's or an event name's hash is a write, decided once per distinct value.
   private var writes: [UInt64: Bool] = [:]
 
-  /// Notes row `i` of a use scan whose fields are at `p`, a use of the URL hashed `url`.
-  mutating func add(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, url: UInt64, cloudTrail: Bool, allow: [CIDR]) {
+  /// The number of a file in `files`.
+  mutating func file(_ path: String) -> UInt32 {
+    if let id = fileIDs[path] { return id }
+    let id = UInt32(files.count)
+    files.append(path)
+    fileIDs[path] = id
+    return id
+  }
+
+  /// Notes row `i` of a use scan whose fields are at `p`, a use of the URL hashed `url`, in file
+  /// number `file`.
+  mutating func add(
+    _ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, url: UInt64, file: UInt32, cloudTrail: Bool, allow: [CIDR]
+  ) {
     let principal = b.hash(i, p[.principal]!)
     if principals[principal] == nil { principals[principal] = b.value(i, p[.principal]!).text }
     let verb = cloudTrail ? p[.operation]! : p[.method]!
@@ -41,12 +67,18 @@ struct UseLedger {
     uses.append(
       Use(
         time: b.integer(i, p[.time]!) ?? 0, url: url, akid: b.hash(i, p[.akid]!), id: b.hash(i, p[.id]!),
-        principal: principal, outside: outside, write: write!))
+        principal: principal, outside: outside, write: write!, file: file))
   }
 
   /// Another thread's uses (other uses: duplicates were dropped before either saw them).
   mutating func merge(_ other: UseLedger) {
-    uses += other.uses
+    let renumbered = other.files.map { file($0) }
+    uses.reserveCapacity(uses.count + other.uses.count)
+    for var u in other.uses {
+      u.file = renumbered[Int(u.file)]
+      uses.append(u)
+    }
+    twins += other.twins.map { Twin(url: $0.url, akid: $0.akid, time: $0.time, file: renumbered[Int($0.file)]) }
     principals.merge(other.principals) { a, _ in a }
   }
 }

@@ -251,6 +251,9 @@ public final class RowBatch {
 
   public var count: Int { selected.count }
 
+  /// The file the batch's rows are in.
+  public var path: String { file.path }
+
   @inline(__always)
   fileprivate func reader(_ column: Int) -> ValueReader {
     if let r = readers[column] { return r }

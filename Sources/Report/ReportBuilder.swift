@@ -74,10 +74,16 @@ public enum ReportBuilder {
       }
       return times.contains(probe.time) && drawn.contains(probe.urlHash)
     }
+    // Only the files that hold them are opened (a tree of many days holds them in a few).
+    let files = scan.files(of: drawn, signers: windows)
+    var holding = data
+    holding.accessLogFiles = data.accessLogFiles.filter(files.contains)
+    holding.cloudTrailFiles = data.cloudTrailFiles.filter(files.contains)
+    if holding.accessLogFiles.count + holding.cloudTrailFiles.count < files.count { holding = data }
     let uses =
       keys.isEmpty
       ? []
-      : try data.presignedUses(
+      : try holding.presignedUses(
         accessFilter: .isIn(ColumnName.credentialAKID, keys), trailFilter: .isIn(ColumnName.credentialAKID, keys),
         keep: keep
       ) { $0 }
@@ -85,7 +91,7 @@ public enum ReportBuilder {
     for u in uses { usesByURL[u.urlHash, default: []].append(u) }
 
     let context = StoryContext(
-      urls: urlInfo, all: scan.urls, issued: issuedByKey, usesByURL: usesByURL, options: options)
+      urls: urlInfo, scan: scan, issued: issuedByKey, usesByURL: usesByURL, options: options)
     for selection in selections {
       report.findings.append(selection.finding(context.stories(selection.kind, selection)))
     }
@@ -121,9 +127,13 @@ struct Selection {
   init(_ kind: FindingKind, _ found: Flagged) {
     self.kind = kind
     notes = found.notes
-    select(
-      found.urls.map { Group(url: $0.url, detail: $0.detail, everyUse: $0.everyUse) }, weights: found.urls.map(\.weight)
-    )
+    let kept = Self.ranked(found.urls.map(\.weight))
+    total = found.urls.count
+    flaggedUses = found.urls.reduce(0) { $0 + $1.weight }
+    groups = kept.map { k in
+      let u = found.urls[k]
+      return Group(url: u.url, detail: u.detail, everyUse: u.everyUse)
+    }
     // The flagged uses of the URLs kept only: a finding can flag every use in the shards.
     let flagged = found.uses(of: Set(groups.compactMap(\.url)))
     for k in groups.indices { groups[k].flagged = flagged[groups[k].url!] ?? [] }
@@ -141,8 +151,22 @@ struct Selection {
   mutating func select(_ all: [Group], weights: [Int]) {
     total = all.count
     flaggedUses = weights.reduce(0, +)
-    let ranked = all.indices.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
-    groups = ranked.prefix(ReportBuilder.maxStories).map { all[$0] }
+    groups = Self.ranked(weights).map { all[$0] }
+  }
+
+  /// The positions of the `ReportBuilder.maxStories` greatest weights, greatest first, the
+  /// earlier first at a tie; one pass, however many a finding flags.
+  static func ranked(_ weights: [Int]) -> [Int] {
+    let n = ReportBuilder.maxStories
+    var top: [Int] = []
+    func before(_ a: Int, _ b: Int) -> Bool { weights[a] != weights[b] ? weights[a] > weights[b] : a < b }
+    for k in weights.indices {
+      if top.count == n, !before(k, top[n - 1]) { continue }
+      let at = top.firstIndex { before(k, $0) } ?? top.count
+      top.insert(k, at: at)
+      if top.count > n { top.removeLast() }
+    }
+    return top
   }
 
   /// The signers of the stories kept.
@@ -191,8 +215,7 @@ extension Value {
 /// What the stories of every finding are built from.
 struct StoryContext {
   let urls: URLTable
-  /// Every URL, in first-use order.
-  let all: [SharedScan.URL]
+  let scan: SharedScan
   let issued: [String: [IssuedKey]]
   let usesByURL: [UInt64: [PresignedUse]]
   let options: ReportOptions
@@ -315,16 +338,10 @@ struct StoryContext {
   }
 
   func signers(_ keys: [String]) -> [Signer] {
-    // The first URLs each signed, by first use (the order `urls` holds), and how many in all.
-    var byKey = Dictionary(uniqueKeysWithValues: keys.map { ($0, [URLTable.Row]()) })
-    var counts: [String: Int] = [:]
-    for k in all.indices {
-      guard let listed = byKey[all[k].signer]?.count else { continue }
-      counts[all[k].signer, default: 0] += 1
-      if listed < Report.listedURLs { byKey[all[k].signer]!.append(all[k]) }
-    }
-    return keys.map { akid in
-      let mine = byKey[akid] ?? []
+    keys.map { akid in
+      // The first URLs it signed, by first use (the order `urls` holds), of how many.
+      let positions = scan.urlsBySigner[akid] ?? []
+      let mine = positions.prefix(Report.listedURLs).map { scan.urls[$0] }
       let lineage = issued[akid] ?? []
       let principal = mine.first?.principal ?? ""
       let role = lineage.first?.roleARN ?? ""
@@ -333,7 +350,7 @@ struct StoryContext {
       return Signer(
         akid: akid, keyKind: mine.first?.keyKind ?? "", principal: principal,
         instanceID: lineage.first?.instanceID ?? Self.instance(of: principal), lineage: lineage,
-        urls: mine.map { ($0.id, $0.object, $0.signedAt, $0.expiresAt, $0.uses) }, urlCount: counts[akid] ?? 0,
+        urls: mine.map { ($0.id, $0.object, $0.signedAt, $0.expiresAt, $0.uses) }, urlCount: positions.count,
         roleARN: role,
         policy: role.isEmpty ? nil : policy)
     }
