@@ -273,13 +273,15 @@ public struct HuntData: Sendable {
   }
 
   /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).
-  /// `ledger`, when given, also notes each counted use (see `UseLedger`), judged against `allow`.
-  /// `only`, when given, names the columns to read (as for `presignedUses`).
+  /// `ledger`, when given, also notes each counted use (see `UseLedger`), judged against `allow`,
+  /// and the uses the `denied` hunt reads, unsigned favicon requests included: the report's one
+  /// scan (distinct user agents are not counted then). `only`, when given, names the columns to
+  /// read (as for `presignedUses`).
   mutating func presignedSummary(
     accessFilter: Predicate = .always, trailFilter: Predicate = .always, ledger: PerWorker<UseLedger>? = nil,
     allow: [CIDR] = [], only: Set<String>? = nil
   ) throws -> URLSummary {
-    let partial = PerWorker(threads: threads) { URLSummary() }
+    let partial = PerWorker(threads: threads) { URLSummary(countsAgents: ledger == nil) }
     let seen = SeenUses()
     let tables: [([String], UseColumns, Predicate, String, Bool)] = [
       (accessLogFiles, .access, accessFilter, ColumnName.requestTime, false),
@@ -289,7 +291,8 @@ public struct HuntData: Sendable {
     var trailKeys = Set<UInt64>()
     for table in [1, 0] where !tables[table].0.isEmpty {
       let (files, fields, filter, time, cloudTrail) = tables[table]
-      let predicate = Predicate.all([.not(.isNull(ColumnName.presignVersion)), filter])
+      var predicate = Predicate.all([.not(.isNull(ColumnName.presignVersion)), filter])
+      if ledger != nil && !cloudTrail { predicate = .or([predicate, Hunts.deniedFavicon]) }
       let columns = fields.scanned(only: only)
       let positions = fields.positions(in: columns)
       let keys = PerWorker<[UInt64]>(threads: threads) { [] }
@@ -300,9 +303,12 @@ public struct HuntData: Sendable {
           guard !fresh.isEmpty else { return }
           var found: [UInt64] = []
           var noted: [(row: Int, url: UInt64, counted: Bool)] = []
+          var favicons: [Int] = []
           partial.update(batch.worker) { summary in
             for i in fresh {
-              if cloudTrail {
+              if ledger != nil && batch.hash(i, positions[.version]!) == 0 {
+                favicons.append(i)
+              } else if cloudTrail {
                 let url = summary.add(batch, i, positions, cloudTrail: true)
                 found.append(Self.requestKey(batch, i, positions))
                 if ledger != nil { noted.append((i, url, true)) }
@@ -316,9 +322,14 @@ public struct HuntData: Sendable {
           }
           ledger?.update(batch.worker) { ledger in
             let file = ledger.file(batch.path)
+            for i in favicons { ledger.noteDenied(Self.accessUse(batch, i, positions), cloudTrail: false) }
             for (i, url, counted) in noted {
               if counted {
                 ledger.add(batch, i, positions, url: url, file: file, cloudTrail: cloudTrail, allow: allow)
+                if Self.isDenied(batch, i, positions, cloudTrail: cloudTrail) {
+                  let use = cloudTrail ? Self.trailUse(batch, i, positions) : Self.accessUse(batch, i, positions)
+                  ledger.noteDenied(use, cloudTrail: cloudTrail)
+                }
               } else {
                 ledger.twins.append(
                   UseLedger.Twin(
@@ -331,10 +342,21 @@ public struct HuntData: Sendable {
         })
       if cloudTrail { trailKeys = Set(keys.joined().filter { $0 != 0 }) }
     }
-    var summaries = partial.all
+    // Taken, not copied: the first summary's states must be the only reference to their buffer,
+    // or growing it while merging copies (and retains) every state.
+    var summaries = partial.take { URLSummary() }
     var merged = summaries.removeFirst()
     for s in summaries { merged.merge(s) }
     return merged
+  }
+
+  /// Whether row `i` is a use the `denied` hunt lists: an access-log 403, a CloudTrail
+  /// `AccessDenied`.
+  static func isDenied(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, cloudTrail: Bool) -> Bool {
+    if cloudTrail {
+      return b.withBytes(i, p[.errorCode]!) { $0.map { $0.elementsEqual("AccessDenied".utf8) } ?? false }
+    }
+    return b.integer(i, p[.status]!) == 403
   }
 
   /// Signing keys of URLs used from at least `minimumIPs` addresses (or `minimumAgents`

@@ -350,16 +350,25 @@ public enum Hunts {
   /// apart), with the browser's `favicon.ico` side request told apart: opening a presigned URL
   /// in a browser makes it ask the same host for /favicon.ico, unsigned, which S3 denies.
   public static func denied(_ data: inout HuntData, gap: Int64 = 300_000_000) throws -> HuntResult {
-    let favicon = Predicate.and([.endsWith(ColumnName.key, "favicon.ico"), .compare(ColumnName.httpStatus, .eq, "403")])
     let uses = try data.presignedUses(
       accessFilter: .compare(ColumnName.httpStatus, .eq, "403"), trailFilter: .not(.isNull(ColumnName.errorCode)),
-      alsoAccess: favicon,
+      alsoAccess: deniedFavicon,
       only: [
         ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.credentialAKID, ColumnName.bucket, ColumnName.key,
         ColumnName.objectKey, ColumnName.httpStatus, ColumnName.errorCode, ColumnName.userAgent,
         ColumnName.presignVersion,
       ]
     ) { $0.denied ? $0 : nil }
+    return bursts(uses, gap: gap)
+  }
+
+  /// The unsigned `favicon.ico` requests S3 denied, which the `denied` hunt tells apart.
+  static let deniedFavicon = Predicate.and([
+    .endsWith(ColumnName.key, "favicon.ico"), .compare(ColumnName.httpStatus, .eq, "403"),
+  ])
+
+  /// Denied uses (in time order) grouped into bursts per address and signer, as `denied` lists them.
+  static func bursts(_ uses: [PresignedUse], gap: Int64) -> HuntResult {
     // Bursts hold positions in `uses`: a use is a dozen strings, not worth copying around.
     struct Source: Hashable {
       var ip: String

@@ -3,8 +3,8 @@ import ShardSchema
 
 /// What a report needs of every hunt from one scan of the presigned uses: each URL as the
 /// `presigned` hunt sums it, and each use in a few words (`UseLedger`), from which the use-level
-/// findings (after-termination, after-revocation, outside, writes) and the URL-level ones
-/// (spread, long-lived) are decided in memory. Each hunt alone scans again for what it needs;
+/// findings (after-termination, after-revocation, outside, writes), the URL-level ones (spread,
+/// long-lived) and the denied bursts are decided in memory. Each hunt alone scans again for what it needs;
 /// the report, running all of them, would otherwise read the same columns six times.
 public struct SharedScan: Sendable {
   /// A presigned URL, as the `presigned` hunt lists it.
@@ -37,6 +37,8 @@ public struct SharedScan: Sendable {
   private let principals: [UInt64: String]
   private let files: [String]
   private let twins: [UseLedger.Twin]
+  /// What the `denied` hunt reads, in its order.
+  private let deniedUses: [PresignedUse]
 
   /// Scans `data`'s presigned uses once; `allow` are the networks a use from outside of is flagged.
   public init(_ data: inout HuntData, allow: [CIDR]) throws {
@@ -51,6 +53,13 @@ public struct SharedScan: Sendable {
     principals = all.principals
     files = all.files
     twins = all.twins
+    // "cloudtrail" sorts before "s3_access", as `presignedUses` orders them.
+    all.denied.sort { a, b in
+      if a.time != b.time { return a.time < b.time }
+      if a.cloudTrail != b.cloudTrail { return a.cloudTrail }
+      return a.id < b.id
+    }
+    deniedUses = all.denied.map(\.value)
     // Positions are sorted, not URLs: a URL is five strings to retain at every move.
     let states = summary.states
     let order = states.indices.sorted { (states[$0].first, states[$0].hash) < (states[$1].first, states[$1].hash) }
@@ -68,13 +77,14 @@ public struct SharedScan: Sendable {
     signers = bySigner.keys.sorted()
   }
 
-  /// What the findings need of a use: its URL, who signed and made it, from where, and whether
-  /// it wrote; not the signature, agent, bytes or access-log operation the `presigned` hunt lists.
+  /// What the findings need of a use: its URL, who signed and made it, from where, whether it
+  /// wrote or was denied (and a denied one's agent); not the signature, bytes or access-log
+  /// operation the `presigned` hunt lists.
   static let columns: Set<String> = [
     ColumnName.credentialAKID, ColumnName.keyKind, ColumnName.presignVersion, ColumnName.signedAt,
     ColumnName.expiresSeconds, ColumnName.expiresAt, ColumnName.bucket, ColumnName.key, ColumnName.objectKey,
     ColumnName.requester, ColumnName.identityARN, ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.httpMethod,
-    ColumnName.eventName,
+    ColumnName.eventName, ColumnName.httpStatus, ColumnName.errorCode, ColumnName.userAgent,
   ]
 
   /// The hash a use's id has in the scan, to tell a finding's uses among a URL's.
@@ -103,6 +113,9 @@ public struct SharedScan: Sendable {
     for t in twins where wants(t.url, t.akid, t.time) { wanted.insert(t.file) }
     return Set(wanted.map { files[Int($0)] })
   }
+
+  /// Bursts of denied requests, as the `denied` hunt finds them.
+  public func denied(gap: Int64 = 300_000_000) -> HuntResult { Hunts.bursts(deniedUses, gap: gap) }
 
   /// Presigned uses from outside the allowed networks, as the `outside` hunt finds them.
   public func outside() -> Flagged { flag { $0.outside } }

@@ -36,6 +36,10 @@ struct URLSummary {
   /// place, where a dictionary's value would be looked up once per field.
   var states: [State] = []
   var index = HashIndex<UInt64>(placeholder: 0)
+  /// Whether distinct user agents are counted (the report does not show them).
+  var countsAgents = true
+
+  init(countsAgents: Bool = true) { self.countsAgents = countsAgents }
 
   /// A URL's identity, the one every hunt uses: FNV-1a over `akid \n signedAtSeconds \n
   /// expiresSeconds \n bucket \n decoded key` (SigV2: `@expiresAtSeconds` for the missing
@@ -106,7 +110,8 @@ struct URLSummary {
     func at(_ field: UseColumns.Field) -> Int { p[field]! }
     // Agents, operations, bytes and signatures are left out of a scan that does not read them.
     let c = (
-      time: at(.time), ip: at(.ip), principal: at(.principal), agent: p[.userAgent], op: p[.operation],
+      time: at(.time), ip: at(.ip), principal: at(.principal), agent: countsAgents ? p[.userAgent] : nil,
+      op: p[.operation],
       bucket: at(.bucket), key: at(.key), bytes: p[.bytes], akid: at(.akid), kind: at(.keyKind),
       signed: at(.signedAt), expiresAt: at(.expiresAt), signature: p[.signature]
     )
@@ -162,31 +167,38 @@ struct URLSummary {
 
   /// Adds another thread's summary (of other uses: duplicates were dropped before either saw them).
   mutating func merge(_ other: URLSummary) {
+    // Fields are read in place: a state bound to a variable would retain its dozen references,
+    // once per URL, and both threads have seen most URLs.
     states.reserveCapacity(states.count + other.states.count)
-    for theirs in other.states {
-      guard let k = index.position(of: theirs.hash, orInsert: states.count) else {
-        states.append(theirs)
-        continue
-      }
-      states[k].uses += theirs.uses
-      states[k].bytes += theirs.bytes
-      if theirs.first < states[k].first || (theirs.first == states[k].first && theirs.principal < states[k].principal) {
-        states[k].first = theirs.first
-        states[k].principal = theirs.principal
-      }
-      states[k].last = max(states[k].last, theirs.last)
-      states[k].ips.formUnion(theirs.ips)
-      states[k].agents.formUnion(theirs.agents)
-      states[k].sources |= theirs.sources
-      for (h, op) in zip(theirs.operationHashes, theirs.operations) where !states[k].operationHashes.contains(h) {
-        states[k].operationHashes.append(h)
-        states[k].operations.append(op)
-      }
-      if theirs.signatureTime < states[k].signatureTime
-        || (theirs.signatureTime == states[k].signatureTime && theirs.signature < states[k].signature)
-      {
-        states[k].signature = theirs.signature
-        states[k].signatureTime = theirs.signatureTime
+    other.states.withUnsafeBufferPointer { theirs in
+      for j in theirs.indices {
+        guard let k = index.position(of: theirs[j].hash, orInsert: states.count) else {
+          states.append(theirs[j])
+          continue
+        }
+        states[k].uses += theirs[j].uses
+        states[k].bytes += theirs[j].bytes
+        if theirs[j].first < states[k].first
+          || (theirs[j].first == states[k].first && theirs[j].principal < states[k].principal)
+        {
+          states[k].first = theirs[j].first
+          states[k].principal = theirs[j].principal
+        }
+        states[k].last = max(states[k].last, theirs[j].last)
+        states[k].ips.formUnion(theirs[j].ips)
+        states[k].agents.formUnion(theirs[j].agents)
+        states[k].sources |= theirs[j].sources
+        for (h, op) in zip(theirs[j].operationHashes, theirs[j].operations)
+        where !states[k].operationHashes.contains(h) {
+          states[k].operationHashes.append(h)
+          states[k].operations.append(op)
+        }
+        if theirs[j].signatureTime < states[k].signatureTime
+          || (theirs[j].signatureTime == states[k].signatureTime && theirs[j].signature < states[k].signature)
+        {
+          states[k].signature = theirs[j].signature
+          states[k].signatureTime = theirs[j].signatureTime
+        }
       }
     }
   }

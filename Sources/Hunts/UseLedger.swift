@@ -26,6 +26,12 @@ struct UseLedger {
   /// The files of the access-log rows of requests CloudTrail logged too (not uses of their own),
   /// by URL: a later read of a URL's uses needs them to name both sources.
   var twins: [Twin] = []
+  /// The uses the `denied` hunt reads (see `HuntData.isDenied`), with unsigned favicon requests.
+  var denied: [OrderedUse<PresignedUse>] = []
+
+  mutating func noteDenied(_ use: PresignedUse, cloudTrail: Bool) {
+    denied.append(OrderedUse(time: use.time, cloudTrail: cloudTrail, id: use.id, value: use))
+  }
 
   struct Twin {
     var url: UInt64
@@ -78,6 +84,7 @@ struct UseLedger {
       u.file = renumbered[Int(u.file)]
       uses.append(u)
     }
+    denied += other.denied
     twins += other.twins.map { Twin(url: $0.url, akid: $0.akid, time: $0.time, file: renumbered[Int($0.file)]) }
     principals.merge(other.principals) { a, _ in a }
   }

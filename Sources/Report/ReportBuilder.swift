@@ -8,8 +8,8 @@ import ShardSchema
 public enum ReportBuilder {
   public static func build(_ data: inout HuntData, options: ReportOptions, coverage: Coverage) throws -> Report {
     var report = Report(options: options, coverage: coverage)
-    // One scan of the presigned uses decides every finding but the denied bursts: the hunts
-    // one by one would read the same columns six times.
+    // One scan of the presigned uses (and denied favicon requests) decides every finding: the
+    // hunts one by one would read the same columns seven times.
     let scan = try SharedScan(&data, allow: options.allow)
     report.urlCount = scan.urls.count
     report.useCount = scan.urls.reduce(0) { $0 + $1.uses }
@@ -43,7 +43,7 @@ public enum ReportBuilder {
     flagged.append((.writes, scan.writes()))
     flagged.append((.spread, scan.spread(minimumIPs: options.minimumIPs)))
     flagged.append((.longLived, scan.longLived(over: options.longLivedOver, issued: issued)))
-    let denied = try Hunts.denied(&data)
+    let denied = scan.denied()
 
     // Each finding's stories, ranked by the uses they flag and cut to `maxStories`, before any
     // is drawn: a finding can name every presigned URL in the shards.

@@ -99,4 +99,21 @@ import Testing
     #expect(Self.flagged(revoked).count == 1)
     #expect(Self.flagged(sharedRevoked) == Self.flagged(revoked))
   }
+
+  @Test func deniedBurstsAgreeWithTheHunt() throws {
+    var d = try Trail.data(
+      trail: [],
+      access: [
+        Lines.presigned(minute: 10, akid: Trail.key, ip: "192.0.2.99", status: 403),
+        Lines.presigned(minute: 12, akid: Trail.key, ip: "192.0.2.99", status: 403),
+        Lines.presigned(minute: 40, akid: Trail.key, ip: "192.0.2.99", status: 403),
+        Lines.presigned(minute: 41, akid: Trail.key, ip: "198.51.100.7"),
+        FaviconLine.favicon(minute: 41, ip: "198.51.100.7"),
+      ])
+    let hunt = try Hunts.denied(&d)
+    let shared = try SharedScan(&d, allow: []).denied()
+    #expect(Lines.column(hunt, "requests") == ["2", "1", "1"])
+    #expect(shared.header == hunt.header)
+    #expect(shared.rows == hunt.rows)
+  }
 }
