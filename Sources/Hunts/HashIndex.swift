@@ -32,6 +32,17 @@ struct HashIndex<Key: HashIndexKey> {
   @inline(__always)
   private func bucket(_ key: Key) -> Int { Int(truncatingIfNeeded: key.spread >> shift) }
 
+  /// The position stored for `key`, if any.
+  func position(of key: Key) -> Int? {
+    let mask = slots.count - 1
+    var b = bucket(key)
+    while slots[b].position >= 0 {
+      if slots[b].key == key { return Int(slots[b].position) }
+      b = (b + 1) & mask
+    }
+    return nil
+  }
+
   /// The position stored for `key`; if there is none, stores `new` for it and returns nil.
   mutating func position(of key: Key, orInsert new: Int) -> Int? {
     if count * 2 >= slots.count { grow() }

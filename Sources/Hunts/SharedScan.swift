@@ -27,12 +27,17 @@ public struct SharedScan: Sendable {
     public var id: String { PresignedUse.urlID(hash) }
   }
 
-  /// In first-use order.
-  public let urls: [URL]
-  /// The keys that signed them, sorted.
+  /// The URLs' states, and their positions in first-use order: a URL is made (five strings)
+  /// only when asked for, and a report draws a few of hundreds of thousands.
+  private let states: [URLSummary.State]
+  private let order: [Int]
+  /// Each signing key's URLs (by `useKey` of the key), as positions in `order`.
+  private let bySigner: [UInt64: [Int]]
+  /// The keys that signed a URL, sorted.
   public let signers: [String]
-  /// Each signer's URLs, as positions in `urls`.
-  public let urlsBySigner: [String: [Int]]
+  public let useCount: Int64
+  public let firstUse: Int64?
+  public let lastUse: Int64?
   private let uses: [UseLedger.Use]
   private let principals: [UInt64: String]
   private let files: [String]
@@ -49,6 +54,7 @@ public struct SharedScan: Sendable {
     for part in parts { all.merge(part) }
     // Time order, as each hunt lists its rows; the id breaks ties whichever thread read them.
     all.uses.sort { ($0.time, $0.id) < ($1.time, $1.id) }
+    for k in all.uses.indices { all.uses[k].state = Int32(summary.index.position(of: all.uses[k].url) ?? -1) }
     uses = all.uses
     principals = all.principals
     files = all.files
@@ -60,21 +66,51 @@ public struct SharedScan: Sendable {
       return a.id < b.id
     }
     deniedUses = all.denied.map(\.value)
-    // Positions are sorted, not URLs: a URL is five strings to retain at every move.
     let states = summary.states
-    let order = states.indices.sorted { (states[$0].first, states[$0].hash) < (states[$1].first, states[$1].hash) }
-    urls = order.map { k in
-      let s = states[k]
-      return URL(
-        hash: s.hash, signer: s.akid.text, keyKind: s.keyKind.text, principal: s.principal.text,
-        version: s.version.text, object: s.object, signedAt: HuntData.micros(s.signedAt),
-        expiresSeconds: HuntData.int(s.expiresSeconds), expiresAt: HuntData.micros(s.expiresAt), firstUse: s.first,
-        lastUse: s.last, uses: s.uses, distinctIPs: s.ips.count)
+    self.states = states
+    order = states.indices.sorted { (states[$0].first, states[$0].hash) < (states[$1].first, states[$1].hash) }
+    var bySigner: [UInt64: [Int]] = [:]
+    var names: [String] = []
+    var useCount: Int64 = 0
+    for (position, k) in order.enumerated() {
+      useCount += states[k].uses
+      guard states[k].akidHash != 0 else { continue }
+      if bySigner[states[k].akidHash] == nil { names.append(states[k].akid.text) }
+      bySigner[states[k].akidHash, default: []].append(position)
     }
-    var bySigner: [String: [Int]] = [:]
-    for (k, u) in urls.enumerated() where !u.signer.isEmpty { bySigner[u.signer, default: []].append(k) }
-    urlsBySigner = bySigner
-    signers = bySigner.keys.sorted()
+    self.bySigner = bySigner
+    signers = names.sorted()
+    self.useCount = useCount
+    firstUse = order.first.map { states[$0].first }
+    lastUse = states.indices.map { states[$0].last }.max()
+  }
+
+  /// How many URLs.
+  public var urlCount: Int { order.count }
+
+  /// The URL at `position` in first-use order.
+  public func url(_ position: Int) -> URL {
+    let s = states[order[position]]
+    return URL(
+      hash: s.hash, signer: s.akid.text, keyKind: s.keyKind.text, principal: s.principal.text,
+      version: s.version.text, object: s.object, signedAt: HuntData.micros(s.signedAt),
+      expiresSeconds: HuntData.int(s.expiresSeconds), expiresAt: HuntData.micros(s.expiresAt), firstUse: s.first,
+      lastUse: s.last, uses: s.uses, distinctIPs: s.ips.count)
+  }
+
+  /// The URLs of `hashes` there are, by hash.
+  public func urls(_ hashes: Set<UInt64>) -> [UInt64: URL] {
+    var out: [UInt64: URL] = [:]
+    for position in order.indices where hashes.contains(states[order[position]].hash) {
+      out[states[order[position]].hash] = url(position)
+    }
+    return out
+  }
+
+  /// The first `n` URLs `akid` signed, by first use, and how many it signed.
+  public func urls(signedBy akid: String, first n: Int) -> (first: [URL], count: Int) {
+    let positions = bySigner[Self.useKey(akid)] ?? []
+    return (positions.prefix(n).map { url($0) }, positions.count)
   }
 
   /// What the findings need of a use: its URL, who signed and made it, from where, whether it
@@ -185,8 +221,8 @@ public struct SharedScan: Sendable {
   /// URLs used from at least `minimumIPs` addresses, as the `spread` hunt finds them.
   public func spread(minimumIPs: Int) -> Flagged {
     Flagged(
-      urls: urls.filter { $0.distinctIPs >= minimumIPs }.map {
-        Flagged.URL(url: $0.hash, weight: Int($0.uses), everyUse: true, detail: [:])
+      urls: order.filter { states[$0].ips.count >= minimumIPs }.map {
+        Flagged.URL(url: states[$0].hash, weight: Int(states[$0].uses), everyUse: true, detail: [:])
       })
   }
 
@@ -195,25 +231,27 @@ public struct SharedScan: Sendable {
     var keys: [String: IssuedKey] = [:]
     keys.reserveCapacity(issued.count)
     for k in issued { keys[k.akid] = k }
-    var found: [(validity: Int64, url: URL)] = []
+    var found: [(validity: Int64, k: Int)] = []
     // Effective validity never exceeds X-Amz-Expires: only longer URLs, and SigV2 ones, can be.
     let seconds = over / 1_000_000
-    for k in urls.indices where (urls[k].expiresSeconds ?? 0) > seconds || urls[k].version == "SigV2" {
-      let u = urls[k]
-      guard
+    for k in states.indices {
+      let expires = HuntData.int(states[k].expiresSeconds)
+      let version = states[k].version.text
+      guard (expires ?? 0) > seconds || version == "SigV2",
         let (validity, _) = Hunts.effectiveValidity(
-          version: u.version, akid: u.signer, keyKind: u.keyKind, signedAt: u.signedAt,
-          expiresSeconds: u.expiresSeconds, expiresAt: u.expiresAt, firstUse: u.firstUse, keys: keys),
+          version: version, akid: states[k].akid.text, keyKind: states[k].keyKind.text,
+          signedAt: HuntData.micros(states[k].signedAt), expiresSeconds: expires,
+          expiresAt: HuntData.micros(states[k].expiresAt), firstUse: states[k].first, keys: keys),
         validity > over
       else { continue }
-      found.append((validity, u))
+      found.append((validity, k))
     }
     // The hash orders as its id (16 hex digits) does, without making the ids.
-    found.sort { ($0.validity, $0.url.hash) > ($1.validity, $1.url.hash) }
+    found.sort { ($0.validity, states[$0.k].hash) > ($1.validity, states[$1.k].hash) }
     return Flagged(
       urls: found.map {
         Flagged.URL(
-          url: $0.url.hash, weight: Int($0.url.uses), everyUse: true,
+          url: states[$0.k].hash, weight: Int(states[$0.k].uses), everyUse: true,
           detail: ["effective_validity_seconds": .int($0.validity / 1_000_000)])
       })
   }
@@ -223,13 +261,16 @@ public struct SharedScan: Sendable {
   private func flag(
     _ rule: (UseLedger.Use) -> Bool, detail: (UseLedger.Use) -> [String: Value] = { _ in [:] }
   ) -> Flagged {
-    var position: [UInt64: Int] = [:]
+    // Where each URL (by state) is among those flagged: an array, where a table keyed by hash
+    // grew and rehashed for every finding.
+    var position = [Int32](repeating: -1, count: states.count)
     var out = Flagged()
     for u in uses where rule(u) {
-      if let k = position[u.url] {
-        out.urls[k].weight += 1
+      let s = Int(u.state)
+      if position[s] >= 0 {
+        out.urls[Int(position[s])].weight += 1
       } else {
-        position[u.url] = out.urls.count
+        position[s] = Int32(out.urls.count)
         out.urls.append(Flagged.URL(url: u.url, weight: 1, everyUse: false, detail: detail(u)))
       }
       out.uses.append((u.url, u.id))

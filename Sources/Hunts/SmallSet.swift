@@ -21,3 +21,4 @@ struct SmallSet<Element: Hashable> {
     for v in o.more ?? [] { insert(v) }
   }
 }
+extension SmallSet: Sendable where Element: Sendable {}

@@ -6,8 +6,10 @@ import ShardSchema
 /// `urlHash` computed from the stored bytes, so a use costs a few hashes and only a URL's first
 /// use makes strings. Uses arrive de-duplicated (`SeenUses`).
 struct URLSummary {
-  struct State {
+  struct State: Sendable {
     var hash: UInt64
+    /// `RowHash` of the signing key's stored bytes.
+    var akidHash: UInt64
     var uses: Int64 = 0
     var first: Int64
     var last: Int64
@@ -153,7 +155,8 @@ struct URLSummary {
     let key = b.value(i, c.key).text
     states.append(
       State(
-        hash: hash, uses: counted ? 1 : 0, first: time, last: time, akid: b.value(i, c.akid),
+        hash: hash, akidHash: b.hash(i, c.akid), uses: counted ? 1 : 0, first: time, last: time,
+        akid: b.value(i, c.akid),
         keyKind: b.value(i, c.kind),
         principal: b.value(i, c.principal), signedAt: b.value(i, c.signed), expiresAt: b.value(i, c.expiresAt),
         expiresSeconds: p.value(b, i, .expiresSeconds), version: p.value(b, i, .version),

@@ -17,6 +17,8 @@ struct UseLedger {
     var write: Bool
     /// Where the row is, in `files`.
     var file: UInt32
+    /// The URL's position among the merged summary's states (set once they are merged).
+    var state: Int32 = -1
   }
 
   var uses: [Use] = []

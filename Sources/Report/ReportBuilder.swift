@@ -11,11 +11,11 @@ public enum ReportBuilder {
     // One scan of the presigned uses (and denied favicon requests) decides every finding: the
     // hunts one by one would read the same columns seven times.
     let scan = try SharedScan(&data, allow: options.allow)
-    report.urlCount = scan.urls.count
-    report.useCount = scan.urls.reduce(0) { $0 + $1.uses }
+    report.urlCount = scan.urlCount
+    report.useCount = scan.useCount
     report.signerCount = scan.signers.count
-    report.firstUse = scan.urls.map(\.firstUse).min()
-    report.lastUse = scan.urls.map(\.lastUse).max()
+    report.firstUse = scan.firstUse
+    report.lastUse = scan.lastUse
     // Only the sessions that signed a URL join anything.
     let issued = scan.signers.isEmpty ? [] : try data.issuedKeys(.isIn(ColumnName.issuedAccessKeyID, scan.signers))
     var issuedByKey: [String: [IssuedKey]] = [:]
@@ -51,7 +51,7 @@ public enum ReportBuilder {
     let bursts = Selection(denied: denied)
     // Every use of the signers drawn: the context each story's timeline shows.
     let drawn = Set(selections.flatMap { $0.groups.compactMap(\.url) })
-    let urlInfo = URLTable(scan.urls, only: drawn)
+    let urlInfo = URLTable(scan.urls(drawn))
     var signers = Set<String>()
     for selection in selections + [bursts] { signers.formUnion(selection.signers(urlInfo)) }
     signers.remove("")
@@ -142,16 +142,14 @@ struct Selection {
   init(denied result: HuntResult) {
     kind = .denied
     notes = result.notes
-    let all = result.rows.map { row in
-      Group(url: nil, detail: Dictionary(uniqueKeysWithValues: zip(result.header, row)))
-    }
-    select(all, weights: all.map { Int($0.detail["requests"]?.integer ?? 1) })
-  }
-
-  mutating func select(_ all: [Group], weights: [Int]) {
-    total = all.count
+    let requests = result.header.firstIndex(of: "requests")!
+    let weights = result.rows.map { Int($0[requests].integer ?? 1) }
+    total = result.rows.count
     flaggedUses = weights.reduce(0, +)
-    groups = Self.ranked(weights).map { all[$0] }
+    // A row becomes a group (its values by column name) only when it is kept.
+    groups = Self.ranked(weights).map { k in
+      Group(url: nil, detail: Dictionary(uniqueKeysWithValues: zip(result.header, result.rows[k])))
+    }
   }
 
   /// The positions of the `ReportBuilder.maxStories` greatest weights, greatest first, the
@@ -192,11 +190,7 @@ struct URLTable {
   typealias Row = SharedScan.URL
   private let rows: [UInt64: Row]
 
-  init(_ urls: [SharedScan.URL], only: Set<UInt64>) {
-    var rows: [UInt64: Row] = [:]
-    for k in urls.indices where only.contains(urls[k].hash) { rows[urls[k].hash] = urls[k] }
-    self.rows = rows
-  }
+  init(_ rows: [UInt64: Row]) { self.rows = rows }
 
   subscript(hash: UInt64) -> Row? { rows[hash] }
 }
@@ -340,8 +334,7 @@ struct StoryContext {
   func signers(_ keys: [String]) -> [Signer] {
     keys.map { akid in
       // The first URLs it signed, by first use (the order `urls` holds), of how many.
-      let positions = scan.urlsBySigner[akid] ?? []
-      let mine = positions.prefix(Report.listedURLs).map { scan.urls[$0] }
+      let (mine, count) = scan.urls(signedBy: akid, first: Report.listedURLs)
       let lineage = issued[akid] ?? []
       let principal = mine.first?.principal ?? ""
       let role = lineage.first?.roleARN ?? ""
@@ -350,7 +343,7 @@ struct StoryContext {
       return Signer(
         akid: akid, keyKind: mine.first?.keyKind ?? "", principal: principal,
         instanceID: lineage.first?.instanceID ?? Self.instance(of: principal), lineage: lineage,
-        urls: mine.map { ($0.id, $0.object, $0.signedAt, $0.expiresAt, $0.uses) }, urlCount: positions.count,
+        urls: mine.map { ($0.id, $0.object, $0.signedAt, $0.expiresAt, $0.uses) }, urlCount: count,
         roleARN: role,
         policy: role.isEmpty ? nil : policy)
     }
