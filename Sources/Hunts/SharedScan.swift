@@ -235,7 +235,9 @@ public struct SharedScan: Sendable {
     // Effective validity never exceeds X-Amz-Expires: only longer URLs, and SigV2 ones, can be.
     let seconds = over / 1_000_000
     for k in states.indices {
+      // Most URLs are SigV4 ones valid no longer than `over`: dismissed on one integer.
       let expires = HuntData.int(states[k].expiresSeconds)
+      if let expires, expires <= seconds { continue }
       let version = states[k].version.text
       guard (expires ?? 0) > seconds || version == "SigV2",
         let (validity, _) = Hunts.effectiveValidity(

@@ -76,11 +76,12 @@ struct ReportCommand: ParsableCommand {
     defer { remote.shutdown() }
     try orFail {
       let report = try ShardSource.consistently {
-        // Brought up to date once: the hunts and the coverage read the same snapshot's copy.
+        // Brought up to date once: the hunts and the coverage read the same snapshot.
         let local = try remote.directory(for: out)
-        var data = try ShardSource.huntData(
+        let loaded = try ShardSource.huntDataAndManifest(
           local, since: window.since, until: window.until,
           threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, remote: remote)
+        var data = loaded.data
         var options = ReportOptions()
         options.allow = allow
         options.role = role
@@ -89,7 +90,7 @@ struct ReportCommand: ParsableCommand {
         options.minimumIPs = minimumIPs
         (options.since, options.until) = (data.since, data.until)
         options.generatedAt = TimeLiteral.nowMicros()
-        let coverage = try Self.coverage(local)
+        let coverage = loaded.manifest.map(Self.coverage) ?? Coverage()
         return try ReportBuilder.build(&data, options: options, coverage: coverage)
       }
       let text = format == "md" ? report.markdown(source: out) : report.html(source: out)
@@ -104,10 +105,8 @@ struct ReportCommand: ParsableCommand {
   }
 
   /// Files, lines and rows the manifest says the output holds.
-  static func coverage(_ out: String) throws -> Coverage {
+  static func coverage(_ state: ManifestState) -> Coverage {
     var c = Coverage()
-    guard FileManager.default.fileExists(atPath: out + "/_manifest") else { return c }
-    let state = try ManifestStore(outputDirectory: out).load()
     c.inputs = state.inputs.count
     for input in state.inputs.values {
       for piece in input.pieces {

@@ -19,6 +19,13 @@ struct ShardSource {
   static func huntData(_ out: String, since: Int64?, until: Int64?, threads: Int, remote: RemoteOutputs) throws
     -> HuntData
   {
+    try huntDataAndManifest(out, since: since, until: until, threads: threads, remote: remote).data
+  }
+
+  /// `huntData`, and the manifest state it was read from (nil for a directory without one).
+  static func huntDataAndManifest(
+    _ out: String, since: Int64?, until: Int64?, threads: Int, remote: RemoteOutputs
+  ) throws -> (data: HuntData, manifest: ManifestState?) {
     let out = try remote.directory(for: out)
     // One snapshot for both tables: the manifest is read once.
     let snapshot = try snapshots([out])
@@ -32,7 +39,7 @@ struct ShardSource {
       cloudTrailFiles: trail.timeColumn == nil ? [] : trail.files, files: remote.files)
     (d.since, d.until) = (since, until)
     d.threads = threads
-    return d
+    return (d, snapshot[out])
   }
 
   /// `paths` are output directories (their `table` is read) or Parquet files/directories. An
