@@ -1,6 +1,8 @@
+import Dispatch
 import Hunts
 import Query
 import ShardSchema
+import Synchronization
 
 /// Runs the hunts a report holds and turns their rows into stories: each flagged URL with every
 /// use of it, the moments that explain it (session issued, URL signed, instance ended,
@@ -16,34 +18,49 @@ public enum ReportBuilder {
     report.signerCount = scan.signers.count
     report.firstUse = scan.firstUse
     report.lastUse = scan.lastUse
-    // Only the sessions that signed a URL join anything.
-    let issued = scan.signers.isEmpty ? [] : try data.issuedKeys(.isIn(ColumnName.issuedAccessKeyID, scan.signers))
+    // What needs nothing but the scan is decided on a second thread while this one reads
+    // CloudTrail's lineage (scans of their own) and joins it.
+    let (joined, alone) = try alongside {
+      () throws -> (issued: [IssuedKey], found: [(FindingKind, Flagged)], notes: [String]) in
+      // Only the sessions that signed a URL join anything.
+      let issued =
+        scan.signers.isEmpty ? [] : try data.issuedKeys(.isIn(ColumnName.issuedAccessKeyID, scan.signers))
+      var found: [(FindingKind, Flagged)] = []
+      var notes: [String] = []
+      found.append((.afterTermination, scan.afterTermination(ends: try data.instanceEnds(), issued: issued)))
+      if let role = options.role, let at = options.revokedAt {
+        found.append((.afterRevocation, scan.afterRevocation([(role, at, at)], issued: issued)))
+      } else {
+        let revocations = try data.revocations()
+        if revocations.isEmpty {
+          notes.append("after-revocation: no revocation in the CloudTrail shards (give --role and --at to test one)")
+        } else {
+          let cuts = revocations.map { (principal: $0.principal, at: $0.time, before: $0.before) }
+          found.append((.afterRevocation, scan.afterRevocation(cuts, issued: issued)))
+        }
+      }
+      found.append((.longLived, scan.longLived(over: options.longLivedOver, issued: issued)))
+      return (issued, found, notes)
+    } side: {
+      (
+        outside: options.allow.isEmpty ? nil : scan.outside(), writes: scan.writes(),
+        spread: scan.spread(minimumIPs: options.minimumIPs), denied: scan.denied()
+      )
+    }
+    let issued = joined.issued
     var issuedByKey: [String: [IssuedKey]] = [:]
     for k in issued { issuedByKey[k.akid, default: []].append(k) }
-
-    var flagged: [(FindingKind, Flagged)] = []
-    flagged.append((.afterTermination, scan.afterTermination(ends: try data.instanceEnds(), issued: issued)))
-    if let role = options.role, let at = options.revokedAt {
-      flagged.append((.afterRevocation, scan.afterRevocation([(role, at, at)], issued: issued)))
-    } else {
-      let found = try data.revocations()
-      if found.isEmpty {
-        report.notes.append(
-          "after-revocation: no revocation in the CloudTrail shards (give --role and --at to test one)")
-      } else {
-        let cuts = found.map { (principal: $0.principal, at: $0.time, before: $0.before) }
-        flagged.append((.afterRevocation, scan.afterRevocation(cuts, issued: issued)))
-      }
-    }
-    if !options.allow.isEmpty {
-      flagged.append((.outside, scan.outside()))
+    report.notes += joined.notes
+    var flagged = joined.found.filter { $0.0 != .longLived }
+    if let outside = alone.outside {
+      flagged.append((.outside, outside))
     } else {
       report.notes.append("outside: not run (give --allow with your networks)")
     }
-    flagged.append((.writes, scan.writes()))
-    flagged.append((.spread, scan.spread(minimumIPs: options.minimumIPs)))
-    flagged.append((.longLived, scan.longLived(over: options.longLivedOver, issued: issued)))
-    let denied = scan.denied()
+    flagged.append((.writes, alone.writes))
+    flagged.append((.spread, alone.spread))
+    flagged += joined.found.filter { $0.0 == .longLived }
+    let denied = alone.denied
 
     // Each finding's stories, ranked by the uses they flag and cut to `maxStories`, before any
     // is drawn: a finding can name every presigned URL in the shards.
@@ -104,6 +121,21 @@ public enum ReportBuilder {
 extension ReportBuilder {
   /// Stories a finding shows at most; the rest are counted, and the hunt lists them all.
   public static let maxStories = 25
+
+  /// `main` on this thread and `side` on another, both results once both have ended.
+  static func alongside<A, B: Sendable>(_ main: () throws -> A, side: @escaping @Sendable () -> B) throws -> (A, B) {
+    let result = Mutex<B?>(nil)
+    let done = DispatchGroup()
+    DispatchQueue.global().async(group: done) {
+      let b = side()
+      result.withLock { $0 = b }
+    }
+    // Waited for even when `main` throws: `side` must not outlive the call.
+    defer { done.wait() }
+    let a = try main()
+    done.wait()
+    return (a, result.withLock { $0! })
+  }
 }
 
 /// One finding's stories (a URL each, or a denied burst each), those that flag the most uses
