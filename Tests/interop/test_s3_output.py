@@ -230,6 +230,13 @@ def test_readers_fetch_only_the_ranges_they_read(servers, corpus, tmp_path):
     # A hunt reads what it reads, and answers as on disk.
     assert run(["hunt", "presigned", "s3://lake/inplace/"], env=reader).stdout == run(
         ["hunt", "presigned", local], env=dict(os.environ)).stdout
+    # So does the report (which reads the drawn URLs' uses again, from the files that hold them),
+    # but for the line naming the output and the time it was made.
+    def report(out, env):
+        text = run(["report", out, "--format", "md", "--allow", "10.0.0.0/8"], env=env).stdout.decode()
+        return [line for line in text.splitlines() if "generated" not in line]
+    remote = report("s3://lake/inplace/", reader)
+    assert remote == report(local, dict(os.environ)) and any(line.startswith("### ") for line in remote)
 
 
 def test_throttled_uploads_are_retried(servers, corpus, tmp_path):
