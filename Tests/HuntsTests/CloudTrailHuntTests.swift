@@ -91,22 +91,29 @@ import Testing
     return d
   }
 
+  /// Two instances' sessions, one instance terminated at minute 30 and its key's URL used at
+  /// minutes 20 and 40, the other's at 55; `trail` and `access` add to them.
+  static func terminated(trail: [String] = [], access: [String] = []) throws -> HuntData {
+    try data(
+      trail: [
+        assume(0, key, instance: "i-0aaa1aaaa1aaaa1a1", id: 1),
+        assume(1, "ASIAKEEPKEEPKEEPKEE3", instance: "i-0bbb2bbbb2bbbb2b2", id: 2),
+        terminate(30, instance: "i-0aaa1aaaa1aaaa1a1", id: 3),
+      ] + trail,
+      access: [
+        HuntScenarioTests.presigned(minute: 20, akid: key, ip: "198.51.100.7"),
+        HuntScenarioTests.presigned(minute: 40, akid: key, ip: "198.51.100.7"),
+        HuntScenarioTests.presigned(minute: 55, akid: "ASIAKEEPKEEPKEEPKEE3", ip: "10.0.0.9"),
+      ] + access)
+  }
+
   /// The seed article's story: a session issued to an instance signs a URL; the instance is
   /// terminated at minute 30; the URL is used before and twice after. Another instance's
   /// session, never ended, is no finding.
   @Test func afterTerminationJoinsInstanceEndsSessionsAndUses() throws {
-    var d = try Self.data(
-      trail: [
-        Self.assume(0, Self.key, instance: "i-0aaa1aaaa1aaaa1a1", id: 1),
-        Self.assume(1, "ASIAKEEPKEEPKEEPKEE3", instance: "i-0bbb2bbbb2bbbb2b2", id: 2),
-        Self.terminate(30, instance: "i-0aaa1aaaa1aaaa1a1", id: 3),
-      ],
-      access: [
-        HuntScenarioTests.presigned(minute: 20, akid: Self.key, ip: "198.51.100.7"),
-        HuntScenarioTests.presigned(minute: 40, akid: Self.key, ip: "198.51.100.7"),
-        HuntScenarioTests.presigned(minute: 50, akid: Self.key, ip: "198.51.100.8"),
-        HuntScenarioTests.presigned(minute: 55, akid: "ASIAKEEPKEEPKEEPKEE3", ip: "10.0.0.9"),
-      ])
+    var d = try Self.terminated(access: [
+      HuntScenarioTests.presigned(minute: 50, akid: Self.key, ip: "198.51.100.8")
+    ])
     let r = try Hunts.afterTermination(&d)
     #expect(HuntScenarioTests.column(r, "signer_akid") == [Self.key, Self.key])
     #expect(HuntScenarioTests.column(r, "instance_id") == ["i-0aaa1aaaa1aaaa1a1", "i-0aaa1aaaa1aaaa1a1"])
@@ -166,6 +173,9 @@ import Testing
     let r = try Hunts.denied(&d)
     #expect(HuntScenarioTests.column(r, "requests") == ["3", "1", "1"])
     #expect(HuntScenarioTests.column(r, "kind").last?.contains("favicon") == true)
+    // The report's one scan finds the same bursts.
+    let shared = try SharedScan(&d, allow: []).denied()
+    #expect(shared.header == r.header && shared.rows == r.rows)
   }
 }
 
