@@ -354,9 +354,10 @@ public struct HuntData: Sendable {
   /// `AccessDenied`.
   static func isDenied(_ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, cloudTrail: Bool) -> Bool {
     if cloudTrail {
-      return b.withBytes(i, p[.errorCode]!) { $0.map { $0.elementsEqual("AccessDenied".utf8) } ?? false }
+      guard let error = p[.errorCode] else { return false }
+      return b.withBytes(i, error) { $0.map { $0.elementsEqual("AccessDenied".utf8) } ?? false }
     }
-    return b.integer(i, p[.status]!) == 403
+    return p[.status].map { b.integer(i, $0) == 403 } ?? false
   }
 
   /// Signing keys of URLs used from at least `minimumIPs` addresses (or `minimumAgents`

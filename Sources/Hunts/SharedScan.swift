@@ -4,8 +4,8 @@ import ShardSchema
 /// What a report needs of every hunt from one scan of the presigned uses: each URL as the
 /// `presigned` hunt sums it, and each use in a few words (`UseLedger`), from which the use-level
 /// findings (after-termination, after-revocation, outside, writes), the URL-level ones (spread,
-/// long-lived) and the denied bursts are decided in memory. Each hunt alone scans again for what it needs;
-/// the report, running all of them, would otherwise read the same columns six times.
+/// long-lived) and the denied bursts are decided in memory. Each hunt alone scans for what it
+/// needs; the report, running all of them, would otherwise read the same columns seven times.
 public struct SharedScan: Sendable {
   /// A presigned URL, as the `presigned` hunt lists it.
   public struct URL: Sendable {
@@ -267,7 +267,7 @@ public struct SharedScan: Sendable {
     // grew and rehashed for every finding.
     var position = [Int32](repeating: -1, count: states.count)
     var out = Flagged()
-    for u in uses where rule(u) {
+    for u in uses where u.state >= 0 && rule(u) {
       let s = Int(u.state)
       if position[s] >= 0 {
         out.urls[Int(position[s])].weight += 1

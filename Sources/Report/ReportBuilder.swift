@@ -4,9 +4,9 @@ import Query
 import ShardSchema
 import Synchronization
 
-/// Runs the hunts a report holds and turns their rows into stories: each flagged URL with every
-/// use of it, the moments that explain it (session issued, URL signed, instance ended,
-/// revocation, expiry), and the signers behind them.
+/// Decides what each hunt a report holds would find (from one shared scan, see `SharedScan`) and
+/// turns it into stories: each flagged URL with every use of it, the moments that explain it
+/// (session issued, URL signed, instance ended, revocation, expiry), and the signers behind them.
 public enum ReportBuilder {
   public static func build(_ data: inout HuntData, options: ReportOptions, coverage: Coverage) throws -> Report {
     var report = Report(options: options, coverage: coverage)
