@@ -322,8 +322,8 @@ public struct IndexJob: Sendable {
     let missing = Set(state.parts.keys.filter { access("\(outputDirectory)/\($0)", F_OK) != 0 })
     guard !missing.isEmpty else { return [:] }
     var lost: [String: String] = [:]
-    for (path, input) in state.inputs {
-      if let part = input.parts.sorted().first(where: missing.contains) { lost[path] = part }
+    for path in state.inputs.keys {
+      if let part = state.parts(of: path).sorted().first(where: missing.contains) { lost[path] = part }
     }
     return lost
   }

@@ -18,7 +18,7 @@ struct Retraction {
   func retract(_ paths: [String]) throws -> Int64 {
     let sources = Set(paths)
     var parts = Set<String>()
-    for path in paths { parts.formUnion(state.inputs[path]?.parts ?? []) }
+    for path in paths { parts.formUnion(state.parts(of: path)) }
     var entries: [ManifestEntry] = []
     var superseded: [String] = []
     var removed: Int64 = 0
