@@ -49,8 +49,7 @@ public enum Hunts {
     for k in issued where !k.instanceID.isEmpty {
       guard let end = ends[k.instanceID] else { continue }
       keyInstance[k.akid] = k.instanceID
-      var akid = k.akid
-      let hash = akid.withUTF8 { RowHash.bytes(UnsafeRawBufferPointer($0)) }
+      let hash = RowHash.text(k.akid)
       keyEnd[hash] = min(keyEnd[hash] ?? .max, end.time)
     }
     // Only the signing keys of instances that ended (and the instance's session, in the manual

@@ -31,7 +31,7 @@ public struct SharedScan: Sendable {
   /// only when asked for, and a report draws a few of hundreds of thousands.
   private let states: [URLSummary.State]
   private let order: [Int]
-  /// Each signing key's URLs (by `useKey` of the key), as positions in `order`.
+  /// Each signing key's URLs (by `RowHash.text` of the key), as positions in `order`.
   private let bySigner: [UInt64: [Int]]
   /// The keys that signed a URL, sorted.
   public let signers: [String]
@@ -109,7 +109,7 @@ public struct SharedScan: Sendable {
 
   /// The first `n` URLs `akid` signed, by first use, and how many it signed.
   public func urls(signedBy akid: String, first n: Int) -> (first: [URL], count: Int) {
-    let positions = bySigner[Self.useKey(akid)] ?? []
+    let positions = bySigner[RowHash.text(akid)] ?? []
     return (positions.prefix(n).map { url($0) }, positions.count)
   }
 
@@ -123,12 +123,6 @@ public struct SharedScan: Sendable {
     ColumnName.eventName, ColumnName.httpStatus, ColumnName.errorCode, ColumnName.userAgent,
   ]
 
-  /// The hash a use's id has in the scan, to tell a finding's uses among a URL's.
-  public static func useKey(_ id: String) -> UInt64 {
-    var id = id
-    return id.withUTF8 { RowHash.bytes(UnsafeRawBufferPointer($0)) }
-  }
-
   /// When the uses of `urls` happened: a cheap first test for a later scan that wants only them.
   public func useTimes(of urls: Set<UInt64>) -> Set<Int64> {
     var times = Set<Int64>()
@@ -136,7 +130,7 @@ public struct SharedScan: Sendable {
     return times
   }
 
-  /// The files holding the uses of `urls`, and the uses of `signers` (`useKey` of the key)
+  /// The files holding the uses of `urls`, and the uses of `signers` (`RowHash.text` of the key)
   /// within their windows: all a later scan for those uses needs to open.
   public func files(of urls: Set<UInt64>, signers: [UInt64: [(first: Int64, last: Int64)]]) -> Set<String> {
     var wanted = Set<UInt32>()
@@ -167,7 +161,7 @@ public struct SharedScan: Sendable {
     var owner: [UInt64: InstanceEnd] = [:]
     for k in issued where !k.instanceID.isEmpty {
       guard let end = ends[k.instanceID] else { continue }
-      owner[Self.useKey(k.akid)] = end
+      owner[RowHash.text(k.akid)] = end
     }
     var flagged = flag { u in
       owner[u.akid].map { u.time > $0.time } ?? false
@@ -194,7 +188,7 @@ public struct SharedScan: Sendable {
     for r in revocations {
       // The role's sessions CloudTrail saw issued: flagged when issued before the cut-off.
       var known: [UInt64: Bool] = [:]
-      for k in issued where k.roleARN == r.principal { known[Self.useKey(k.akid)] = k.issuedAt < r.before }
+      for k in issued where k.roleARN == r.principal { known[RowHash.text(k.akid)] = k.issuedAt < r.before }
       let sessions = Hunts.sessionMatcher(r.principal)
       var unknown = 0
       let found = flag { u in
@@ -296,7 +290,7 @@ public struct Flagged: Sendable {
     public var id: String { PresignedUse.urlID(url) }
   }
   public var urls: [URL] = []
-  /// Each use flagged: its URL and `SharedScan.useKey`.
+  /// Each use flagged: its URL and the hash of its id (`RowHash.text`).
   public var uses: [(url: UInt64, id: UInt64)] = []
   public var notes: [String] = []
 

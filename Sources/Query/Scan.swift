@@ -328,6 +328,12 @@ public enum RowHash {
     return decoded.withUnsafeBytes { XXHash64.hash($0) } | 1
   }
 
+  /// `bytes` of a string's UTF-8: what a column holding the same text hashes to.
+  public static func text(_ s: String) -> UInt64 {
+    var s = s
+    return s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
+  }
+
   @inline(__always)
   public static func integer(_ v: Int64) -> UInt64 {
     var x = UInt64(bitPattern: v) &+ 0x9E37_79B9_7F4A_7C15

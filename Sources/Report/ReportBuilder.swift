@@ -77,7 +77,7 @@ public enum ReportBuilder {
     var windows: [UInt64: [(first: Int64, last: Int64)]] = [:]
     for g in bursts.groups {
       let first = g.detail["first"]?.micros ?? 0
-      windows[SharedScan.useKey(g.detail["signer_akid"]?.text ?? ""), default: []].append(
+      windows[RowHash.text(g.detail["signer_akid"]?.text ?? ""), default: []].append(
         (first, g.detail["last"]?.micros ?? first))
     }
     let burstWindows = windows
@@ -146,7 +146,7 @@ struct Selection {
     var url: UInt64?
     /// What the finding says of it, by the column names its hunt prints.
     var detail: [String: Value]
-    /// `SharedScan.useKey` of the uses flagged.
+    /// `RowHash.text` of the uses flagged.
     var flagged: Set<UInt64> = []
     var everyUse = false
   }
@@ -266,7 +266,7 @@ struct StoryContext {
       if story.instanceID.isEmpty { story.instanceID = issued[signer]?.first?.instanceID ?? "" }
       story.uses = (usesByURL[hash] ?? []).map { u in
         var use = Self.use(u)
-        use.flagged = group.everyUse || group.flagged.contains(SharedScan.useKey(u.id))
+        use.flagged = group.everyUse || group.flagged.contains(RowHash.text(u.id))
         return use
       }
       story.events = events(signer: signer, info: info)

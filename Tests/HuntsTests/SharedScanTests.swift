@@ -13,7 +13,7 @@ import Testing
   static func flagged(_ r: HuntResult) -> Set<String> {
     let url = r.header.firstIndex(of: "url_id")!
     let id = r.header.firstIndex(of: "id")!
-    return Set(r.rows.map { "\($0[url].text) \(SharedScan.useKey($0[id].text))" })
+    return Set(r.rows.map { "\($0[url].text) \(RowHash.text($0[id].text))" })
   }
 
   static func flagged(_ f: Flagged) -> Set<String> {
