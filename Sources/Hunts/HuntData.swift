@@ -331,10 +331,7 @@ public struct HuntData: Sendable {
                   ledger.noteDenied(use, cloudTrail: cloudTrail)
                 }
               } else {
-                ledger.twins.append(
-                  UseLedger.Twin(
-                    url: url, akid: batch.hash(i, positions[.akid]!), time: batch.integer(i, positions[.time]!) ?? 0,
-                    file: file))
+                ledger.twins.append(UseLedger.Twin(url: url, file: file))
               }
             }
           }

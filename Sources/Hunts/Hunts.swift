@@ -248,8 +248,8 @@ public enum Hunts {
       let u = candidates[k]
       guard
         let (validity, basis) = effectiveValidity(
-          version: u.version, akid: u.akid, keyKind: u.keyKind, signedAt: u.signedAt, expiresSeconds: u.expiresSeconds,
-          expiresAt: u.expiresAt, firstUse: u.time, keys: keys),
+          version: u.version, issued: keys[u.akid], keyKind: u.keyKind, signedAt: u.signedAt,
+          expiresSeconds: u.expiresSeconds, expiresAt: u.expiresAt, firstUse: u.time),
         validity > over
       else { continue }
       found.append(
@@ -275,10 +275,10 @@ public enum Hunts {
   /// How long a URL works (microseconds) and what bounds it: X-Amz-Expires, capped by how long
   /// the signing credential lives (its expiration when CloudTrail saw it issued, else the longest
   /// its kind allows); SigV2 by its absolute Expires, counted from the first use. Nil when the
-  /// URL lacks what that needs.
+  /// URL lacks what that needs. `issued` is the signing key's issue, if CloudTrail saw it.
   static func effectiveValidity(
-    version: String, akid: String, keyKind: String, signedAt: Int64?, expiresSeconds: Int64?, expiresAt: Int64?,
-    firstUse: Int64, keys: [String: IssuedKey]
+    version: String, issued: IssuedKey?, keyKind: String, signedAt: Int64?, expiresSeconds: Int64?,
+    expiresAt: Int64?, firstUse: Int64
   ) -> (Int64, String)? {
     if version == "SigV2" {
       guard let expiresAt else { return nil }
@@ -287,7 +287,7 @@ public enum Hunts {
     guard let signed = signedAt, let seconds = expiresSeconds else { return nil }
     var validity = seconds * 1_000_000
     var basis = "X-Amz-Expires"
-    if let key = keys[akid], let credentialEnd = key.expiresAt {
+    if let key = issued, let credentialEnd = key.expiresAt {
       if credentialEnd - signed < validity {
         validity = max(0, credentialEnd - signed)
         basis = "credential expiration (\(key.eventName))"
@@ -368,12 +368,18 @@ public enum Hunts {
 
   /// Denied uses (in time order) grouped into bursts per address and signer, as `denied` lists them.
   static func bursts(_ uses: [PresignedUse], gap: Int64) -> HuntResult {
-    // Bursts hold positions in `uses`: a use is a dozen strings, not worth copying around.
+    bursts(uses, groups: burstGroups(uses, gap: gap))
+  }
+
+  static func isFavicon(_ u: PresignedUse) -> Bool { u.version.isEmpty && u.key.hasSuffix("favicon.ico") }
+
+  /// Each burst's uses, as positions in `uses` (a use is a dozen strings, not worth copying
+  /// around), in the order `denied` lists them.
+  static func burstGroups(_ uses: [PresignedUse], gap: Int64) -> [[Int]] {
     struct Source: Hashable {
       var ip: String
       var akid: String?
     }
-    func isFavicon(_ u: PresignedUse) -> Bool { u.version.isEmpty && u.key.hasSuffix("favicon.ico") }
     var bursts: [[Int]] = []
     var open: [Source: Int] = [:]
     for (k, u) in uses.enumerated() {
@@ -385,25 +391,32 @@ public enum Hunts {
         bursts.append([k])
       }
     }
-    let rows: [[Value]] = bursts.map { b in
-      let first = uses[b[0]]
-      let favicon = b.allSatisfy { isFavicon(uses[$0]) }
-      // Most bursts are one request: its fields as they are, no sets to build.
-      let errors = b.count == 1 ? first.errorCode : Set(b.map { uses[$0].errorCode }).sorted().joined(separator: " ")
-      let objects =
-        b.count == 1 ? first.object : Set(b.map { uses[$0].object }).sorted().prefix(5).joined(separator: " ")
-      let agent = b.count == 1 ? first.userAgent : Set(b.map { uses[$0].userAgent }).min() ?? ""
-      return [
-        .string(favicon ? "browser favicon.ico side request" : "denied presigned requests"),
-        .timestamp(first.time), .timestamp(uses[b.last!].time), .int(Int64(b.count)), HuntResult.text(first.ip),
-        HuntResult.text(favicon ? "" : first.akid), .string(errors), .string(objects), HuntResult.text(agent),
-      ]
-    }
-    return HuntResult(
-      header: [
-        "kind", "first", "last", "requests", "remote_ip", "signer_akid", "error_codes", "objects", "user_agent",
-      ],
-      rows: rows)
+    return bursts
+  }
+
+  /// The `denied` hunt's rows of the bursts `groups` of `uses`.
+  static func bursts(_ uses: [PresignedUse], groups: [[Int]]) -> HuntResult {
+    HuntResult(header: burstHeader, rows: groups.map { burstRow(uses, $0) })
+  }
+
+  static let burstHeader = [
+    "kind", "first", "last", "requests", "remote_ip", "signer_akid", "error_codes", "objects", "user_agent",
+  ]
+
+  /// The `denied` hunt's row of the burst `b` (positions in `uses`).
+  static func burstRow(_ uses: [PresignedUse], _ b: [Int]) -> [Value] {
+    let first = uses[b[0]]
+    let favicon = b.allSatisfy { isFavicon(uses[$0]) }
+    // Most bursts are one request: its fields as they are, no sets to build.
+    let errors = b.count == 1 ? first.errorCode : Set(b.map { uses[$0].errorCode }).sorted().joined(separator: " ")
+    let objects =
+      b.count == 1 ? first.object : Set(b.map { uses[$0].object }).sorted().prefix(5).joined(separator: " ")
+    let agent = b.count == 1 ? first.userAgent : Set(b.map { uses[$0].userAgent }).min() ?? ""
+    return [
+      .string(favicon ? "browser favicon.ico side request" : "denied presigned requests"),
+      .timestamp(first.time), .timestamp(uses[b.last!].time), .int(Int64(b.count)), HuntResult.text(first.ip),
+      HuntResult.text(favicon ? "" : first.akid), .string(errors), .string(objects), HuntResult.text(agent),
+    ]
   }
 
   // MARK: 9. revoke-policy

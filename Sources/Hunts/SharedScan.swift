@@ -33,8 +33,6 @@ public struct SharedScan: Sendable {
   private let order: [Int]
   /// Each signing key's URLs (by `RowHash.text` of the key), as positions in `order`.
   private let bySigner: [UInt64: [Int]]
-  /// The keys that signed a URL, sorted.
-  public let signers: [String]
   public let useCount: Int64
   public let firstUse: Int64?
   public let lastUse: Int64?
@@ -50,43 +48,74 @@ public struct SharedScan: Sendable {
     let ledger = PerWorker(threads: data.threads) { UseLedger() }
     let summary = try data.presignedSummary(ledger: ledger, allow: allow, only: Self.columns)
     var parts = ledger.take { UseLedger() }
-    var all = parts.removeFirst()
-    for part in parts { all.merge(part) }
-    // Time order, as each hunt lists its rows; the id breaks ties whichever thread read them.
-    all.uses.sort { ($0.time, $0.id) < ($1.time, $1.id) }
-    for k in all.uses.indices { all.uses[k].state = Int32(summary.index.position(of: all.uses[k].url) ?? -1) }
+    // Taken, not copied: a use is a dozen strings.
+    var gathered: [OrderedUse<PresignedUse>] = []
+    for k in parts.indices {
+      var mine: [OrderedUse<PresignedUse>] = []
+      swap(&mine, &parts[k].denied)
+      if gathered.isEmpty { gathered = mine } else { gathered += mine }
+    }
+    let denied = gathered
+    // The uses and the URLs are put in order on two threads: neither needs the other.
+    let states = summary.states
+    let (all, urls) = Alongside.run {
+      var all = parts.removeFirst()
+      for part in parts { all.merge(part) }
+      // Time order, as each hunt lists its rows; the id breaks ties whichever thread read them.
+      all.uses.sort { ($0.time, $0.id) < ($1.time, $1.id) }
+      for k in all.uses.indices { all.uses[k].state = Int32(summary.index.position(of: all.uses[k].url) ?? -1) }
+      return all
+    } side: {
+      Self.ordered(states, denied: denied)
+    }
     uses = all.uses
     principals = all.principals
     files = all.files
     twins = all.twins
-    // "cloudtrail" sorts before "s3_access", as `presignedUses` orders them.
-    all.denied.sort { a, b in
-      if a.time != b.time { return a.time < b.time }
-      if a.cloudTrail != b.cloudTrail { return a.cloudTrail }
-      return a.id < b.id
-    }
-    deniedUses = all.denied.map(\.value)
-    let states = summary.states
     self.states = states
-    order = states.indices.sorted { (states[$0].first, states[$0].hash) < (states[$1].first, states[$1].hash) }
-    var bySigner: [UInt64: [Int]] = [:]
-    var names: [String] = []
-    var useCount: Int64 = 0
-    for (position, k) in order.enumerated() {
-      useCount += states[k].uses
-      guard states[k].akidHash != 0 else { continue }
-      if bySigner[states[k].akidHash] == nil { names.append(states[k].akid.text) }
-      bySigner[states[k].akidHash, default: []].append(position)
-    }
-    self.bySigner = bySigner
-    signers = names.sorted()
-    self.useCount = useCount
+    (order, bySigner, deniedUses) = (urls.order, urls.bySigner, urls.denied)
+    useCount = urls.useCount
     firstUse = order.first.map { states[$0].first }
     lastUse = states.indices.map { states[$0].last }.max()
   }
 
+  /// `states` in first-use order, each signer's among them, and the denied uses in the order the
+  /// `denied` hunt reads them.
+  private static func ordered(_ states: [URLSummary.State], denied: [OrderedUse<PresignedUse>]) -> (
+    order: [Int], bySigner: [UInt64: [Int]], useCount: Int64, denied: [PresignedUse]
+  ) {
+    // Sorted by keys laid side by side: comparing through the states (a few hundred bytes
+    // each) missed the cache on every comparison.
+    var keys = states.indices.map { (first: states[$0].first, hash: states[$0].hash, k: $0) }
+    keys.sort { ($0.first, $0.hash) < ($1.first, $1.hash) }
+    let order = keys.map(\.k)
+    var bySigner: [UInt64: [Int]] = [:]
+    var useCount: Int64 = 0
+    for (position, k) in order.enumerated() {
+      useCount += states[k].uses
+      guard states[k].akidHash != 0 else { continue }
+      bySigner[states[k].akidHash, default: []].append(position)
+    }
+    // "cloudtrail" sorts before "s3_access", as `presignedUses` orders them.
+    let deniedOrder = denied.indices.sorted { a, b in
+      if denied[a].time != denied[b].time { return denied[a].time < denied[b].time }
+      if denied[a].cloudTrail != denied[b].cloudTrail { return denied[a].cloudTrail }
+      return denied[a].id < denied[b].id
+    }
+    return (order, bySigner, useCount, deniedOrder.map { denied[$0].value })
+  }
+
   /// How many URLs.
   public var urlCount: Int { order.count }
+
+  /// How many keys signed a URL.
+  public var signerCount: Int { bySigner.count }
+
+  /// The keys that signed a URL, sorted.
+  public var signers: [String] { bySigner.values.map { states[order[$0[0]]].akid.text }.sorted() }
+
+  /// Whether `akid` signed a URL.
+  public func signed(_ akid: String) -> Bool { bySigner[RowHash.text(akid)] != nil }
 
   /// The URL at `position` in first-use order.
   public func url(_ position: Int) -> URL {
@@ -114,10 +143,10 @@ public struct SharedScan: Sendable {
   }
 
   /// What the findings need of a use: its URL, who signed and made it, from where, whether it
-  /// wrote or was denied (and a denied one's agent); not the signature, bytes or access-log
-  /// operation the `presigned` hunt lists.
+  /// wrote or was denied (and a denied one's agent and operation, read only where there is one);
+  /// not the signature or bytes the `presigned` hunt lists.
   static let columns: Set<String> = [
-    ColumnName.credentialAKID, ColumnName.keyKind, ColumnName.presignVersion, ColumnName.signedAt,
+    ColumnName.operation, ColumnName.credentialAKID, ColumnName.keyKind, ColumnName.presignVersion, ColumnName.signedAt,
     ColumnName.expiresSeconds, ColumnName.expiresAt, ColumnName.bucket, ColumnName.key, ColumnName.objectKey,
     ColumnName.requester, ColumnName.identityARN, ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.httpMethod,
     ColumnName.eventName, ColumnName.httpStatus, ColumnName.errorCode, ColumnName.userAgent,
@@ -130,22 +159,18 @@ public struct SharedScan: Sendable {
     return times
   }
 
-  /// The files holding the uses of `urls`, and the uses of `signers` (`RowHash.text` of the key)
-  /// within their windows: all a later scan for those uses needs to open.
-  public func files(of urls: Set<UInt64>, signers: [UInt64: [(first: Int64, last: Int64)]]) -> Set<String> {
+  /// The files holding the uses of `urls`: all a later scan for them needs to open.
+  public func files(of urls: Set<UInt64>) -> Set<String> {
     var wanted = Set<UInt32>()
-    func wants(_ url: UInt64, _ akid: UInt64, _ time: Int64) -> Bool {
-      if urls.contains(url) { return true }
-      guard let windows = signers[akid] else { return false }
-      return windows.contains { time >= $0.first && time <= $0.last }
-    }
-    for u in uses where wants(u.url, u.akid, u.time) { wanted.insert(u.file) }
-    for t in twins where wants(t.url, t.akid, t.time) { wanted.insert(t.file) }
+    for u in uses where urls.contains(u.url) { wanted.insert(u.file) }
+    for t in twins where urls.contains(t.url) { wanted.insert(t.file) }
     return Set(wanted.map { files[Int($0)] })
   }
 
-  /// Bursts of denied requests, as the `denied` hunt finds them.
-  public func denied(gap: Int64 = 300_000_000) -> HuntResult { Hunts.bursts(deniedUses, gap: gap) }
+  /// Bursts of denied requests, as the `denied` hunt finds them, with their uses.
+  public func denied(gap: Int64 = 300_000_000) -> DeniedBursts {
+    DeniedBursts(groups: Hunts.burstGroups(deniedUses, gap: gap), uses: deniedUses)
+  }
 
   /// Presigned uses from outside the allowed networks, as the `outside` hunt finds them.
   public func outside() -> Flagged { flag { $0.outside } }
@@ -165,11 +190,8 @@ public struct SharedScan: Sendable {
     }
     var flagged = flag { u in
       owner[u.akid].map { u.time > $0.time } ?? false
-    } detail: { u in
-      let end = owner[u.akid]!
-      return [
-        "instance_id": .string(end.instanceID), "ended_by": .string(end.eventName), "ended_at": .timestamp(end.time),
-      ]
+    } note: { u in
+      .ended(owner[u.akid]!)
     }
     if ends.isEmpty {
       flagged.notes.append(
@@ -197,8 +219,8 @@ public struct SharedScan: Sendable {
         guard sessions(principals[u.principal] ?? "") else { return false }
         unknown += 1
         return true
-      } detail: { _ in
-        ["revoke_before": .timestamp(r.before)]
+      } note: { _ in
+        .revokedBefore(r.before)
       }
       let fresh = Set(found.urls.lazy.map(\.url).filter { seen.insert($0).inserted })
       all.urls += found.urls.filter { fresh.contains($0.url) }
@@ -216,16 +238,17 @@ public struct SharedScan: Sendable {
   public func spread(minimumIPs: Int) -> Flagged {
     Flagged(
       urls: order.filter { states[$0].ips.count >= minimumIPs }.map {
-        Flagged.URL(url: states[$0].hash, weight: Int(states[$0].uses), everyUse: true, detail: [:])
+        Flagged.URL(url: states[$0].hash, weight: Int(states[$0].uses), everyUse: true)
       })
   }
 
   /// URLs valid longer than `over`, as the `long-lived` hunt finds them, longest first.
   public func longLived(over: Int64, issued: [IssuedKey]) -> Flagged {
-    var keys: [String: IssuedKey] = [:]
+    // By the hash of the key, as the states hold it: no key is spelled out per URL.
+    var keys: [UInt64: IssuedKey] = [:]
     keys.reserveCapacity(issued.count)
-    for k in issued { keys[k.akid] = k }
-    var found: [(validity: Int64, k: Int)] = []
+    for k in issued { keys[RowHash.text(k.akid)] = k }
+    var found: [(validity: Int64, hash: UInt64, k: Int)] = []
     // Effective validity never exceeds X-Amz-Expires: only longer URLs, and SigV2 ones, can be.
     let seconds = over / 1_000_000
     for k in states.indices {
@@ -235,27 +258,27 @@ public struct SharedScan: Sendable {
       let version = states[k].version.text
       guard (expires ?? 0) > seconds || version == "SigV2",
         let (validity, _) = Hunts.effectiveValidity(
-          version: version, akid: states[k].akid.text, keyKind: states[k].keyKind.text,
+          version: version, issued: keys[states[k].akidHash], keyKind: states[k].keyKind.text,
           signedAt: HuntData.micros(states[k].signedAt), expiresSeconds: expires,
-          expiresAt: HuntData.micros(states[k].expiresAt), firstUse: states[k].first, keys: keys),
+          expiresAt: HuntData.micros(states[k].expiresAt), firstUse: states[k].first),
         validity > over
       else { continue }
-      found.append((validity, k))
+      found.append((validity, states[k].hash, k))
     }
     // The hash orders as its id (16 hex digits) does, without making the ids.
-    found.sort { ($0.validity, states[$0.k].hash) > ($1.validity, states[$1.k].hash) }
+    found.sort { ($0.validity, $0.hash) > ($1.validity, $1.hash) }
     return Flagged(
       urls: found.map {
         Flagged.URL(
           url: states[$0.k].hash, weight: Int(states[$0.k].uses), everyUse: true,
-          detail: ["effective_validity_seconds": .int($0.validity / 1_000_000)])
+          note: .validFor(seconds: $0.validity / 1_000_000))
       })
   }
 
-  /// The uses `rule` flags, by URL in the order of each URL's first flagged use; `detail` says
+  /// The uses `rule` flags, by URL in the order of each URL's first flagged use; `note` says
   /// what the finding says of a URL, from its first flagged use.
   private func flag(
-    _ rule: (UseLedger.Use) -> Bool, detail: (UseLedger.Use) -> [String: Value] = { _ in [:] }
+    _ rule: (UseLedger.Use) -> Bool, note: (UseLedger.Use) -> Flagged.Note = { _ in .none }
   ) -> Flagged {
     // Where each URL (by state) is among those flagged: an array, where a table keyed by hash
     // grew and rehashed for every finding.
@@ -267,12 +290,30 @@ public struct SharedScan: Sendable {
         out.urls[Int(position[s])].weight += 1
       } else {
         position[s] = Int32(out.urls.count)
-        out.urls.append(Flagged.URL(url: u.url, weight: 1, everyUse: false, detail: detail(u)))
+        out.urls.append(Flagged.URL(url: u.url, weight: 1, everyUse: false, note: note(u)))
       }
       out.uses.append((u.url, u.id))
     }
     return out
   }
+}
+
+/// The `denied` hunt's bursts, and the uses of each. A burst's row is made when asked for: most
+/// are one request, and a report draws a few of tens of thousands.
+public struct DeniedBursts: Sendable {
+  fileprivate let groups: [[Int]]
+  fileprivate let uses: [PresignedUse]
+
+  public var count: Int { groups.count }
+  /// The requests of each burst, in the hunt's order.
+  public var requests: [Int] { groups.map(\.count) }
+  public var header: [String] { Hunts.burstHeader }
+  /// Burst `k`'s row, as the hunt lists it.
+  public func row(_ k: Int) -> [Value] { Hunts.burstRow(uses, groups[k]) }
+  /// The hunt's result: every burst's row.
+  public var result: HuntResult { Hunts.bursts(uses, groups: groups) }
+  /// The uses of burst `k`, in time order.
+  public func uses(ofBurst k: Int) -> [PresignedUse] { groups[k].map { uses[$0] } }
 }
 
 /// One finding's URLs, as `SharedScan` decides them.
@@ -283,11 +324,35 @@ public struct Flagged: Sendable {
     public var weight: Int
     /// The finding is about the URL: it flags every use of it.
     public var everyUse: Bool
+    public var note: Note = .none
+
     /// What the finding says of the URL, by the column names its hunt prints.
-    public var detail: [String: Value]
+    public var detail: [String: Value] {
+      switch note {
+      case .none: return [:]
+      case .ended(let end):
+        return [
+          "instance_id": .string(end.instanceID), "ended_by": .string(end.eventName), "ended_at": .timestamp(end.time),
+        ]
+      case .revokedBefore(let time): return ["revoke_before": .timestamp(time)]
+      case .validFor(let seconds): return ["effective_validity_seconds": .int(seconds)]
+      }
+    }
 
     /// The URL's id, as the hunts print it.
     public var id: String { PresignedUse.urlID(url) }
+  }
+
+  /// What a finding says of a URL, in a word or two: a finding can flag every URL in the
+  /// shards, and a dictionary each cost more than deciding them.
+  public enum Note: Sendable {
+    case none
+    /// The signing instance's end.
+    case ended(InstanceEnd)
+    /// The revocation's `aws:TokenIssueTime`.
+    case revokedBefore(Int64)
+    /// The URL's effective validity.
+    case validFor(seconds: Int64)
   }
   public var urls: [URL] = []
   /// Each use flagged: its URL and the hash of its id (`RowHash.text`).

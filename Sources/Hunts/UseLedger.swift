@@ -37,8 +37,6 @@ struct UseLedger {
 
   struct Twin {
     var url: UInt64
-    var akid: UInt64
-    var time: Int64
     var file: UInt32
   }
   /// Whether an HTTP method's or an event name's hash is a write, decided once per distinct value.
@@ -87,7 +85,7 @@ struct UseLedger {
       uses.append(u)
     }
     denied += other.denied
-    twins += other.twins.map { Twin(url: $0.url, akid: $0.akid, time: $0.time, file: renumbered[Int($0.file)]) }
+    twins += other.twins.map { Twin(url: $0.url, file: renumbered[Int($0.file)]) }
     principals.merge(other.principals) { a, _ in a }
   }
 }

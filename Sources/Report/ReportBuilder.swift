@@ -1,8 +1,6 @@
-import Dispatch
 import Hunts
 import Query
 import ShardSchema
-import Synchronization
 
 /// Decides what each hunt a report holds would find (from one shared scan, see `SharedScan`) and
 /// turns it into stories: each flagged URL with every use of it, the moments that explain it
@@ -11,61 +9,69 @@ public enum ReportBuilder {
   public static func build(_ data: inout HuntData, options: ReportOptions, coverage: Coverage) throws -> Report {
     var report = Report(options: options, coverage: coverage)
     // One scan of the presigned uses (and denied favicon requests) decides every finding: the
-    // hunts one by one would read the same columns seven times.
-    let scan = try SharedScan(&data, allow: options.allow)
+    // hunts one by one would read the same columns seven times. CloudTrail's lineage does not
+    // depend on the uses: it is read on another thread meanwhile, and fills the core the scan's
+    // single-threaded ends leave idle.
+    let shards = data
+    let revocationsWanted = options.role == nil
+    let (scan, read) = try Alongside.run {
+      try SharedScan(&data, allow: options.allow)
+    } side: {
+      var lineage = shards
+      return Result {
+        (
+          issued: try lineage.issuedKeys(), ends: try lineage.instanceEnds(),
+          revocations: revocationsWanted ? try lineage.revocations() : []
+        )
+      }
+    }
+    let lineage = try read.get()
     report.urlCount = scan.urlCount
     report.useCount = scan.useCount
-    report.signerCount = scan.signers.count
+    report.signerCount = scan.signerCount
     report.firstUse = scan.firstUse
     report.lastUse = scan.lastUse
-    // What needs nothing but the scan is decided on a second thread while this one reads
-    // CloudTrail's lineage (scans of their own) and joins it.
-    let (joined, alone) = try alongside {
-      () throws -> (issued: [IssuedKey], found: [(FindingKind, Flagged)], notes: [String]) in
-      // Only the sessions that signed a URL join anything.
-      let issued =
-        scan.signers.isEmpty ? [] : try data.issuedKeys(.isIn(ColumnName.issuedAccessKeyID, scan.signers))
-      var found: [(FindingKind, Flagged)] = []
+    // Only the sessions that signed a URL join anything.
+    let issued = lineage.issued.filter { scan.signed($0.akid) }
+    // The findings that need the lineage on this thread, those that need only the scan on another;
+    // each finding's stories ranked by the uses they flag and cut to `maxStories` there, before
+    // any is drawn: a finding can name every presigned URL in the shards.
+    let (joined, alone) = Alongside.run {
+      () -> (found: [Selection], notes: [String]) in
+      var found: [Selection] = []
       var notes: [String] = []
-      found.append((.afterTermination, scan.afterTermination(ends: try data.instanceEnds(), issued: issued)))
+      found.append(Selection(.afterTermination, scan.afterTermination(ends: lineage.ends, issued: issued)))
       if let role = options.role, let at = options.revokedAt {
-        found.append((.afterRevocation, scan.afterRevocation([(role, at, at)], issued: issued)))
+        found.append(Selection(.afterRevocation, scan.afterRevocation([(role, at, at)], issued: issued)))
+      } else if lineage.revocations.isEmpty {
+        notes.append("after-revocation: no revocation in the CloudTrail shards (give --role and --at to test one)")
       } else {
-        let revocations = try data.revocations()
-        if revocations.isEmpty {
-          notes.append("after-revocation: no revocation in the CloudTrail shards (give --role and --at to test one)")
-        } else {
-          let cuts = revocations.map { (principal: $0.principal, at: $0.time, before: $0.before) }
-          found.append((.afterRevocation, scan.afterRevocation(cuts, issued: issued)))
-        }
+        let cuts = lineage.revocations.map { (principal: $0.principal, at: $0.time, before: $0.before) }
+        found.append(Selection(.afterRevocation, scan.afterRevocation(cuts, issued: issued)))
       }
-      found.append((.longLived, scan.longLived(over: options.longLivedOver, issued: issued)))
-      return (issued, found, notes)
+      found.append(Selection(.longLived, scan.longLived(over: options.longLivedOver, issued: issued)))
+      return (found, notes)
     } side: {
-      (
-        outside: options.allow.isEmpty ? nil : scan.outside(), writes: scan.writes(),
-        spread: scan.spread(minimumIPs: options.minimumIPs), denied: scan.denied()
+      let denied = scan.denied()
+      return (
+        outside: options.allow.isEmpty ? nil : Selection(.outside, scan.outside()),
+        writes: Selection(.writes, scan.writes()),
+        spread: Selection(.spread, scan.spread(minimumIPs: options.minimumIPs)),
+        bursts: Selection(denied: denied), denied: denied
       )
     }
-    let issued = joined.issued
     var issuedByKey: [String: [IssuedKey]] = [:]
     for k in issued { issuedByKey[k.akid, default: []].append(k) }
     report.notes += joined.notes
-    var flagged = joined.found.filter { $0.0 != .longLived }
+    var selections = joined.found.filter { $0.kind != .longLived }
     if let outside = alone.outside {
-      flagged.append((.outside, outside))
+      selections.append(outside)
     } else {
       report.notes.append("outside: not run (give --allow with your networks)")
     }
-    flagged.append((.writes, alone.writes))
-    flagged.append((.spread, alone.spread))
-    flagged += joined.found.filter { $0.0 == .longLived }
-    let denied = alone.denied
-
-    // Each finding's stories, ranked by the uses they flag and cut to `maxStories`, before any
-    // is drawn: a finding can name every presigned URL in the shards.
-    let selections = flagged.map { Selection($0.0, $0.1) }
-    let bursts = Selection(denied: denied)
+    selections += [alone.writes, alone.spread]
+    selections += joined.found.filter { $0.kind == .longLived }
+    let (bursts, denied) = (alone.bursts, alone.denied)
     // Every use of the signers drawn: the context each story's timeline shows.
     let drawn = Set(selections.flatMap { $0.groups.compactMap(\.url) })
     let urlInfo = URLTable(scan.urls(drawn))
@@ -73,36 +79,25 @@ public enum ReportBuilder {
     for selection in selections + [bursts] { signers.formUnion(selection.signers(urlInfo)) }
     signers.remove("")
     let keys = signers.sorted()
-    // Of those, only the uses of the URLs drawn and within the bursts drawn are made.
-    var windows: [UInt64: [(first: Int64, last: Int64)]] = [:]
-    for g in bursts.groups {
-      let first = g.detail["first"]?.micros ?? 0
-      windows[RowHash.text(g.detail["signer_akid"]?.text ?? ""), default: []].append(
-        (first, g.detail["last"]?.micros ?? first))
-    }
-    let burstWindows = windows
-    // A use's time is tested before its URL's hash is computed from five columns.
+    // Of those, only the uses of the URLs drawn are read again (the bursts' uses the scan kept);
+    // a use's time is tested before its URL's hash is computed from five columns.
+    let urlSigners = Set(drawn.compactMap { urlInfo[$0]?.signer }).subtracting([""]).sorted()
     let times = scan.useTimes(of: drawn)
     let keep: @Sendable (UseProbe) -> Bool = { probe in
-      if let windows = burstWindows[probe.akidHash ?? 0],
-        windows.contains(where: { probe.time >= $0.first && probe.time <= $0.last })
-      {
-        return true
-      }
-      return times.contains(probe.time) && drawn.contains(probe.urlHash)
+      times.contains(probe.time) && drawn.contains(probe.urlHash)
     }
     // Only the files that hold them are opened (a tree of many days holds them in a few).
-    let files = scan.files(of: drawn, signers: windows)
+    let files = scan.files(of: drawn)
     var holding = data
     holding.accessLogFiles = data.accessLogFiles.filter(files.contains)
     holding.cloudTrailFiles = data.cloudTrailFiles.filter(files.contains)
     if holding.accessLogFiles.count + holding.cloudTrailFiles.count < files.count { holding = data }
     let uses =
-      keys.isEmpty
+      urlSigners.isEmpty
       ? []
       : try holding.presignedUses(
-        accessFilter: .isIn(ColumnName.credentialAKID, keys), trailFilter: .isIn(ColumnName.credentialAKID, keys),
-        keep: keep
+        accessFilter: .isIn(ColumnName.credentialAKID, urlSigners),
+        trailFilter: .isIn(ColumnName.credentialAKID, urlSigners), only: StoryContext.useColumns, keep: keep
       ) { $0 }
     var usesByURL: [UInt64: [PresignedUse]] = [:]
     for u in uses { usesByURL[u.urlHash, default: []].append(u) }
@@ -112,8 +107,9 @@ public enum ReportBuilder {
     for selection in selections {
       report.findings.append(selection.finding(context.stories(selection.kind, selection)))
     }
-    report.findings.append(bursts.finding(context.bursts(bursts, uses: uses)))
+    report.findings.append(bursts.finding(context.bursts(bursts, denied: denied)))
     report.signers = context.signers(keys)
+    report.basis = scan
     return report
   }
 }
@@ -121,29 +117,16 @@ public enum ReportBuilder {
 extension ReportBuilder {
   /// Stories a finding shows at most; the rest are counted, and the hunt lists them all.
   public static let maxStories = 25
-
-  /// `main` on this thread and `side` on another, both results once both have ended.
-  static func alongside<A, B: Sendable>(_ main: () throws -> A, side: @escaping @Sendable () -> B) throws -> (A, B) {
-    let result = Mutex<B?>(nil)
-    let done = DispatchGroup()
-    DispatchQueue.global().async(group: done) {
-      let b = side()
-      result.withLock { $0 = b }
-    }
-    // Waited for even when `main` throws: `side` must not outlive the call.
-    defer { done.wait() }
-    let a = try main()
-    done.wait()
-    return (a, result.withLock { $0! })
-  }
 }
 
 /// One finding's stories (a URL each, or a denied burst each), those that flag the most uses
 /// first, cut to `ReportBuilder.maxStories`.
-struct Selection {
-  struct Group {
+struct Selection: Sendable {
+  struct Group: Sendable {
     /// The URL's hash, none for a burst.
     var url: UInt64?
+    /// The burst's row in the `denied` hunt's result, none for a URL.
+    var burst: Int?
     /// What the finding says of it, by the column names its hunt prints.
     var detail: [String: Value]
     /// `RowHash.text` of the uses flagged.
@@ -171,16 +154,15 @@ struct Selection {
     for k in groups.indices { groups[k].flagged = flagged[groups[k].url!] ?? [] }
   }
 
-  init(denied result: HuntResult) {
+  init(denied: DeniedBursts) {
     kind = .denied
-    notes = result.notes
-    let requests = result.header.firstIndex(of: "requests")!
-    let weights = result.rows.map { Int($0[requests].integer ?? 1) }
-    total = result.rows.count
+    notes = []
+    let weights = denied.requests
+    total = weights.count
     flaggedUses = weights.reduce(0, +)
-    // A row becomes a group (its values by column name) only when it is kept.
+    // A burst's row is made, and becomes a group (its values by column name), only when kept.
     groups = Self.ranked(weights).map { k in
-      Group(url: nil, detail: Dictionary(uniqueKeysWithValues: zip(result.header, result.rows[k])))
+      Group(url: nil, burst: k, detail: Dictionary(uniqueKeysWithValues: zip(denied.header, denied.row(k))))
     }
   }
 
@@ -332,11 +314,9 @@ struct StoryContext {
     return facts
   }
 
-  /// Denied bursts: one story each, with the burst's uses from that address.
-  func bursts(_ selection: Selection, uses: [PresignedUse]) -> [Story] {
-    var bySource: [String: [PresignedUse]] = [:]
-    for u in uses where !u.succeeded { bySource["\(u.akid) \(u.ip)", default: []].append(u) }
-    return selection.groups.map { group in
+  /// Denied bursts: one story each, with the burst's uses.
+  func bursts(_ selection: Selection, denied: DeniedBursts) -> [Story] {
+    selection.groups.map { group in
       let row = group.detail
       let first = row["first"]?.micros ?? 0
       let last = row["last"]?.micros ?? first
@@ -345,7 +325,7 @@ struct StoryContext {
       var story = Story(
         title: "", urlID: "", signer: signer, principal: "", instanceID: issued[signer]?.first?.instanceID ?? "",
         object: row["objects"]?.text ?? "")
-      story.uses = (bySource["\(signer) \(ip)"] ?? []).filter { $0.time >= first && $0.time <= last }
+      story.uses = denied.uses(ofBurst: group.burst!)
         .map { u in
           var use = Self.use(u)
           use.flagged = !u.succeeded
@@ -380,6 +360,14 @@ struct StoryContext {
         policy: role.isEmpty ? nil : policy)
     }
   }
+
+  /// The columns behind a `Use` and its URL's hash: not the signature, principal or bytes the
+  /// hunts list, the widest columns of a presigned use.
+  static let useColumns: Set<String> = [
+    ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.userAgent, ColumnName.operation, ColumnName.eventName,
+    ColumnName.bucket, ColumnName.key, ColumnName.objectKey, ColumnName.httpStatus, ColumnName.errorCode,
+    ColumnName.credentialAKID, ColumnName.signedAt, ColumnName.expiresSeconds, ColumnName.expiresAt,
+  ]
 
   static func use(_ u: PresignedUse) -> Use {
     Use(

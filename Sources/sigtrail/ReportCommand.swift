@@ -101,6 +101,7 @@ struct ReportCommand: ParsableCommand {
       } else {
         Streams.output(text)
       }
+      ProcessEnd.leave(report)
     }
   }
 

@@ -174,8 +174,12 @@ import Testing
     #expect(HuntScenarioTests.column(r, "requests") == ["3", "1", "1"])
     #expect(HuntScenarioTests.column(r, "kind").last?.contains("favicon") == true)
     // The report's one scan finds the same bursts.
-    let shared = try SharedScan(&d, allow: []).denied()
+    let bursts = try SharedScan(&d, allow: []).denied()
+    let shared = bursts.result
     #expect(shared.header == r.header && shared.rows == r.rows)
+    // Each burst's uses are its requests, the unsigned favicon's too: what the report draws.
+    #expect((0..<bursts.count).map { bursts.uses(ofBurst: $0).count } == [3, 1, 1])
+    #expect(bursts.uses(ofBurst: 2).map(\.ip) == ["198.51.100.7"])
   }
 }
 
