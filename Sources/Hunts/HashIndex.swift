@@ -11,7 +11,7 @@ extension UInt64: HashIndexKey {
 /// Open addressing with linear probing from a key to a position in the owner's own arrays:
 /// the group-by tables of the hunts, millions of lookups per hunt, where `Dictionary` spent
 /// most of its time hashing hashes again and moving large values around.
-struct HashIndex<Key: HashIndexKey> {
+struct HashIndex<Key: HashIndexKey>: Sendable where Key: Sendable {
   /// A key and its position side by side, so that a lookup touches one cache line.
   private struct Slot {
     var key: Key

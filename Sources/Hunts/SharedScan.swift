@@ -30,6 +30,8 @@ public struct SharedScan: Sendable {
   /// The URLs' states, and their positions in first-use order: a URL is made (five strings)
   /// only when asked for, and a report draws a few of hundreds of thousands.
   private let states: [URLSummary.State]
+  /// Where each URL's state is, by hash.
+  private let index: HashIndex<UInt64>
   private let order: [Int]
   /// Each signing key's URLs (by `RowHash.text` of the key), as positions in `order`.
   private let bySigner: [UInt64: [Int]]
@@ -37,7 +39,6 @@ public struct SharedScan: Sendable {
   public let firstUse: Int64?
   public let lastUse: Int64?
   private let uses: [UseLedger.Use]
-  private let principals: [UInt64: String]
   private let files: [String]
   private let twins: [UseLedger.Twin]
   /// What the `denied` hunt reads, in its order.
@@ -69,20 +70,19 @@ public struct SharedScan: Sendable {
       Self.ordered(states, denied: denied)
     }
     uses = all.uses
-    principals = all.principals
     files = all.files
     twins = all.twins
     self.states = states
+    index = summary.index
     (order, bySigner, deniedUses) = (urls.order, urls.bySigner, urls.denied)
-    useCount = urls.useCount
+    (useCount, lastUse) = (urls.useCount, urls.lastUse)
     firstUse = order.first.map { states[$0].first }
-    lastUse = states.indices.map { states[$0].last }.max()
   }
 
   /// `states` in first-use order, each signer's among them, and the denied uses in the order the
   /// `denied` hunt reads them.
   private static func ordered(_ states: [URLSummary.State], denied: [OrderedUse<PresignedUse>]) -> (
-    order: [Int], bySigner: [UInt64: [Int]], useCount: Int64, denied: [PresignedUse]
+    order: [Int], bySigner: [UInt64: [Int]], useCount: Int64, lastUse: Int64?, denied: [PresignedUse]
   ) {
     // Sorted by keys laid side by side: comparing through the states (a few hundred bytes
     // each) missed the cache on every comparison.
@@ -91,8 +91,10 @@ public struct SharedScan: Sendable {
     let order = keys.map(\.k)
     var bySigner: [UInt64: [Int]] = [:]
     var useCount: Int64 = 0
+    var lastUse: Int64?
     for (position, k) in order.enumerated() {
       useCount += states[k].uses
+      lastUse = max(lastUse ?? states[k].last, states[k].last)
       guard states[k].akidHash != 0 else { continue }
       bySigner[states[k].akidHash, default: []].append(position)
     }
@@ -102,7 +104,7 @@ public struct SharedScan: Sendable {
       if denied[a].cloudTrail != denied[b].cloudTrail { return denied[a].cloudTrail }
       return denied[a].id < denied[b].id
     }
-    return (order, bySigner, useCount, deniedOrder.map { denied[$0].value })
+    return (order, bySigner, useCount, lastUse, deniedOrder.map { denied[$0].value })
   }
 
   /// How many URLs.
@@ -118,8 +120,10 @@ public struct SharedScan: Sendable {
   public func signed(_ akid: String) -> Bool { bySigner[RowHash.text(akid)] != nil }
 
   /// The URL at `position` in first-use order.
-  public func url(_ position: Int) -> URL {
-    let s = states[order[position]]
+  public func url(_ position: Int) -> URL { url(state: order[position]) }
+
+  private func url(state k: Int) -> URL {
+    let s = states[k]
     return URL(
       hash: s.hash, signer: s.akid.text, keyKind: s.keyKind.text, principal: s.principal.text,
       version: s.version.text, object: s.object, signedAt: HuntData.micros(s.signedAt),
@@ -130,8 +134,8 @@ public struct SharedScan: Sendable {
   /// The URLs of `hashes` there are, by hash.
   public func urls(_ hashes: Set<UInt64>) -> [UInt64: URL] {
     var out: [UInt64: URL] = [:]
-    for position in order.indices where hashes.contains(states[order[position]].hash) {
-      out[states[order[position]].hash] = url(position)
+    for hash in hashes {
+      if let k = index.position(of: hash) { out[hash] = url(state: k) }
     }
     return out
   }
@@ -216,7 +220,8 @@ public struct SharedScan: Sendable {
       let found = flag { u in
         guard u.time >= r.at else { return false }
         if let before = known[u.akid] { return before }
-        guard sessions(principals[u.principal] ?? "") else { return false }
+        // A URL's principal is its signer's, the same in every use of it.
+        guard sessions(states[Int(u.state)].principal.text) else { return false }
         unknown += 1
         return true
       } note: { _ in

@@ -2,7 +2,6 @@ import Query
 
 /// Every counted presigned use in a few words, written while the `presigned` summary is scanned:
 /// what a report decides its use-level findings from, in memory, instead of one scan per hunt.
-/// Strings are kept once per distinct principal, not per use.
 struct UseLedger {
   struct Use {
     var time: Int64
@@ -10,7 +9,6 @@ struct UseLedger {
     /// `RowHash` of the signing key's and of the use id's stored bytes (0 for none).
     var akid: UInt64
     var id: UInt64
-    var principal: UInt64
     /// From outside the report's allowed networks (an unparsable or missing address counts as
     /// outside, as in the `outside` hunt).
     var outside: Bool
@@ -22,7 +20,6 @@ struct UseLedger {
   }
 
   var uses: [Use] = []
-  var principals: [UInt64: String] = [:]
   var files: [String] = []
   private var fileIDs: [String: UInt32] = [:]
   /// The files of the access-log rows of requests CloudTrail logged too (not uses of their own),
@@ -56,8 +53,6 @@ struct UseLedger {
   mutating func add(
     _ b: RowBatch, _ i: Int, _ p: UseColumns.Positions, url: UInt64, file: UInt32, cloudTrail: Bool, allow: [CIDR]
   ) {
-    let principal = b.hash(i, p[.principal]!)
-    if principals[principal] == nil { principals[principal] = b.value(i, p[.principal]!).text }
     let verb = cloudTrail ? p[.operation]! : p[.method]!
     let verbHash = b.hash(i, verb)
     var write = writes[verbHash]
@@ -73,7 +68,7 @@ struct UseLedger {
     uses.append(
       Use(
         time: b.integer(i, p[.time]!) ?? 0, url: url, akid: b.hash(i, p[.akid]!), id: b.hash(i, p[.id]!),
-        principal: principal, outside: outside, write: write!, file: file))
+        outside: outside, write: write!, file: file))
   }
 
   /// Another thread's uses (other uses: duplicates were dropped before either saw them).
@@ -86,6 +81,5 @@ struct UseLedger {
     }
     denied += other.denied
     twins += other.twins.map { Twin(url: $0.url, file: renumbered[Int($0.file)]) }
-    principals.merge(other.principals) { a, _ in a }
   }
 }
