@@ -53,6 +53,18 @@ struct OrderedUse<T: Sendable>: Sendable {
   var cloudTrail: Bool
   var id: String
   var value: T
+
+  /// The values of `uses` in the order the hunts list them: time, then table ("cloudtrail"
+  /// sorts before "s3_access", as the source column reads), then id. Positions are sorted, not
+  /// the uses: a use can be a dozen strings.
+  static func values(inOrder uses: [OrderedUse]) -> [T] {
+    let order = uses.indices.sorted { a, b in
+      if uses[a].time != uses[b].time { return uses[a].time < uses[b].time }
+      if uses[a].cloudTrail != uses[b].cloudTrail { return uses[a].cloudTrail }
+      return uses[a].id < uses[b].id
+    }
+    return order.map { uses[$0].value }
+  }
 }
 
 /// What a hunt may look at of a row before the row is read any further: its time and a hash of
@@ -146,7 +158,7 @@ public struct HuntData: Sendable {
   }
 
   /// The columns (of either table) behind `HuntResult.useRow` and the URL id.
-  static let useRowColumns: Set<String> = [
+  public static let useRowColumns: Set<String> = [
     ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.requester, ColumnName.identityARN, ColumnName.userAgent,
     ColumnName.operation, ColumnName.eventName, ColumnName.bucket, ColumnName.key,
     ColumnName.objectKey, ColumnName.httpStatus, ColumnName.errorCode, ColumnName.credentialAKID, ColumnName.signedAt,
@@ -263,13 +275,7 @@ public struct HuntData: Sendable {
         keyed.append(OrderedUse(time: entry.use.time, cloudTrail: true, id: entry.use.id, value: v))
       }
     }
-    // "cloudtrail" sorts before "s3_access", as the source column reads.
-    keyed.sort { a, b in
-      if a.time != b.time { return a.time < b.time }
-      if a.cloudTrail != b.cloudTrail { return a.cloudTrail }
-      return a.id < b.id
-    }
-    return keyed.map(\.value)
+    return OrderedUse.values(inOrder: keyed)
   }
 
   /// Every presigned URL matching the filters, aggregated while scanning (see `URLSummary`).

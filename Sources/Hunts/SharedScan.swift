@@ -98,13 +98,7 @@ public struct SharedScan: Sendable {
       guard states[k].akidHash != 0 else { continue }
       bySigner[states[k].akidHash, default: []].append(position)
     }
-    // "cloudtrail" sorts before "s3_access", as `presignedUses` orders them.
-    let deniedOrder = denied.indices.sorted { a, b in
-      if denied[a].time != denied[b].time { return denied[a].time < denied[b].time }
-      if denied[a].cloudTrail != denied[b].cloudTrail { return denied[a].cloudTrail }
-      return denied[a].id < denied[b].id
-    }
-    return (order, bySigner, useCount, lastUse, deniedOrder.map { denied[$0].value })
+    return (order, bySigner, useCount, lastUse, OrderedUse.values(inOrder: denied))
   }
 
   /// How many URLs.

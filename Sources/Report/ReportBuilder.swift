@@ -361,13 +361,9 @@ struct StoryContext {
     }
   }
 
-  /// The columns behind a `Use` and its URL's hash: not the signature, principal or bytes the
-  /// hunts list, the widest columns of a presigned use.
-  static let useColumns: Set<String> = [
-    ColumnName.remoteIP, ColumnName.sourceIP, ColumnName.userAgent, ColumnName.operation, ColumnName.eventName,
-    ColumnName.bucket, ColumnName.key, ColumnName.objectKey, ColumnName.httpStatus, ColumnName.errorCode,
-    ColumnName.credentialAKID, ColumnName.signedAt, ColumnName.expiresSeconds, ColumnName.expiresAt,
-  ]
+  /// The columns behind a `Use` and its URL's hash: a hunt's use row but the principal (a
+  /// `Use` shows none), and so none of the signature or bytes, the widest columns of a use.
+  static let useColumns = HuntData.useRowColumns.subtracting([ColumnName.requester, ColumnName.identityARN])
 
   static func use(_ u: PresignedUse) -> Use {
     Use(
