@@ -12,12 +12,16 @@ import Synchronization
 /// each object into an anonymous in-memory file (a large one, past a quarter of the budget, into
 /// an unlinked temporary file on disk) that the line reader reads like any local file.
 /// Fetched-but-unread bytes stay under `budgetBytes` (one object larger than the budget is let in
-/// alone), so memory is bounded whatever the object count and sizes.
+/// alone), so memory is bounded whatever the object count and sizes. In-memory files are reused
+/// once read (at most `reusedBytes`, and an eighth of the budget, wait idle): a fresh one's pages
+/// were allocated, zeroed and freed again for every object, 0.5 CPU-seconds per GB fetched.
 public final class ObjectPrefetcher: Sendable {
   public struct Options: Sendable {
     public var concurrency = 32
     public var budgetBytes: Int64 = 256 << 20
     public var partBytes: Int64 = 8 << 20
+    /// Read in-memory files kept for the next objects, in bytes at most.
+    public var reusedBytes: Int64 = 32 << 20
     /// Where objects too large for memory are spooled (unlinked at once).
     public var spoolDirectory = "/tmp"
 
@@ -36,6 +40,8 @@ public final class ObjectPrefetcher: Sendable {
 
   struct Slot {
     var fd: Int32 = -1
+    /// Whether `fd` is an in-memory file, to be reused once read.
+    var inMemory = false
     var error: S3Error?
     var partsLeft = 0
     var done = false
@@ -47,6 +53,9 @@ public final class ObjectPrefetcher: Sendable {
     var budgetWaiter: CheckedContinuation<Void, Never>?
     var waitingFor: Int64 = 0
     var cancelled = false
+    /// In-memory files read and released, with the bytes each holds, for the next objects.
+    var idle: [(fd: Int32, bytes: Int64)] = []
+    var idleBytes: Int64 = 0
   }
 
   /// `objects` keyed by the caller's index for each (the order of the dictionary's `order`).
@@ -71,9 +80,9 @@ public final class ObjectPrefetcher: Sendable {
         await admit(object.size)
         if state.withLock({ $0.cancelled }) { break }
         let parts = Self.parts(of: object.size, partBytes: options.partBytes)
-        let fd = openSpool(size: object.size)
+        let (fd, inMemory) = openSpool(size: object.size)
         state.withLock { s in
-          s.slots[position] = Slot(fd: fd, partsLeft: parts.count)
+          s.slots[position] = Slot(fd: fd, inMemory: inMemory, partsLeft: parts.count)
         }
         if fd < 0 {
           finishPart(
@@ -102,11 +111,22 @@ public final class ObjectPrefetcher: Sendable {
     return stride(from: Int64(0), to: size, by: Int(partBytes)).map { $0..<min(size, $0 + partBytes) }
   }
 
-  func openSpool(size: Int64) -> Int32 {
+  /// A file for an object of `size` bytes, and whether it is in memory.
+  func openSpool(size: Int64) -> (fd: Int32, inMemory: Bool) {
     if size > options.budgetBytes / 4 {
-      return sigtrail_tmpfile(options.spoolDirectory)
+      return (sigtrail_tmpfile(options.spoolDirectory), false)
     }
-    return sigtrail_memfd("sigtrail-s3")
+    while let reused = state.withLock({ s -> (fd: Int32, bytes: Int64)? in
+      guard let last = s.idle.popLast() else { return nil }
+      s.idleBytes -= last.bytes
+      return last
+    }) {
+      // Cut to the new size (the reader takes the file's size for the object's); pages below it
+      // are kept and written over.
+      if ftruncate(reused.fd, off_t(size)) == 0 { return (reused.fd, true) }
+      close(reused.fd)
+    }
+    return (sigtrail_memfd("sigtrail-s3"), true)
   }
 
   func fetch(_ position: Int, _ object: S3Object, _ range: Range<Int64>?, fd: Int32) async {
@@ -184,7 +204,14 @@ public final class ObjectPrefetcher: Sendable {
     guard let position = positions[key] else { return }
     let size = objects[position].size
     let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-      if let slot = s.slots.removeValue(forKey: position), slot.fd >= 0 { close(slot.fd) }
+      if let slot = s.slots.removeValue(forKey: position), slot.fd >= 0 {
+        if slot.inMemory, !s.cancelled, s.idleBytes + size <= min(options.reusedBytes, options.budgetBytes / 8) {
+          s.idle.append((slot.fd, size))
+          s.idleBytes += size
+        } else {
+          close(slot.fd)
+        }
+      }
       s.heldBytes -= size
       guard let waiter = s.budgetWaiter, s.heldBytes == 0 || s.heldBytes + s.waitingFor <= options.budgetBytes else {
         return nil
@@ -209,6 +236,7 @@ public final class ObjectPrefetcher: Sendable {
   deinit {
     state.withLock { s in
       for slot in s.slots.values where slot.fd >= 0 { close(slot.fd) }
+      for file in s.idle { close(file.fd) }
     }
   }
 }

@@ -26,7 +26,10 @@ struct S3Options: ParsableArguments {
   @Option(help: ArgumentHelp("GET requests in flight at once, for s3:// inputs.", valueName: "n"))
   var s3Concurrency = 32
 
-  @Option(help: ArgumentHelp("Most MiB of fetched objects held in memory, waiting to be indexed.", valueName: "MiB"))
+  @Option(
+    help: ArgumentHelp(
+      "Most MiB of fetched objects held in memory, waiting to be indexed (and an eighth more of read buffers kept for reuse).",
+      valueName: "MiB"))
   var s3BufferMib = 256
 
   @Option(
