@@ -71,6 +71,12 @@ struct S3AccessBatch: ShardBatch {
   private mutating func putRedacted(_ c: C, _ span: Span, _ line: UnsafeRawBufferPointer) {
     guard !span.isNull else { return putNull(c) }
     let text = span.bytes(in: line)
+    // Without an `=` there is no parameter value to replace: the text is stored as it is, without
+    // its copy through the scratch buffer (most Request-URIs hold no query).
+    guard ByteSearch.first(UInt8(ascii: "="), in: text, from: 0, end: text.count) < text.count else {
+      columns.appendText(columns.slot(c.rawValue), text, ascii: lineIsASCII)
+      return
+    }
     scratch.text.removeAll(keepingCapacity: true)
     QueryRedactor.redact(text, appendingTo: &scratch.text, cache: &scratch.fingerprints)
     scratch.text.withUnsafeBytes { columns.appendText(columns.slot(c.rawValue), $0, ascii: lineIsASCII) }
