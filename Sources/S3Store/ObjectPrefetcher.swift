@@ -40,8 +40,6 @@ public final class ObjectPrefetcher: Sendable {
 
   struct Slot {
     var fd: Int32 = -1
-    /// Whether `fd` is an in-memory file, to be reused once read.
-    var inMemory = false
     var error: S3Error?
     var partsLeft = 0
     var done = false
@@ -80,9 +78,9 @@ public final class ObjectPrefetcher: Sendable {
         await admit(object.size)
         if state.withLock({ $0.cancelled }) { break }
         let parts = Self.parts(of: object.size, partBytes: options.partBytes)
-        let (fd, inMemory) = openSpool(size: object.size)
+        let fd = openSpool(size: object.size)
         state.withLock { s in
-          s.slots[position] = Slot(fd: fd, inMemory: inMemory, partsLeft: parts.count)
+          s.slots[position] = Slot(fd: fd, partsLeft: parts.count)
         }
         if fd < 0 {
           finishPart(
@@ -111,11 +109,11 @@ public final class ObjectPrefetcher: Sendable {
     return stride(from: Int64(0), to: size, by: Int(partBytes)).map { $0..<min(size, $0 + partBytes) }
   }
 
-  /// A file for an object of `size` bytes, and whether it is in memory.
-  func openSpool(size: Int64) -> (fd: Int32, inMemory: Bool) {
-    if size > options.budgetBytes / 4 {
-      return (sigtrail_tmpfile(options.spoolDirectory), false)
-    }
+  /// Whether an object of `size` bytes is fetched into memory (else spooled to disk).
+  func inMemory(_ size: Int64) -> Bool { size <= options.budgetBytes / 4 }
+
+  func openSpool(size: Int64) -> Int32 {
+    guard inMemory(size) else { return sigtrail_tmpfile(options.spoolDirectory) }
     while let reused = state.withLock({ s -> (fd: Int32, bytes: Int64)? in
       guard let last = s.idle.popLast() else { return nil }
       s.idleBytes -= last.bytes
@@ -123,10 +121,10 @@ public final class ObjectPrefetcher: Sendable {
     }) {
       // Cut to the new size (the reader takes the file's size for the object's); pages below it
       // are kept and written over.
-      if ftruncate(reused.fd, off_t(size)) == 0 { return (reused.fd, true) }
+      if ftruncate(reused.fd, off_t(size)) == 0 { return reused.fd }
       close(reused.fd)
     }
-    return (sigtrail_memfd("sigtrail-s3"), true)
+    return sigtrail_memfd("sigtrail-s3")
   }
 
   func fetch(_ position: Int, _ object: S3Object, _ range: Range<Int64>?, fd: Int32) async {
@@ -205,7 +203,7 @@ public final class ObjectPrefetcher: Sendable {
     let size = objects[position].size
     let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
       if let slot = s.slots.removeValue(forKey: position), slot.fd >= 0 {
-        if slot.inMemory, !s.cancelled, s.idleBytes + size <= min(options.reusedBytes, options.budgetBytes / 8) {
+        if inMemory(size), !s.cancelled, s.idleBytes + size <= min(options.reusedBytes, options.budgetBytes / 8) {
           s.idle.append((slot.fd, size))
           s.idleBytes += size
         } else {
